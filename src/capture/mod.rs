@@ -1,0 +1,237 @@
+//! The screen: sources ([`FrameSource`]: fbdev, file, demo), change
+//! detection and the canonical frame clients are served from.
+//!
+//! INTERFACE (fixed for the server; the capture work fills it in):
+//! the server owns one [`Capture`] on a blocking thread, calls
+//! `Capture::poll` at the pace `PollRate` gives while some client waits, and
+//! publishes `Capture::frame()` plus the damage to the sessions.
+
+use std::sync::Arc;
+
+use crate::rfb::Rect;
+use crate::rfb::pixel::PixelFormat;
+
+/// The layout and size a source currently has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    /// Visible width in pixels.
+    pub width: u32,
+    /// Visible height in pixels.
+    pub height: u32,
+    /// Pixel layout of the source memory (16, 24 or 32 bpp true-colour).
+    pub format: PixelFormat,
+}
+
+/// Something that has a picture: the framebuffer, a file, the demo.
+pub trait FrameSource: Send {
+    /// A short description for logs ("/dev/fb0 (vfb)", "file:/tmp/fb", "demo").
+    fn describe(&self) -> String;
+    /// Current geometry.
+    fn geometry(&self) -> Geometry;
+    /// Called at the start of every poll: re-reads mode and panning (fbdev),
+    /// advances the animation (demo). Returns true when `geometry()` changed.
+    fn begin_poll(&mut self) -> Result<bool, CaptureError>;
+    /// Copies `dst.len()` bytes of visible row `y`, starting at pixel `x`,
+    /// in the source's own format.
+    fn read_span(&mut self, x: u32, y: u32, dst: &mut [u8]) -> Result<(), CaptureError>;
+}
+
+/// The canonical picture clients see (after rotation): `0x00RRGGBB` per pixel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    /// Width in pixels.
+    pub width: u16,
+    /// Height in pixels.
+    pub height: u16,
+    /// `width * height` pixels, row-major, stride = width.
+    pub pixels: Vec<u32>,
+}
+
+impl Frame {
+    /// A black frame.
+    pub fn new(width: u16, height: u16) -> Self {
+        Self {
+            width,
+            height,
+            pixels: vec![0; usize::from(width) * usize::from(height)],
+        }
+    }
+
+    /// A view for the encoders.
+    pub fn view(&self) -> crate::rfb::PixelView<'_> {
+        crate::rfb::PixelView {
+            pixels: &self.pixels,
+            stride: usize::from(self.width),
+            width: self.width,
+            height: self.height,
+        }
+    }
+}
+
+/// What one poll found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PollOutcome {
+    /// Nothing changed.
+    Unchanged,
+    /// These rectangles (client coordinates) changed.
+    Damaged(Vec<Rect>),
+    /// The size or layout changed; the whole new frame is fresh.
+    Resized,
+}
+
+/// A capture failure.
+#[derive(Debug)]
+pub enum CaptureError {
+    /// The device or file could not be read.
+    Io(std::io::Error),
+    /// The source reports a layout fbvncd cannot serve; the text says which.
+    Unsupported(String),
+}
+
+impl std::fmt::Display for CaptureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Io(_) => f.write_str("reading the screen failed"),
+            Self::Unsupported(s) => write!(f, "unsupported screen layout: {s}"),
+        }
+    }
+}
+
+impl std::error::Error for CaptureError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io(e) => Some(e),
+            Self::Unsupported(_) => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for CaptureError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+/// `--format` of a file source (DRM names, little-endian).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// Bytes B,G,R,X.
+    Xrgb8888,
+    /// Bytes R,G,B,X.
+    Xbgr8888,
+    /// 16-bit R5 G6 B5, red in the high bits.
+    Rgb565,
+    /// 16-bit B5 G6 R5, blue in the high bits.
+    Bgr565,
+    /// Bytes B,G,R.
+    Rgb888,
+    /// Bytes R,G,B.
+    Bgr888,
+}
+
+impl SourceFormat {
+    /// Parses a `--format` name.
+    pub fn from_name(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "xrgb8888" => Self::Xrgb8888,
+            "xbgr8888" => Self::Xbgr8888,
+            "rgb565" => Self::Rgb565,
+            "bgr565" => Self::Bgr565,
+            "rgb888" => Self::Rgb888,
+            "bgr888" => Self::Bgr888,
+            _ => return None,
+        })
+    }
+
+    /// The layout as a pixel format.
+    pub fn pixel_format(self) -> PixelFormat {
+        let tc = PixelFormat::true_colour;
+        match self {
+            Self::Xrgb8888 => tc(32, 24, false, 255, 255, 255, 16, 8, 0),
+            Self::Xbgr8888 => tc(32, 24, false, 255, 255, 255, 0, 8, 16),
+            Self::Rgb565 => tc(16, 16, false, 31, 63, 31, 11, 5, 0),
+            Self::Bgr565 => tc(16, 16, false, 31, 63, 31, 0, 5, 11),
+            Self::Rgb888 => tc(24, 24, false, 255, 255, 255, 16, 8, 0),
+            Self::Bgr888 => tc(24, 24, false, 255, 255, 255, 0, 8, 16),
+        }
+    }
+}
+
+/// `--rotate`: the picture clients see is the source turned clockwise.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Rotation {
+    /// Unturned.
+    #[default]
+    R0,
+    /// 90° clockwise.
+    R90,
+    /// 180°.
+    R180,
+    /// 270° clockwise.
+    R270,
+}
+
+impl Rotation {
+    /// From `--rotate` degrees.
+    pub fn from_degrees(d: u16) -> Option<Self> {
+        Some(match d {
+            0 => Self::R0,
+            90 => Self::R90,
+            180 => Self::R180,
+            270 => Self::R270,
+            _ => return None,
+        })
+    }
+
+    /// Client-visible size of a `w` x `h` source.
+    pub fn turned_size(self, w: u32, h: u32) -> (u32, u32) {
+        match self {
+            Self::R0 | Self::R180 => (w, h),
+            Self::R90 | Self::R270 => (h, w),
+        }
+    }
+
+    /// Maps a client (turned) point back to the source's own coordinates;
+    /// `w` x `h` is the source's unturned size. Out-of-range input is clamped.
+    pub fn source_point(self, x: u32, y: u32, w: u32, h: u32) -> (u32, u32) {
+        let (tw, th) = self.turned_size(w, h);
+        let x = x.min(tw.saturating_sub(1));
+        let y = y.min(th.saturating_sub(1));
+        match self {
+            Self::R0 => (x, y),
+            // Source (sx, sy) appears at (h-1-sy, sx).
+            Self::R90 => (y, h - 1 - x),
+            Self::R180 => (w - 1 - x, h - 1 - y),
+            // Source (sx, sy) appears at (sy, w-1-sx).
+            Self::R270 => (w - 1 - y, x),
+        }
+    }
+}
+
+/// The frame shared with sessions: copy-on-write (sessions hold a clone of
+/// the `Arc` while they encode; the capture writes through `Arc::make_mut`).
+pub type SharedFrame = Arc<Frame>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_point_inverts_rotation() {
+        let (w, h) = (5u32, 3u32);
+        for rot in [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270] {
+            let (tw, th) = rot.turned_size(w, h);
+            let mut seen = std::collections::HashSet::new();
+            for y in 0..th {
+                for x in 0..tw {
+                    let (sx, sy) = rot.source_point(x, y, w, h);
+                    assert!(sx < w && sy < h);
+                    assert!(seen.insert((sx, sy)), "{rot:?} maps twice onto {sx},{sy}");
+                }
+            }
+        }
+        // Top-left of a 90° picture is the source's bottom-left.
+        assert_eq!(Rotation::R90.source_point(0, 0, w, h), (0, h - 1));
+        assert_eq!(Rotation::R270.source_point(0, 0, w, h), (w - 1, 0));
+    }
+}

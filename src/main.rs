@@ -1,0 +1,26 @@
+//! `fbvncd`: thin binary over the library (see `fbvncd::run`).
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: fbvncd::cli::Args = argh::from_env();
+    if args.version {
+        println!("{}", fbvncd::version_string());
+        return ExitCode::SUCCESS;
+    }
+    let config = match fbvncd::cli::Config::from_args(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("fbvncd: {}", fbvncd::error_chain(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    fbvncd::logger::init(config.log_level);
+    match fbvncd::run(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!("{}", fbvncd::error_chain(&e));
+            ExitCode::FAILURE
+        }
+    }
+}

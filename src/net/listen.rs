@@ -1,0 +1,1 @@
+//! Listening sockets: dual-stack defaults, the `listening …` lines.

@@ -1,0 +1,3 @@
+//! Listeners and transports: RFB over TCP, HTTP and RFB over WebSocket.
+
+pub mod listen;
