@@ -2,6 +2,7 @@
 //! encoder state. Encoders are pure: canonical pixels in, bytes out.
 
 pub mod raw;
+pub mod select;
 
 /// Encoding numbers (RFC 6143 §7.7 and the community registry).
 pub mod id {
