@@ -4,8 +4,10 @@
 //! owns the screen, [`input`] injects events, [`net`] holds listeners and
 //! transports, [`server`] and [`session`] tie them together.
 
+pub mod auth_limit;
 pub mod capture;
 pub mod cli;
+pub mod hub;
 pub mod input;
 pub mod logger;
 pub mod net;

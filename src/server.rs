@@ -1,23 +1,211 @@
-//! The server: capture thread, listeners, sessions.
+//! The server: opens the screen and the input sink, binds the listeners,
+//! runs the capture thread and one task per client until SIGINT/SIGTERM.
 
-use crate::cli::Config;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::auth_limit::AuthLimiter;
+use crate::capture::{Capture, CaptureError, FrameSource, PollOutcome, PollRate};
+use crate::cli::{Auth, Config, FbSpec};
+use crate::hub::{Hub, Published};
+use crate::input::{InputSink, NullSink};
+use crate::net::listen;
+use crate::rfb::handshake::Security;
+
+/// What every session shares.
+pub struct Shared {
+    /// The validated command line.
+    pub config: Config,
+    /// Frame publication and client registry.
+    pub hub: Hub,
+    /// What clients must present.
+    pub security: Security,
+    /// DesktopName: the host name.
+    pub desktop_name: String,
+    /// Where input goes.
+    pub input: Mutex<Box<dyn InputSink>>,
+    /// False with `--view-only` or without a usable input device.
+    pub input_allowed: bool,
+    /// Failed-login slow-down.
+    pub limiter: Mutex<AuthLimiter>,
+    /// Open client connections (any stage).
+    pub connections: AtomicUsize,
+}
 
 /// A fatal start-up or run-time error.
 #[derive(Debug)]
 pub enum ServerError {
-    /// Not built yet.
-    NotYet,
+    /// The screen source could not be opened or read.
+    Capture(CaptureError),
+    /// A listener could not be set up.
+    Listen(listen::ListenError),
+    /// An option is accepted by the command line but not built yet.
+    NotSupported(&'static str),
+    /// Signal handling or the executor failed.
+    Io(std::io::Error),
 }
 
 impl std::fmt::Display for ServerError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("not yet implemented")
+        match self {
+            Self::Capture(_) => f.write_str("cannot use the screen source"),
+            Self::Listen(_) => f.write_str("cannot listen"),
+            Self::NotSupported(what) => write!(f, "{what} is not yet supported"),
+            Self::Io(_) => f.write_str("server failure"),
+        }
     }
 }
 
-impl std::error::Error for ServerError {}
+impl std::error::Error for ServerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Capture(e) => Some(e),
+            Self::Listen(e) => Some(e),
+            Self::Io(e) => Some(e),
+            Self::NotSupported(_) => None,
+        }
+    }
+}
 
 /// Runs the server until SIGINT/SIGTERM.
-pub fn run(_config: Config) -> Result<(), ServerError> {
-    Err(ServerError::NotYet)
+pub fn run(config: Config) -> Result<(), ServerError> {
+    let source = open_source(&config.fb, &config)?;
+    let capture = Capture::new(source, config.rotate).map_err(ServerError::Capture)?;
+    log::info!("screen: {}", capture.describe());
+    let geo = capture.source_geometry();
+    let published = Published {
+        frame: capture.frame().clone(),
+        source_size: (geo.width, geo.height),
+        rotation: capture.rotation(),
+        size_epoch: 0,
+    };
+    let (input, input_allowed) = open_input(&config, geo.width, geo.height);
+    let security = match &config.auth {
+        Auth::None => Security::None,
+        Auth::Vnc {
+            full, view_only, ..
+        } => Security::Vnc {
+            full: full.clone().into_bytes(),
+            view_only: view_only.clone().map(String::into_bytes),
+        },
+    };
+    let listeners = listen::bind_all(&config).map_err(ServerError::Listen)?;
+    let shared = Arc::new(Shared {
+        desktop_name: host_name(),
+        hub: Hub::new(published),
+        security,
+        input: Mutex::new(input),
+        input_allowed,
+        limiter: Mutex::new(AuthLimiter::new()),
+        connections: AtomicUsize::new(0),
+        config,
+    });
+    listen::announce(&listeners, &shared.config);
+    let fps = shared.config.fps;
+    let capture_shared = shared.clone();
+    let capture_thread = std::thread::Builder::new()
+        .name("capture".into())
+        .spawn(move || capture_loop(capture, &capture_shared, fps))
+        .map_err(ServerError::Io)?;
+    let result = listen::serve_until_signal(listeners, shared.clone());
+    shared.hub.shutdown();
+    let _ = capture_thread.join();
+    // Dropping the sink destroys uinput devices.
+    *crate::hub::lock(&shared.input) = Box::new(NullSink);
+    log::info!("stopped");
+    result.map_err(ServerError::Io)
+}
+
+/// Opens the screen source the command line names.
+fn open_source(fb: &FbSpec, config: &Config) -> Result<Box<dyn FrameSource>, ServerError> {
+    match fb {
+        FbSpec::Demo => Ok(crate::capture::demo::demo()),
+        FbSpec::File(path) => {
+            let (w, h) = config.geometry.unwrap_or((0, 0));
+            crate::capture::file::open_file(path, w, h, config.format).map_err(ServerError::Capture)
+        }
+        FbSpec::Device(path) => open_device(path),
+        FbSpec::Default => {
+            let path = std::path::Path::new("/dev/fb0");
+            if path.exists() {
+                return open_device(path);
+            }
+            log::warn!(
+                "*** /dev/fb0 does not exist: serving the built-in DEMO picture, not a real screen ***"
+            );
+            log::warn!("*** use --fb to name a framebuffer (e.g. --fb /dev/fb1) ***");
+            Ok(crate::capture::demo::demo())
+        }
+    }
+}
+
+/// Opens a framebuffer device.
+fn open_device(_path: &std::path::Path) -> Result<Box<dyn FrameSource>, ServerError> {
+    Err(ServerError::NotSupported(
+        "--fb /dev/fbN (the framebuffer device)",
+    ))
+}
+
+/// Opens the input sink; without a usable device, warns once and serves view-only.
+fn open_input(config: &Config, width: u32, height: u32) -> (Box<dyn InputSink>, bool) {
+    if config.view_only {
+        return (Box::new(NullSink), false);
+    }
+    match crate::input::open_sink(&config.input, config.touch, width, height) {
+        Ok(sink) => (sink, true),
+        Err(e) => {
+            log::warn!("{}; serving view-only", crate::error_chain(&e));
+            (Box::new(NullSink), false)
+        }
+    }
+}
+
+/// The capture thread: polls while some client waits, publishes changes.
+fn capture_loop(mut capture: Capture, shared: &Shared, fps: u32) {
+    let hub = &shared.hub;
+    let mut rate = PollRate::new(fps);
+    let mut failing = false;
+    while !hub.is_shutdown() {
+        if !hub.anyone_waiting() {
+            hub.wait_for_waiter(Duration::from_secs(1));
+            continue;
+        }
+        let changed = match capture.poll() {
+            Ok(PollOutcome::Unchanged) => false,
+            Ok(PollOutcome::Damaged(rects)) => {
+                hub.publish_damage(capture.frame().clone(), &rects);
+                true
+            }
+            Ok(PollOutcome::Resized) => {
+                let g = capture.source_geometry();
+                if let Err(e) = crate::hub::lock(&shared.input).set_geometry(g.width, g.height) {
+                    log::warn!("input devices not resized: {e}");
+                }
+                hub.publish_resize(capture.frame().clone(), (g.width, g.height));
+                true
+            }
+            Err(e) => {
+                if !failing {
+                    log::error!("{}", crate::error_chain(&e));
+                }
+                failing = true;
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+        };
+        failing = false;
+        std::thread::sleep(rate.next_delay(changed));
+    }
+}
+
+/// The host name, for DesktopName.
+fn host_name() -> String {
+    let uts = rustix::system::uname();
+    let name = uts.nodename().to_string_lossy().into_owned();
+    if name.is_empty() {
+        "fbvncd".to_string()
+    } else {
+        name
+    }
 }

@@ -1,1 +1,246 @@
-//! Listening sockets: dual-stack defaults, the `listening …` lines.
+//! Listening sockets: the defaults and rules of DESIGN.md, the stable
+//! `listening …` lines, the accept loops and the signal wait.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+
+use futures_lite::{FutureExt, StreamExt};
+use smol::Async;
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+
+use crate::cli::{Auth, Config};
+use crate::server::Shared;
+
+/// Default RFB port.
+pub const RFB_PORT: u16 = 5900;
+/// Default HTTP/WebSocket port.
+pub const HTTP_PORT: u16 = 6080;
+
+/// What a listener serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Native RFB (plus HTTP when `--single-port`).
+    Rfb,
+    /// HTTP and RFB over WebSocket.
+    Http,
+}
+
+/// A bound listener.
+#[derive(Debug)]
+pub struct Bound {
+    /// What it serves.
+    pub kind: Kind,
+    /// The socket.
+    pub listener: Async<TcpListener>,
+    /// Its local address (the real port when 0 was asked for).
+    pub addr: SocketAddr,
+}
+
+/// A listener could not be set up.
+#[derive(Debug)]
+pub enum ListenError {
+    /// Binding an explicitly requested address failed.
+    Bind(SocketAddr, std::io::Error),
+    /// No listener at all could be bound.
+    NothingBound,
+}
+
+impl std::fmt::Display for ListenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Bind(a, _) => write!(f, "cannot listen on {a}"),
+            Self::NothingBound => f.write_str("no listener could be bound"),
+        }
+    }
+}
+
+impl std::error::Error for ListenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Bind(_, e) => Some(e),
+            Self::NothingBound => None,
+        }
+    }
+}
+
+/// Binds one TCP listener; `[::]` is made dual-stack (IPV6_V6ONLY off).
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(false)?;
+    }
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(64)?;
+    Ok(socket.into())
+}
+
+/// Binds the default listener for `port`: dual-stack `[::]`, else `0.0.0.0`.
+/// Failure is a warning (DESIGN.md), so it returns None.
+fn bind_default(port: u16) -> Option<TcpListener> {
+    let v6 = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
+    let v4 = SocketAddr::from((Ipv4Addr::UNSPECIFIED, port));
+    match bind(v6).or_else(|_| bind(v4)) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            log::warn!("cannot listen on port {port}: {e}");
+            None
+        }
+    }
+}
+
+fn bind_kind(
+    list: &[SocketAddr],
+    default_port: u16,
+    kind: Kind,
+    out: &mut Vec<Bound>,
+) -> Result<(), ListenError> {
+    let mut raw = Vec::new();
+    if list.is_empty() {
+        raw.extend(bind_default(default_port));
+    } else {
+        for &a in list {
+            raw.push(bind(a).map_err(|e| ListenError::Bind(a, e))?);
+        }
+    }
+    for l in raw {
+        let addr = l
+            .local_addr()
+            .map_err(|e| ListenError::Bind(SocketAddr::from(([0, 0, 0, 0], 0)), e))?;
+        let listener = Async::new(l).map_err(|e| ListenError::Bind(addr, e))?;
+        out.push(Bound {
+            kind,
+            listener,
+            addr,
+        });
+    }
+    Ok(())
+}
+
+/// Binds every listener the configuration asks for.
+pub fn bind_all(config: &Config) -> Result<Vec<Bound>, ListenError> {
+    let mut out = Vec::new();
+    bind_kind(&config.listen, RFB_PORT, Kind::Rfb, &mut out)?;
+    // With --single-port the RFB listeners serve HTTP too: no separate
+    // default HTTP listener unless one is asked for.
+    let want_http = !config.no_http && (!config.single_port || !config.http_listen.is_empty());
+    if want_http {
+        bind_kind(&config.http_listen, HTTP_PORT, Kind::Http, &mut out)?;
+    }
+    if out.is_empty() {
+        return Err(ListenError::NothingBound);
+    }
+    Ok(out)
+}
+
+/// The URL a person opens for `addr` (the host name for wildcard addresses).
+fn url_for(addr: SocketAddr, config: &Config) -> String {
+    let host = match addr.ip() {
+        ip if ip.is_unspecified() => rustix::system::uname()
+            .nodename()
+            .to_string_lossy()
+            .into_owned(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+    };
+    let mut url = format!("http://{host}:{}/", addr.port());
+    if let Auth::Vnc {
+        full,
+        generated: true,
+        ..
+    } = &config.auth
+    {
+        url.push_str("#password=");
+        url.push_str(full);
+    }
+    url
+}
+
+/// Prints the stable start-up lines (stderr, whatever the log level).
+pub fn announce(bound: &[Bound], config: &Config) {
+    if let Auth::Vnc {
+        full,
+        generated: true,
+        ..
+    } = &config.auth
+    {
+        eprintln!("password: {full}");
+    }
+    if config.auth == Auth::None {
+        log::warn!("--no-auth: anyone who can reach these ports controls this screen");
+    }
+    for b in bound {
+        match b.kind {
+            Kind::Rfb => eprintln!("listening rfb {}", b.addr),
+            Kind::Http => eprintln!(
+                "listening http {} (open {})",
+                b.addr,
+                url_for(b.addr, config)
+            ),
+        }
+        if b.kind == Kind::Rfb && config.single_port && !config.no_http {
+            eprintln!(
+                "listening http {} (open {})",
+                b.addr,
+                url_for(b.addr, config)
+            );
+        }
+    }
+}
+
+/// Accepts on every listener until SIGINT or SIGTERM.
+pub fn serve_until_signal(bound: Vec<Bound>, shared: Arc<Shared>) -> std::io::Result<()> {
+    use async_signal::{Signal, Signals};
+    let mut signals = Signals::new([Signal::Int, Signal::Term])?;
+    let ex = Arc::new(smol::Executor::new());
+    for b in bound {
+        let (ex2, shared) = (ex.clone(), shared.clone());
+        ex.spawn(accept_loop(b, ex2, shared)).detach();
+    }
+    smol::block_on(ex.run(async {
+        if let Some(sig) = signals.next().await {
+            log::info!("{:?}: shutting down", sig.ok());
+        }
+        shared.hub.shutdown();
+        // Give sessions a moment to close their connections cleanly.
+        let drained = async {
+            while shared.hub.client_count() > 0 {
+                smol::Timer::after(std::time::Duration::from_millis(20)).await;
+            }
+        };
+        drained
+            .or(async {
+                smol::Timer::after(std::time::Duration::from_secs(2)).await;
+            })
+            .await;
+    }));
+    Ok(())
+}
+
+async fn accept_loop(b: Bound, ex: Arc<smol::Executor<'static>>, shared: Arc<Shared>) {
+    loop {
+        let (stream, peer) = match b.listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                // EMFILE and friends: wait a little instead of spinning.
+                log::warn!("accept on {} failed: {e}", b.addr);
+                smol::Timer::after(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        tune(stream.get_ref());
+        let shared = shared.clone();
+        match b.kind {
+            Kind::Rfb => ex
+                .spawn(crate::session::serve(stream, peer, shared))
+                .detach(),
+            Kind::Http => log::warn!("{peer}: HTTP is not built yet; connection closed"),
+        }
+    }
+}
+
+/// Low latency and dead-peer detection for client sockets.
+fn tune(stream: &TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let _ = SockRef::from(stream).set_keepalive(true);
+}

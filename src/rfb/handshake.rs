@@ -78,3 +78,430 @@ impl std::fmt::Display for HandshakeError {
 }
 
 impl std::error::Error for HandshakeError {}
+
+/// The 12-byte ProtocolVersion this server offers (RFC 6143 §7.1.1).
+pub const SERVER_VERSION: &[u8; 12] = b"RFB 003.008\n";
+
+/// RFB security type numbers (RFC 6143 §7.2).
+const SEC_NONE: u8 = 1;
+const SEC_VNC: u8 = 2;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Version,
+    SecurityChoice,
+    AuthResponse,
+    ClientInit,
+    Finished,
+}
+
+/// The server side of the handshake for one connection.
+#[derive(Debug)]
+pub struct Handshake {
+    state: State,
+    security: Security,
+    challenge: [u8; 16],
+    version: Version,
+    access: Access,
+}
+
+impl Handshake {
+    /// A handshake that will ask for `security`; `challenge` must be random
+    /// (it is the VNC Authentication challenge).
+    pub fn new(security: Security, challenge: [u8; 16]) -> Self {
+        Self {
+            state: State::Version,
+            security,
+            challenge,
+            version: Version::V3_8,
+            access: Access::Full,
+        }
+    }
+
+    /// The server speaks first: its ProtocolVersion.
+    pub fn greeting(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(SERVER_VERSION);
+    }
+
+    /// True once the client waits for a password to be typed (its time-outs
+    /// may then be longer).
+    pub fn awaiting_password(&self) -> bool {
+        self.state == State::AuthResponse
+    }
+
+    /// Feeds client bytes. Returns how many were consumed and the progress;
+    /// replies are appended to `out`. Bytes after ClientInit are not consumed.
+    pub fn feed(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(usize, Step), HandshakeError> {
+        let mut used = 0;
+        loop {
+            let rest = &input[used..];
+            let n = match self.state {
+                State::Version => self.on_version(rest, out)?,
+                State::SecurityChoice => self.on_security_choice(rest, out)?,
+                State::AuthResponse => self.on_auth_response(rest, out)?,
+                State::ClientInit => {
+                    let Some(&flag) = rest.first() else {
+                        return Ok((used, Step::Continue));
+                    };
+                    self.state = State::Finished;
+                    let step = Step::Done {
+                        version: self.version,
+                        access: self.access,
+                        shared: flag != 0,
+                    };
+                    return Ok((used + 1, step));
+                }
+                State::Finished => return Ok((used, Step::Continue)),
+            };
+            match n {
+                Some(n) => used += n,
+                None => return Ok((used, Step::Continue)),
+            }
+        }
+    }
+
+    fn on_version(
+        &mut self,
+        rest: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<Option<usize>, HandshakeError> {
+        let Some(line) = rest.get(..12) else {
+            // Reject garbage early instead of waiting for 12 bytes.
+            if !b"RFB ".starts_with(&rest[..rest.len().min(4)]) {
+                return Err(HandshakeError::BadVersion(
+                    String::from_utf8_lossy(rest).into_owned(),
+                ));
+            }
+            return Ok(None);
+        };
+        self.version = parse_version(line)?;
+        let offers_vnc = matches!(self.security, Security::Vnc { .. });
+        let sec = if offers_vnc { SEC_VNC } else { SEC_NONE };
+        if self.version == Version::V3_3 {
+            // RFC 6143 §7.1.2 (3.3): the server decides, as a U32.
+            out.extend_from_slice(&u32::from(sec).to_be_bytes());
+            self.after_choice(sec, out);
+        } else {
+            out.extend_from_slice(&[1, sec]);
+            self.state = State::SecurityChoice;
+        }
+        Ok(Some(12))
+    }
+
+    fn on_security_choice(
+        &mut self,
+        rest: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<Option<usize>, HandshakeError> {
+        let Some(&chosen) = rest.first() else {
+            return Ok(None);
+        };
+        let offered = if matches!(self.security, Security::Vnc { .. }) {
+            SEC_VNC
+        } else {
+            SEC_NONE
+        };
+        if chosen != offered {
+            self.fail("security type not offered", out);
+            return Err(HandshakeError::BadSecurityType(chosen));
+        }
+        self.after_choice(chosen, out);
+        Ok(Some(1))
+    }
+
+    fn after_choice(&mut self, sec: u8, out: &mut Vec<u8>) {
+        if sec == SEC_VNC {
+            out.extend_from_slice(&self.challenge);
+            self.state = State::AuthResponse;
+        } else {
+            // RFC 6143 §7.1.3: 3.8 sends SecurityResult even for None; 3.3 and 3.7 do not.
+            if self.version == Version::V3_8 {
+                out.extend_from_slice(&0u32.to_be_bytes());
+            }
+            self.state = State::ClientInit;
+        }
+    }
+
+    fn on_auth_response(
+        &mut self,
+        rest: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<Option<usize>, HandshakeError> {
+        let Some(resp) = rest.get(..16) else {
+            return Ok(None);
+        };
+        let Security::Vnc { full, view_only } = &self.security else {
+            return Err(HandshakeError::BadSecurityType(SEC_VNC));
+        };
+        let matches = |pw: &[u8]| super::auth::verify(pw, &self.challenge, resp);
+        self.access = if matches(full) {
+            Access::Full
+        } else if view_only.as_deref().is_some_and(matches) {
+            Access::ViewOnly
+        } else {
+            self.fail("authentication failed", out);
+            return Err(HandshakeError::AuthFailed);
+        };
+        out.extend_from_slice(&0u32.to_be_bytes());
+        self.state = State::ClientInit;
+        Ok(Some(16))
+    }
+
+    /// SecurityResult "failed"; 3.8 adds a reason string (RFC 6143 §7.1.3).
+    fn fail(&mut self, reason: &str, out: &mut Vec<u8>) {
+        out.extend_from_slice(&1u32.to_be_bytes());
+        if self.version == Version::V3_8 {
+            let len = u32::try_from(reason.len()).unwrap_or(0);
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(reason.as_bytes());
+        }
+        self.state = State::Finished;
+    }
+}
+
+/// Parses `RFB xxx.yyy\n` and maps it as RFC 6143 §7.1.1 says: 3.3–3.6 →
+/// 3.3, 3.7 → 3.7, 3.8 and above (e.g. macOS's 3.889, 4.x) → 3.8.
+pub fn parse_version(line: &[u8]) -> Result<Version, HandshakeError> {
+    let bad = || HandshakeError::BadVersion(String::from_utf8_lossy(line).into_owned());
+    let ok_shape = line.len() == 12
+        && line.starts_with(b"RFB ")
+        && line[11] == b'\n'
+        && line[7] == b'.'
+        && line[4..7]
+            .iter()
+            .chain(&line[8..11])
+            .all(u8::is_ascii_digit);
+    if !ok_shape {
+        return Err(bad());
+    }
+    let num = |s: &[u8]| s.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
+    let (major, minor) = (num(&line[4..7]), num(&line[8..11]));
+    match (major, minor) {
+        (0..=2, _) => Err(bad()),
+        (3, 0..=2) => Err(bad()),
+        (3, 3..=6) => Ok(Version::V3_3),
+        (3, 7) => Ok(Version::V3_7),
+        _ => Ok(Version::V3_8),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CH: [u8; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+    /// DES response to CH for the password `password` (DESIGN.md vector).
+    const RESP: [u8; 16] = [
+        0xb8, 0x66, 0x92, 0x41, 0x25, 0xc8, 0xee, 0xbb, 0x9d, 0xeb, 0xc1, 0xdb, 0x61, 0xc5, 0x38,
+        0xe2,
+    ];
+
+    fn vnc() -> Security {
+        Security::Vnc {
+            full: b"password".to_vec(),
+            view_only: Some(b"viewer".to_vec()),
+        }
+    }
+
+    /// Feeds `input` in one go; returns (consumed, step, bytes written).
+    fn feed(h: &mut Handshake, input: &[u8]) -> (usize, Step, Vec<u8>) {
+        let mut out = Vec::new();
+        let (n, step) = h.feed(input, &mut out).unwrap();
+        (n, step, out)
+    }
+
+    #[test]
+    fn greeting_is_3_8() {
+        let mut out = Vec::new();
+        Handshake::new(Security::None, CH).greeting(&mut out);
+        assert_eq!(out, b"RFB 003.008\n");
+    }
+
+    #[test]
+    fn v3_8_none_byte_for_byte() {
+        let mut h = Handshake::new(Security::None, CH);
+        assert_eq!(
+            feed(&mut h, b"RFB 003.008\n"),
+            (12, Step::Continue, vec![1, 1])
+        );
+        assert_eq!(feed(&mut h, &[1]), (1, Step::Continue, vec![0, 0, 0, 0]));
+        let done = Step::Done {
+            version: Version::V3_8,
+            access: Access::Full,
+            shared: true,
+        };
+        // Bytes after ClientInit (a pipelined message) are not consumed.
+        assert_eq!(feed(&mut h, &[1, 0, 0]), (1, done, vec![]));
+    }
+
+    #[test]
+    fn v3_7_none_has_no_security_result() {
+        let mut h = Handshake::new(Security::None, CH);
+        assert_eq!(feed(&mut h, b"RFB 003.007\n").2, vec![1, 1]);
+        assert_eq!(feed(&mut h, &[1]), (1, Step::Continue, vec![]));
+        let (_, step, _) = feed(&mut h, &[0]);
+        assert_eq!(
+            step,
+            Step::Done {
+                version: Version::V3_7,
+                access: Access::Full,
+                shared: false
+            }
+        );
+    }
+
+    #[test]
+    fn v3_3_none_and_vnc() {
+        let mut h = Handshake::new(Security::None, CH);
+        assert_eq!(feed(&mut h, b"RFB 003.003\n").2, vec![0, 0, 0, 1]);
+        assert!(matches!(
+            feed(&mut h, &[1]).1,
+            Step::Done {
+                version: Version::V3_3,
+                ..
+            }
+        ));
+
+        let mut h = Handshake::new(vnc(), CH);
+        let mut expect = vec![0, 0, 0, 2];
+        expect.extend_from_slice(&CH);
+        assert_eq!(feed(&mut h, b"RFB 003.003\n").2, expect);
+        assert_eq!(feed(&mut h, &RESP).2, vec![0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn v3_8_vnc_auth_in_one_read() {
+        let mut h = Handshake::new(vnc(), CH);
+        let mut input = b"RFB 003.008\n".to_vec();
+        input.push(2);
+        input.extend_from_slice(&RESP);
+        input.push(1);
+        let (n, step, out) = feed(&mut h, &input);
+        assert_eq!(n, input.len());
+        assert_eq!(
+            step,
+            Step::Done {
+                version: Version::V3_8,
+                access: Access::Full,
+                shared: true
+            }
+        );
+        let mut expect = vec![1, 2];
+        expect.extend_from_slice(&CH);
+        expect.extend_from_slice(&[0, 0, 0, 0]);
+        assert_eq!(out, expect);
+    }
+
+    #[test]
+    fn byte_at_a_time_is_the_same() {
+        let mut h = Handshake::new(vnc(), CH);
+        let mut input = b"RFB 003.008\n".to_vec();
+        input.push(2);
+        input.extend_from_slice(&RESP);
+        input.push(0);
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        let mut last = Step::Continue;
+        for b in input {
+            buf.push(b);
+            let (n, step) = h.feed(&buf, &mut out).unwrap();
+            buf.drain(..n);
+            last = step;
+        }
+        assert!(matches!(
+            last,
+            Step::Done {
+                access: Access::Full,
+                shared: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn wrong_password_fails_with_reason_on_3_8() {
+        let mut h = Handshake::new(vnc(), CH);
+        feed(&mut h, b"RFB 003.008\n");
+        feed(&mut h, &[2]);
+        let mut out = Vec::new();
+        assert_eq!(
+            h.feed(&[0u8; 16], &mut out),
+            Err(HandshakeError::AuthFailed)
+        );
+        let reason = b"authentication failed";
+        let mut expect = vec![0, 0, 0, 1, 0, 0, 0, reason.len() as u8];
+        expect.extend_from_slice(reason);
+        assert_eq!(out, expect);
+    }
+
+    #[test]
+    fn wrong_password_on_3_3_has_no_reason() {
+        let mut h = Handshake::new(vnc(), CH);
+        feed(&mut h, b"RFB 003.003\n");
+        let mut out = Vec::new();
+        assert_eq!(
+            h.feed(&[0u8; 16], &mut out),
+            Err(HandshakeError::AuthFailed)
+        );
+        assert_eq!(out, vec![0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn view_only_password() {
+        let mut h = Handshake::new(vnc(), CH);
+        feed(&mut h, b"RFB 003.008\n");
+        feed(&mut h, &[2]);
+        let resp = crate::rfb::auth::response(b"viewer", &CH);
+        feed(&mut h, &resp);
+        assert!(matches!(
+            feed(&mut h, &[1]).1,
+            Step::Done {
+                access: Access::ViewOnly,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn security_type_not_offered() {
+        let mut h = Handshake::new(vnc(), CH);
+        feed(&mut h, b"RFB 003.008\n");
+        let mut out = Vec::new();
+        assert_eq!(
+            h.feed(&[1], &mut out),
+            Err(HandshakeError::BadSecurityType(1))
+        );
+        assert_eq!(&out[..4], &[0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn versions_map_as_rfc_6143_says() {
+        let v = |s: &[u8]| parse_version(s);
+        assert_eq!(v(b"RFB 003.003\n"), Ok(Version::V3_3));
+        assert_eq!(v(b"RFB 003.005\n"), Ok(Version::V3_3));
+        assert_eq!(v(b"RFB 003.006\n"), Ok(Version::V3_3));
+        assert_eq!(v(b"RFB 003.007\n"), Ok(Version::V3_7));
+        assert_eq!(v(b"RFB 003.008\n"), Ok(Version::V3_8));
+        assert_eq!(v(b"RFB 003.889\n"), Ok(Version::V3_8));
+        assert_eq!(v(b"RFB 004.001\n"), Ok(Version::V3_8));
+        assert!(v(b"RFB 002.000\n").is_err());
+        assert!(v(b"RFB 003.00x\n").is_err());
+        assert!(v(b"HTTP/1.1 200").is_err());
+    }
+
+    #[test]
+    fn garbage_is_refused_before_12_bytes() {
+        let mut h = Handshake::new(Security::None, CH);
+        let mut out = Vec::new();
+        assert!(matches!(
+            h.feed(b"GET ", &mut out),
+            Err(HandshakeError::BadVersion(_))
+        ));
+        let mut h = Handshake::new(Security::None, CH);
+        assert_eq!(h.feed(b"RFB 00", &mut out), Ok((0, Step::Continue)));
+    }
+}

@@ -1,0 +1,191 @@
+//! The meeting point of the capture thread and the sessions: the current
+//! frame, each client's accumulated damage, and the wake-ups between them.
+//!
+//! The capture thread never waits for a session: it marks damage in every
+//! client's tile map and notifies. A session that has an outstanding update
+//! request and nothing to send says it is waiting; the capture thread polls
+//! only while someone waits (so it costs nothing otherwise).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use event_listener::{Event, Listener};
+
+use crate::capture::damage::TileMap;
+use crate::capture::{Rotation, SharedFrame};
+use crate::rfb::Rect;
+
+/// The picture as published by the capture thread.
+#[derive(Clone, Debug)]
+pub struct Published {
+    /// The canonical (turned) frame.
+    pub frame: SharedFrame,
+    /// Unturned source size (input axes use it).
+    pub source_size: (u32, u32),
+    /// Rotation in force.
+    pub rotation: Rotation,
+    /// Increases with every size change.
+    pub size_epoch: u64,
+}
+
+/// One connected client, as the capture side sees it.
+#[derive(Debug)]
+pub struct ClientSlot {
+    /// Unique id (for logs and kicking).
+    pub id: u64,
+    /// Damage not yet sent, in client coordinates.
+    damage: Mutex<TileMap>,
+    /// Wakes the session: new damage, a resize, a kick or shutdown.
+    pub notify: Event,
+    /// The session has an outstanding request and nothing to send.
+    waiting: AtomicBool,
+    /// Another client asked for exclusive access, or the server stops.
+    pub kicked: AtomicBool,
+}
+
+impl ClientSlot {
+    /// Locks this client's damage map.
+    pub fn damage(&self) -> MutexGuard<'_, TileMap> {
+        lock(&self.damage)
+    }
+
+    /// Says whether the session waits for changes.
+    pub fn set_waiting(&self, hub: &Hub, waiting: bool) {
+        let was = self.waiting.swap(waiting, Ordering::AcqRel);
+        if waiting && !was {
+            hub.poll_wanted.notify(usize::MAX);
+        }
+    }
+
+    fn kick(&self) {
+        self.kicked.store(true, Ordering::Release);
+        self.notify.notify(usize::MAX);
+    }
+}
+
+/// Locks a mutex, recovering from poisoning (a panicked session must not
+/// take the others down; the data behind these locks stays consistent).
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Frame publication and the client registry.
+#[derive(Debug)]
+pub struct Hub {
+    published: Mutex<Published>,
+    clients: Mutex<Vec<Arc<ClientSlot>>>,
+    next_id: AtomicU64,
+    /// Wakes the capture thread when a session starts waiting.
+    poll_wanted: Event,
+    shutdown: AtomicBool,
+}
+
+impl Hub {
+    /// A hub showing `first` until the capture publishes more.
+    pub fn new(first: Published) -> Self {
+        Self {
+            published: Mutex::new(first),
+            clients: Mutex::new(Vec::new()),
+            next_id: AtomicU64::new(1),
+            poll_wanted: Event::new(),
+            shutdown: AtomicBool::new(false),
+        }
+    }
+
+    /// The current picture.
+    pub fn published(&self) -> Published {
+        lock(&self.published).clone()
+    }
+
+    /// Registers a client; its damage map starts empty (it asks for what it wants).
+    pub fn register(&self) -> Arc<ClientSlot> {
+        let p = self.published();
+        let slot = Arc::new(ClientSlot {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            damage: Mutex::new(TileMap::new(p.frame.width, p.frame.height)),
+            notify: Event::new(),
+            waiting: AtomicBool::new(false),
+            kicked: AtomicBool::new(false),
+        });
+        lock(&self.clients).push(slot.clone());
+        slot
+    }
+
+    /// Removes a client.
+    pub fn unregister(&self, slot: &ClientSlot) {
+        lock(&self.clients).retain(|s| s.id != slot.id);
+    }
+
+    /// Number of registered (authenticated) clients.
+    pub fn client_count(&self) -> usize {
+        lock(&self.clients).len()
+    }
+
+    /// Disconnects every client but `keep` (a non-shared ClientInit, RFC 6143 §7.3.1).
+    pub fn kick_others(&self, keep: u64) {
+        for s in lock(&self.clients).iter().filter(|s| s.id != keep) {
+            s.kick();
+        }
+    }
+
+    /// Publishes changed rectangles of `frame`.
+    pub fn publish_damage(&self, frame: SharedFrame, rects: &[Rect]) {
+        lock(&self.published).frame = frame;
+        for s in lock(&self.clients).iter() {
+            let mut d = s.damage();
+            for r in rects {
+                d.mark(*r);
+            }
+            drop(d);
+            s.notify.notify(usize::MAX);
+        }
+    }
+
+    /// Publishes a new size: every client's damage becomes the whole frame.
+    pub fn publish_resize(&self, frame: SharedFrame, source_size: (u32, u32)) {
+        let (w, h) = (frame.width, frame.height);
+        {
+            let mut p = lock(&self.published);
+            p.frame = frame;
+            p.source_size = source_size;
+            p.size_epoch += 1;
+        }
+        for s in lock(&self.clients).iter() {
+            let mut map = TileMap::new(w, h);
+            map.mark_all();
+            *s.damage() = map;
+            s.notify.notify(usize::MAX);
+        }
+    }
+
+    /// True when some session waits for changes.
+    pub fn anyone_waiting(&self) -> bool {
+        lock(&self.clients)
+            .iter()
+            .any(|s| s.waiting.load(Ordering::Acquire))
+    }
+
+    /// Blocks (capture thread) until a session waits, shutdown, or `timeout`.
+    pub fn wait_for_waiter(&self, timeout: Duration) {
+        let listener = self.poll_wanted.listen();
+        if self.anyone_waiting() || self.is_shutdown() {
+            return;
+        }
+        let _ = listener.wait_timeout(timeout);
+    }
+
+    /// Starts shutting down: every session and the capture thread are woken.
+    pub fn shutdown(&self) {
+        self.shutdown.store(true, Ordering::Release);
+        for s in lock(&self.clients).iter() {
+            s.kick();
+        }
+        self.poll_wanted.notify(usize::MAX);
+    }
+
+    /// True once shutdown began.
+    pub fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+}

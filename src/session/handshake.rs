@@ -1,0 +1,114 @@
+//! Drives the pure handshake state machine over a stream, with time-outs
+//! and the failed-login slow-down.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, FutureExt};
+
+use super::{HANDSHAKE_TIMEOUT, PASSWORD_TIMEOUT, SessionError};
+use crate::hub::lock;
+use crate::rfb::handshake::{Access, Handshake, HandshakeError, Step, Version};
+use crate::server::Shared;
+
+/// The most handshake bytes kept unconsumed (a real handshake needs < 30).
+const MAX_PENDING: usize = 4096;
+
+/// A finished handshake.
+#[derive(Debug)]
+pub struct Done {
+    /// Version agreed on.
+    pub version: Version,
+    /// Rights of this client.
+    pub access: Access,
+    /// ClientInit's shared flag.
+    pub shared: bool,
+    /// Bytes the client sent after ClientInit (its first messages).
+    pub leftover: Vec<u8>,
+}
+
+/// Awaits `fut` for at most `d`.
+pub async fn timeout<T>(
+    d: Duration,
+    what: &'static str,
+    fut: impl std::future::Future<Output = Result<T, SessionError>>,
+) -> Result<T, SessionError> {
+    fut.or(async {
+        smol::Timer::after(d).await;
+        Err(SessionError::Timeout(what))
+    })
+    .await
+}
+
+/// Runs the handshake up to and including ClientInit.
+pub async fn run<S>(stream: &mut S, peer: SocketAddr, shared: &Shared) -> Result<Done, SessionError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let wait = lock(&shared.limiter).delay(peer.ip(), Instant::now());
+    if !wait.is_zero() {
+        log::info!("{peer}: delaying {} s after failed logins", wait.as_secs());
+        smol::Timer::after(wait).await;
+    }
+    let mut challenge = [0u8; 16];
+    getrandom::fill(&mut challenge).map_err(|e| SessionError::Io(std::io::Error::other(e)))?;
+    let mut hs = Handshake::new(shared.security.clone(), challenge);
+    let mut out = Vec::new();
+    hs.greeting(&mut out);
+    let mut pending = Vec::new();
+    let mut chunk = [0u8; 512];
+    loop {
+        if !out.is_empty() {
+            stream.write_all(&out).await?;
+            stream.flush().await?;
+            out.clear();
+        }
+        let (limit, what) = if hs.awaiting_password() {
+            (PASSWORD_TIMEOUT, "waiting for the password")
+        } else {
+            (HANDSHAKE_TIMEOUT, "during the handshake")
+        };
+        let n = timeout(limit, what, async { Ok(stream.read(&mut chunk).await?) }).await?;
+        if n == 0 {
+            return Err(SessionError::Closed);
+        }
+        pending.extend_from_slice(&chunk[..n]);
+        match hs.feed(&pending, &mut out) {
+            Ok((used, Step::Continue)) => {
+                pending.drain(..used);
+                if pending.len() > MAX_PENDING {
+                    return Err(SessionError::Flood);
+                }
+            }
+            Ok((
+                used,
+                Step::Done {
+                    version,
+                    access,
+                    shared: share,
+                },
+            )) => {
+                pending.drain(..used);
+                stream.write_all(&out).await?;
+                if matches!(shared.security, crate::rfb::handshake::Security::Vnc { .. }) {
+                    lock(&shared.limiter).succeeded(peer.ip());
+                }
+                return Ok(Done {
+                    version,
+                    access,
+                    shared: share,
+                    leftover: pending,
+                });
+            }
+            Err(e) => {
+                if e == HandshakeError::AuthFailed {
+                    lock(&shared.limiter).failed(peer.ip(), Instant::now());
+                }
+                // Best effort: the failure reason, then close.
+                let _ = stream.write_all(&out).await;
+                let _ = stream.flush().await;
+                return Err(SessionError::Handshake(e));
+            }
+        }
+    }
+}

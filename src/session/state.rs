@@ -1,0 +1,283 @@
+//! A session after the handshake: its state and its main loop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, FutureExt};
+
+use super::handshake::Done;
+use super::{SessionError, WRITE_TIMEOUT};
+use crate::hub::{ClientSlot, lock};
+use crate::input::{InputEvent, InputMapper};
+use crate::rfb::Rect;
+use crate::rfb::encoding::id;
+use crate::rfb::encoding::select::Encoders;
+use crate::rfb::handshake::Access;
+use crate::rfb::messages::{self, ClientMsg, Limits};
+use crate::rfb::pixel::PixelFormat;
+use crate::server::Shared;
+
+/// Pseudo-encodings a client announced.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientCaps {
+    /// DesktopSize (-223).
+    pub desktop_size: bool,
+    /// ExtendedDesktopSize (-308).
+    pub ext_desktop_size: bool,
+    /// QEMU Extended Key Event (-258).
+    pub qemu_key: bool,
+    /// QEMU LED state (-261).
+    pub led_state: bool,
+}
+
+/// An outstanding FramebufferUpdateRequest.
+#[derive(Clone, Copy, Debug)]
+pub struct Request {
+    /// The requested region, clipped to the screen.
+    pub rect: Rect,
+}
+
+/// One authenticated client.
+pub struct Session<S> {
+    pub(super) stream: S,
+    pub(super) peer: SocketAddr,
+    pub(super) shared: Arc<Shared>,
+    pub(super) slot: Arc<ClientSlot>,
+    inbuf: Vec<u8>,
+    pub(super) pf: PixelFormat,
+    pub(super) encoders: Option<Encoders>,
+    pub(super) caps: ClientCaps,
+    pub(super) request: Option<Request>,
+    pub(super) size: (u16, u16),
+    pub(super) size_epoch: u64,
+    pub(super) access: Access,
+    mapper: InputMapper,
+    /// Pseudo-rectangles owed to the client in its next update.
+    pub(super) owed: super::update::Owed,
+}
+
+impl<S> Session<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    /// Registers the client and sends ServerInit.
+    pub async fn start(
+        stream: S,
+        peer: SocketAddr,
+        shared: Arc<Shared>,
+        done: Done,
+    ) -> Result<Self, SessionError> {
+        let slot = shared.hub.register();
+        if !done.shared {
+            shared.hub.kick_others(slot.id);
+        }
+        let p = shared.hub.published();
+        let (sw, sh) = p.source_size;
+        let mut s = Session {
+            stream,
+            peer,
+            slot,
+            inbuf: done.leftover,
+            pf: PixelFormat::XRGB8888,
+            encoders: Some(Encoders::new(&shared.config.encodings)),
+            caps: ClientCaps::default(),
+            request: None,
+            size: (p.frame.width, p.frame.height),
+            size_epoch: p.size_epoch,
+            access: done.access,
+            mapper: InputMapper::new(shared.config.touch, p.rotation, sw, sh),
+            owed: Default::default(),
+            shared,
+        };
+        let mut out = Vec::new();
+        messages::encode_server_init(s.size.0, s.size.1, &s.pf, &s.shared.desktop_name, &mut out);
+        s.write(&out).await?;
+        log::info!(
+            "{peer}: connected ({:?}, {} access, {})",
+            done.version,
+            if s.can_input() { "full" } else { "view-only" },
+            if done.shared { "shared" } else { "exclusive" }
+        );
+        Ok(s)
+    }
+
+    /// True when this client's input reaches the sink.
+    fn can_input(&self) -> bool {
+        self.access == Access::Full && self.shared.input_allowed
+    }
+
+    /// Writes and flushes, bounded in time (a client that stops reading is dropped).
+    pub(super) async fn write(&mut self, bytes: &[u8]) -> Result<(), SessionError> {
+        let stream = &mut self.stream;
+        super::handshake::timeout(WRITE_TIMEOUT, "writing to the client", async {
+            stream.write_all(bytes).await?;
+            stream.flush().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The main loop: messages in, updates out, until the client goes.
+    pub async fn run(&mut self) -> Result<(), SessionError> {
+        let mut chunk = vec![0u8; 16 * 1024];
+        loop {
+            self.handle_buffered().await?;
+            if self.slot.kicked.load(Ordering::Acquire) {
+                return Err(if self.shared.hub.is_shutdown() {
+                    SessionError::Shutdown
+                } else {
+                    SessionError::Kicked
+                });
+            }
+            if self.ready_to_send() {
+                self.slot.set_waiting(&self.shared.hub, false);
+                self.send_update().await?;
+                continue;
+            }
+            // Listen before the last check so no notification is lost.
+            let listener = self.slot.notify.listen();
+            if self.ready_to_send() || self.slot.kicked.load(Ordering::Acquire) {
+                continue;
+            }
+            self.slot
+                .set_waiting(&self.shared.hub, self.request.is_some());
+            let stream = &mut self.stream;
+            let read = async { Some(stream.read(&mut chunk).await) }.or(async {
+                listener.await;
+                None
+            });
+            if let Some(n) = read.await {
+                let n = n?;
+                if n == 0 {
+                    return Err(SessionError::Closed);
+                }
+                self.inbuf.extend_from_slice(&chunk[..n]);
+            }
+        }
+    }
+
+    /// Handles every complete message in the input buffer.
+    async fn handle_buffered(&mut self) -> Result<(), SessionError> {
+        let limits = Limits::default();
+        let mut used = 0;
+        while let Some((msg, n)) = messages::parse_client_msg(&self.inbuf[used..], &limits)
+            .map_err(SessionError::Protocol)?
+        {
+            used += n;
+            self.handle(msg).await?;
+        }
+        self.inbuf.drain(..used);
+        Ok(())
+    }
+
+    async fn handle(&mut self, msg: ClientMsg) -> Result<(), SessionError> {
+        log::trace!("{}: {msg:?}", self.peer);
+        match msg {
+            ClientMsg::SetPixelFormat(pf) => {
+                pf.validate_client()
+                    .map_err(|e| SessionError::BadPixelFormat(e.to_string()))?;
+                self.pf = pf;
+            }
+            ClientMsg::SetEncodings(list) => self.set_encodings(&list),
+            ClientMsg::FramebufferUpdateRequest { incremental, rect } => {
+                self.on_request(incremental, rect)
+            }
+            ClientMsg::KeyEvent { down, keysym } => {
+                let ev = self.mapper.key(down, keysym);
+                self.emit(&ev);
+            }
+            ClientMsg::QemuKeyEvent {
+                down,
+                keysym,
+                keycode,
+            } => {
+                let ev = self.mapper.qemu_key(down, keycode, keysym);
+                self.emit(&ev);
+            }
+            ClientMsg::PointerEvent { buttons, x, y } => {
+                let ev = self.mapper.pointer(buttons, x, y);
+                self.emit(&ev);
+            }
+            ClientMsg::ClientCutText(text) => self.on_cut_text(&text).await,
+            ClientMsg::SetDesktopSize { .. } => {
+                // fbvncd cannot change the framebuffer's mode for a client.
+                self.owed.desktop_size_reply = true;
+            }
+        }
+        Ok(())
+    }
+
+    fn set_encodings(&mut self, list: &[i32]) {
+        if let Some(enc) = self.encoders.as_mut() {
+            enc.set_client_encodings(list);
+        }
+        let has = |n: i32| list.contains(&n);
+        self.caps = ClientCaps {
+            desktop_size: has(id::DESKTOP_SIZE),
+            ext_desktop_size: has(id::EXTENDED_DESKTOP_SIZE),
+            qemu_key: has(id::QEMU_EXTENDED_KEY),
+            led_state: has(id::QEMU_LED_STATE),
+        };
+        // Confirm once what needs confirming (noVNC waits for these).
+        self.owed.qemu_key_ack |= self.caps.qemu_key && !self.owed.qemu_key_acked;
+        self.owed.initial_eds |= self.caps.ext_desktop_size && !self.owed.eds_sent;
+        log::debug!("{}: encodings {list:?}", self.peer);
+    }
+
+    fn on_request(&mut self, incremental: bool, rect: Rect) {
+        let clipped = rect.clip(self.size.0, self.size.1);
+        if !incremental && !clipped.is_empty() {
+            self.slot.damage().mark(clipped);
+        }
+        // An empty region is still answered (with no rectangles), never refused.
+        self.owed.empty_answer = clipped.is_empty();
+        self.request = Some(Request { rect: clipped });
+    }
+
+    async fn on_cut_text(&mut self, text: &[u8]) {
+        if !(self.shared.config.paste_as_keys && self.can_input()) {
+            log::debug!(
+                "{}: clipboard text of {} bytes ignored",
+                self.peer,
+                text.len()
+            );
+            return;
+        }
+        for batch in self.mapper.paste(text) {
+            self.emit(&batch);
+            smol::Timer::after(std::time::Duration::from_millis(4)).await;
+        }
+    }
+
+    /// Sends input events to the shared sink (if this client may).
+    fn emit(&self, events: &[InputEvent]) {
+        if events.is_empty() || !self.can_input() {
+            return;
+        }
+        if let Err(e) = lock(&self.shared.input).emit(events) {
+            log::warn!("{}: input injection failed: {e}", self.peer);
+        }
+    }
+
+    /// Leaves the hub and releases whatever this client still holds down.
+    pub fn finish(&mut self) {
+        let release = self.mapper.release_all();
+        self.emit(&release);
+        self.slot.set_waiting(&self.shared.hub, false);
+        self.shared.hub.unregister(&self.slot);
+    }
+
+    /// Current client geometry for the update code.
+    pub(super) fn full_rect(&self) -> Rect {
+        Rect::new(0, 0, self.size.0, self.size.1)
+    }
+
+    /// Follows a size change: new geometry, input axes.
+    pub(super) fn adopt_size(&mut self, p: &crate::hub::Published) {
+        self.size = (p.frame.width, p.frame.height);
+        self.size_epoch = p.size_epoch;
+        self.mapper
+            .set_geometry(p.rotation, p.source_size.0, p.source_size.1);
+    }
+}

@@ -1,0 +1,155 @@
+//! Building and sending FramebufferUpdates: pseudo-rectangles first, then
+//! the changed pixels. Big encodes run off the async executor so one
+//! client's encoding never stalls another client or the capture.
+
+use futures_lite::{AsyncRead, AsyncWrite};
+
+use super::SessionError;
+use super::state::Session;
+use crate::rfb::Rect;
+use crate::rfb::encoding::id;
+use crate::rfb::encoding::select::write_rect_header;
+use crate::rfb::messages::{self, begin_update, patch_rect_count};
+
+/// Pixels below which encoding runs inline (cheaper than a thread hop).
+const INLINE_PIXELS: usize = 64 * 64 * 4;
+
+/// Pseudo-rectangles owed to the client.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Owed {
+    /// Confirm QEMU Extended Key Events (noVNC sends them only after this).
+    pub qemu_key_ack: bool,
+    /// The confirmation was sent.
+    pub qemu_key_acked: bool,
+    /// ExtendedDesktopSize once at the start (tells the client we have it).
+    pub initial_eds: bool,
+    /// Initial ExtendedDesktopSize was sent.
+    pub eds_sent: bool,
+    /// A SetDesktopSize awaits its "prohibited" answer.
+    pub desktop_size_reply: bool,
+    /// The last request covered nothing: answer with an empty update.
+    pub empty_answer: bool,
+}
+
+impl Owed {
+    fn any(&self) -> bool {
+        self.qemu_key_ack || self.initial_eds || self.desktop_size_reply || self.empty_answer
+    }
+}
+
+impl<S> Session<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    /// True when a request is outstanding and there is something for it.
+    pub(super) fn ready_to_send(&self) -> bool {
+        let Some(req) = self.request else {
+            return false;
+        };
+        self.owed.any()
+            || self.shared.hub.published().size_epoch != self.size_epoch
+            || self.slot.damage().intersects(req.rect)
+    }
+
+    /// Sends one FramebufferUpdate answering the outstanding request.
+    pub(super) async fn send_update(&mut self) -> Result<(), SessionError> {
+        let Some(req) = self.request.take() else {
+            return Ok(());
+        };
+        let published = self.shared.hub.published();
+        let mut out = Vec::with_capacity(1024);
+        let at = begin_update(&mut out);
+        let mut count: u16 = 0;
+        let mut region = req.rect;
+        if published.size_epoch != self.size_epoch {
+            count += self.resize_rect(&published, &mut out)?;
+            region = self.full_rect();
+        }
+        count += self.pseudo_rects(&mut out);
+        self.owed.empty_answer = false;
+        let rects = self.slot.damage().take(region);
+        let (n, body) = self.encode(published.frame, rects).await;
+        count = count.saturating_add(n);
+        patch_rect_count(&mut out, at, count);
+        out.extend_from_slice(&body);
+        self.write(&out).await
+    }
+
+    /// The new size, as the client understands it.
+    fn resize_rect(
+        &mut self,
+        p: &crate::hub::Published,
+        out: &mut Vec<u8>,
+    ) -> Result<u16, SessionError> {
+        self.adopt_size(p);
+        let (w, h) = self.size;
+        if self.caps.ext_desktop_size {
+            messages::encode_extended_desktop_size(0, 0, w, h, out);
+        } else if self.caps.desktop_size {
+            write_rect_header(Rect::new(0, 0, w, h), id::DESKTOP_SIZE, out);
+        } else {
+            return Err(SessionError::ResizeUnsupported);
+        }
+        log::info!("{}: screen is now {w}x{h}", self.peer);
+        Ok(1)
+    }
+
+    /// Confirmations and replies the client is owed.
+    fn pseudo_rects(&mut self, out: &mut Vec<u8>) -> u16 {
+        let mut n = 0;
+        let (w, h) = self.size;
+        if self.owed.qemu_key_ack {
+            write_rect_header(Rect::new(0, 0, w, h), id::QEMU_EXTENDED_KEY, out);
+            self.owed.qemu_key_ack = false;
+            self.owed.qemu_key_acked = true;
+            n += 1;
+        }
+        if self.owed.initial_eds {
+            messages::encode_extended_desktop_size(0, 0, w, h, out);
+            self.owed.initial_eds = false;
+            self.owed.eds_sent = true;
+            n += 1;
+        }
+        if self.owed.desktop_size_reply {
+            self.owed.desktop_size_reply = false;
+            if self.caps.ext_desktop_size {
+                // Reason 1 (this client asked), status 1 (prohibited).
+                messages::encode_extended_desktop_size(1, 1, w, h, out);
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Encodes `rects` of `frame`; large jobs on a blocking thread.
+    async fn encode(
+        &mut self,
+        frame: crate::capture::SharedFrame,
+        rects: Vec<Rect>,
+    ) -> (u16, Vec<u8>) {
+        let Some(mut enc) = self.encoders.take() else {
+            return (0, Vec::new());
+        };
+        let pf = self.pf;
+        let pixels: usize = rects.iter().map(Rect::area).sum();
+        let job = move || {
+            let mut body = Vec::new();
+            let mut n: u16 = 0;
+            let view = frame.view();
+            for r in rects {
+                let r = r.clip(view.width, view.height);
+                if !r.is_empty() {
+                    n = n.saturating_add(enc.encode_rect(&view, r, &pf, &mut body));
+                }
+            }
+            (enc, n, body)
+        };
+        let (enc, n, body) = if pixels <= INLINE_PIXELS {
+            job()
+        } else {
+            smol::unblock(job).await
+        };
+        self.encoders = Some(enc);
+        (n, body)
+    }
+}
