@@ -3,6 +3,8 @@
 //! Layout (see DESIGN.md): [`rfb`] is the pure protocol codec, [`capture`]
 //! owns the screen, [`input`] injects events, [`net`] holds listeners and
 //! transports, [`server`] and [`session`] tie them together.
+#![cfg_attr(test, allow(clippy::cast_possible_truncation))]
+
 
 pub mod auth_limit;
 pub mod capture;

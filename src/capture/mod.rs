@@ -8,6 +8,16 @@
 
 use std::sync::Arc;
 
+pub mod damage;
+pub mod demo;
+pub mod file;
+pub mod poll;
+pub mod rate;
+pub mod unpack;
+
+pub use poll::Capture;
+pub use rate::PollRate;
+
 use crate::rfb::Rect;
 use crate::rfb::pixel::PixelFormat;
 

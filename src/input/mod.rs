@@ -33,3 +33,57 @@ impl InputSink for NullSink {
         Ok(())
     }
 }
+
+pub mod keysym;
+pub mod mapper;
+pub mod scancode;
+pub mod trace;
+
+pub use mapper::InputMapper;
+
+use crate::cli::InputSpec;
+
+/// The input sink could not be opened.
+#[derive(Debug)]
+pub enum InputError {
+    /// The trace file could not be opened.
+    Trace(std::path::PathBuf, std::io::Error),
+    /// /dev/uinput is not usable; the text names the fix.
+    Uinput(String),
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Trace(p, _) => write!(f, "cannot open the input trace {}", p.display()),
+            Self::Uinput(s) => f.write_str(s),
+        }
+    }
+}
+
+impl std::error::Error for InputError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Trace(_, e) => Some(e),
+            Self::Uinput(_) => None,
+        }
+    }
+}
+
+/// Opens the sink `--input` names for a `width` x `height` (unturned) screen.
+pub fn open_sink(
+    spec: &InputSpec,
+    _touch: bool,
+    _width: u32,
+    _height: u32,
+) -> Result<Box<dyn InputSink>, InputError> {
+    match spec {
+        InputSpec::None => Ok(Box::new(NullSink)),
+        InputSpec::Trace(p) => Ok(Box::new(
+            trace::TraceSink::open(p).map_err(|e| InputError::Trace(p.clone(), e))?,
+        )),
+        InputSpec::Uinput => Err(InputError::Uinput(
+            "uinput input is not built yet (use --input trace:PATH or none)".to_string(),
+        )),
+    }
+}

@@ -99,3 +99,91 @@ pub fn scale8(v: u32, max: u16) -> u32 {
         v * m / 255
     }
 }
+
+/// Why a client's pixel format cannot be served.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PixelFormatError {
+    /// bits-per-pixel other than 8, 16 or 32.
+    BitsPerPixel(u8),
+    /// Depth 0 or above bits-per-pixel.
+    Depth(u8),
+    /// Colour-map formats are not supported.
+    ColourMap,
+    /// A channel maximum of 0 or not of the form 2^n - 1.
+    ChannelMax(u16),
+    /// A channel does not fit in the pixel at its shift.
+    ChannelOutside,
+}
+
+impl std::fmt::Display for PixelFormatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::BitsPerPixel(b) => write!(f, "{b} bits per pixel (8, 16 or 32 supported)"),
+            Self::Depth(d) => write!(f, "depth {d}"),
+            Self::ColourMap => f.write_str("colour-map formats are not supported"),
+            Self::ChannelMax(m) => write!(f, "channel maximum {m}"),
+            Self::ChannelOutside => f.write_str("a channel does not fit in the pixel"),
+        }
+    }
+}
+
+impl std::error::Error for PixelFormatError {}
+
+impl PixelFormat {
+    /// Reads PIXEL_FORMAT's 16 bytes (RFC 6143 §7.4).
+    pub fn parse(b: &[u8; 16]) -> Self {
+        Self {
+            bits_per_pixel: b[0],
+            depth: b[1],
+            big_endian: b[2] != 0,
+            true_colour: b[3] != 0,
+            red_max: u16::from_be_bytes([b[4], b[5]]),
+            green_max: u16::from_be_bytes([b[6], b[7]]),
+            blue_max: u16::from_be_bytes([b[8], b[9]]),
+            red_shift: b[10],
+            green_shift: b[11],
+            blue_shift: b[12],
+        }
+    }
+
+    /// Writes PIXEL_FORMAT's 16 bytes.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[
+            self.bits_per_pixel,
+            self.depth,
+            u8::from(self.big_endian),
+            u8::from(self.true_colour),
+        ]);
+        for m in [self.red_max, self.green_max, self.blue_max] {
+            out.extend_from_slice(&m.to_be_bytes());
+        }
+        out.extend_from_slice(&[self.red_shift, self.green_shift, self.blue_shift, 0, 0, 0]);
+    }
+
+    /// Checks a format a client asked for in SetPixelFormat.
+    pub fn validate_client(&self) -> Result<(), PixelFormatError> {
+        if !matches!(self.bits_per_pixel, 8 | 16 | 32) {
+            return Err(PixelFormatError::BitsPerPixel(self.bits_per_pixel));
+        }
+        if self.depth == 0 || self.depth > self.bits_per_pixel {
+            return Err(PixelFormatError::Depth(self.depth));
+        }
+        if !self.true_colour {
+            return Err(PixelFormatError::ColourMap);
+        }
+        for (max, shift) in [
+            (self.red_max, self.red_shift),
+            (self.green_max, self.green_shift),
+            (self.blue_max, self.blue_shift),
+        ] {
+            if max == 0 || !(u32::from(max) + 1).is_power_of_two() {
+                return Err(PixelFormatError::ChannelMax(max));
+            }
+            let bits = 16 - max.leading_zeros();
+            if u32::from(shift) + bits > u32::from(self.bits_per_pixel) {
+                return Err(PixelFormatError::ChannelOutside);
+            }
+        }
+        Ok(())
+    }
+}

@@ -29,6 +29,8 @@ pub struct Owed {
     pub desktop_size_reply: bool,
     /// The last request covered nothing: answer with an empty update.
     pub empty_answer: bool,
+    /// Lock-key LED state last sent (QEMU LED pseudo-encoding).
+    pub led_sent: Option<u8>,
 }
 
 impl Owed {
@@ -109,6 +111,16 @@ where
             self.owed.initial_eds = false;
             self.owed.eds_sent = true;
             n += 1;
+        }
+        if self.caps.led_state {
+            let leds = crate::hub::lock(&self.shared.input).led_state();
+            if let Some(state) = leds.filter(|s| Some(*s) != self.owed.led_sent) {
+                // RFB community spec: one byte, bit 0 Scroll, 1 Num, 2 Caps Lock.
+                write_rect_header(Rect::new(0, 0, 0, 0), id::QEMU_LED_STATE, out);
+                out.push(state);
+                self.owed.led_sent = Some(state);
+                n += 1;
+            }
         }
         if self.owed.desktop_size_reply {
             self.owed.desktop_size_reply = false;

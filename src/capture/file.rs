@@ -1,0 +1,77 @@
+//! A raw picture file as the screen (`--fb file:PATH --geometry WxH
+//! --format FMT`), for tests and benchmarks. Rows are read with `pread`, so
+//! edits made in place (by `pwrite` or through a shared mmap) are seen.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use super::{CaptureError, FrameSource, Geometry, SourceFormat};
+
+/// The file source.
+#[derive(Debug)]
+pub struct FileSource {
+    file: File,
+    path: PathBuf,
+    geometry: Geometry,
+    stride: u64,
+}
+
+/// Opens `path` as a `width` x `height` picture in `format`.
+pub fn open_file(
+    path: &Path,
+    width: u32,
+    height: u32,
+    format: SourceFormat,
+) -> Result<Box<dyn FrameSource>, CaptureError> {
+    let file = File::open(path)?;
+    let pf = format.pixel_format();
+    let stride = u64::from(width) * pf.bytes_per_pixel() as u64;
+    let need = stride * u64::from(height);
+    let len = file.metadata()?.len();
+    if len < need {
+        return Err(CaptureError::Unsupported(format!(
+            "{} holds {len} bytes; {width}x{height} {format:?} needs {need}",
+            path.display()
+        )));
+    }
+    let geometry = Geometry {
+        width,
+        height,
+        format: pf,
+    };
+    Ok(Box::new(FileSource {
+        file,
+        path: path.to_path_buf(),
+        geometry,
+        stride,
+    }))
+}
+
+impl FrameSource for FileSource {
+    fn describe(&self) -> String {
+        let g = self.geometry;
+        format!(
+            "file:{} ({}x{}, {} bpp)",
+            self.path.display(),
+            g.width,
+            g.height,
+            g.format.bits_per_pixel
+        )
+    }
+
+    fn geometry(&self) -> Geometry {
+        self.geometry
+    }
+
+    fn begin_poll(&mut self) -> Result<bool, CaptureError> {
+        Ok(false)
+    }
+
+    fn read_span(&mut self, x: u32, y: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
+        let bpp = self.geometry.format.bytes_per_pixel() as u64;
+        let offset = u64::from(y) * self.stride + u64::from(x) * bpp;
+        self.file.read_exact_at(dst, offset)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,241 @@
+//! RFB key and pointer events → evdev event batches (pure). One mapper per
+//! session: it remembers what this client holds, so Shift can be fixed up
+//! and everything released when the client goes.
+
+use std::collections::BTreeSet;
+
+use evdev::{AbsoluteAxisCode as Abs, EventType, KeyCode as K, RelativeAxisCode as Rel};
+
+use super::InputEvent;
+use super::keysym::{self, Typed};
+use crate::capture::Rotation;
+
+/// Longest clipboard text typed by `--paste-as-keys`.
+pub const MAX_PASTE: usize = 4096;
+
+fn key_ev(k: K, v: i32) -> InputEvent {
+    InputEvent::new(EventType::KEY.0, k.code(), v)
+}
+
+fn syn() -> InputEvent {
+    InputEvent::new(EventType::SYNCHRONIZATION.0, 0, 0)
+}
+
+/// RFB button-mask bits 0, 1, 2 and 7 → buttons (RFC 6143 §7.5.5).
+const BUTTONS: [(u8, K); 4] = [
+    (0, K::BTN_LEFT),
+    (1, K::BTN_MIDDLE),
+    (2, K::BTN_RIGHT),
+    (7, K::BTN_SIDE),
+];
+/// Wheel bits (buttons 4–7): axis and step, sent on press.
+const WHEEL: [(u8, Rel, i32); 4] = [
+    (3, Rel::REL_WHEEL, 1),
+    (4, Rel::REL_WHEEL, -1),
+    (5, Rel::REL_HWHEEL, -1),
+    (6, Rel::REL_HWHEEL, 1),
+];
+
+/// One client's input state.
+#[derive(Debug)]
+pub struct InputMapper {
+    touch: bool,
+    rotation: Rotation,
+    size: (u32, u32),
+    held: BTreeSet<u16>,
+    buttons: u8,
+    pos: Option<(i32, i32)>,
+    unknown_logged: BTreeSet<u32>,
+}
+
+impl InputMapper {
+    /// A mapper for a `width` x `height` source (unturned) shown turned by `rotation`.
+    pub fn new(touch: bool, rotation: Rotation, width: u32, height: u32) -> Self {
+        Self {
+            touch,
+            rotation,
+            size: (width, height),
+            held: BTreeSet::new(),
+            buttons: 0,
+            pos: None,
+            unknown_logged: BTreeSet::new(),
+        }
+    }
+
+    /// Follows a size or rotation change.
+    pub fn set_geometry(&mut self, rotation: Rotation, width: u32, height: u32) {
+        self.rotation = rotation;
+        self.size = (width, height);
+        self.pos = None;
+    }
+
+    fn shift_held(&self) -> Vec<K> {
+        [K::KEY_LEFTSHIFT, K::KEY_RIGHTSHIFT]
+            .into_iter()
+            .filter(|k| self.held.contains(&k.code()))
+            .collect()
+    }
+
+    /// A KeyEvent: the key, with Shift fixed up around a press as the US
+    /// layout needs it (letters keep the client's Shift).
+    pub fn key(&mut self, down: bool, keysym: u32) -> Vec<InputEvent> {
+        let Some(Typed { key, shift }) = keysym::lookup(keysym) else {
+            if self.unknown_logged.insert(keysym) {
+                log::info!("keysym {keysym:#x} has no key on a US layout; ignored");
+            }
+            return Vec::new();
+        };
+        let mut ev = Vec::new();
+        if !down {
+            if self.held.remove(&key.code()) {
+                ev.extend([key_ev(key, 0), syn()]);
+            }
+            return ev;
+        }
+        let held_shift = self.shift_held();
+        match shift {
+            Some(true) if held_shift.is_empty() => {
+                ev.extend([
+                    key_ev(K::KEY_LEFTSHIFT, 1),
+                    key_ev(key, 1),
+                    key_ev(K::KEY_LEFTSHIFT, 0),
+                ]);
+            }
+            Some(false) if !held_shift.is_empty() => {
+                ev.extend(held_shift.iter().map(|k| key_ev(*k, 0)));
+                ev.push(key_ev(key, 1));
+                ev.extend(held_shift.iter().map(|k| key_ev(*k, 1)));
+            }
+            _ => ev.push(key_ev(key, 1)),
+        }
+        self.held.insert(key.code());
+        ev.push(syn());
+        ev
+    }
+
+    /// A QEMU Extended Key Event: the physical key, whatever the layout.
+    pub fn qemu_key(&mut self, down: bool, keycode: u32, keysym: u32) -> Vec<InputEvent> {
+        let Some(code) = super::scancode::to_evdev(keycode) else {
+            return self.key(down, keysym);
+        };
+        let was = self.held.contains(&code);
+        if down {
+            self.held.insert(code);
+        } else if !was {
+            return Vec::new();
+        } else {
+            self.held.remove(&code);
+        }
+        vec![
+            InputEvent::new(EventType::KEY.0, code, i32::from(down)),
+            syn(),
+        ]
+    }
+
+    /// A PointerEvent: moves (only changed axes), button changes, wheel steps.
+    pub fn pointer(&mut self, buttons: u8, x: u16, y: u16) -> Vec<InputEvent> {
+        let (w, h) = self.size;
+        let (sx, sy) = self.rotation.source_point(u32::from(x), u32::from(y), w, h);
+        let pos = (
+            i32::try_from(sx).unwrap_or(i32::MAX),
+            i32::try_from(sy).unwrap_or(i32::MAX),
+        );
+        let mut ev = Vec::new();
+        let old = self.pos;
+        let axes: &[(Abs, Abs)] = if self.touch {
+            &[
+                (Abs::ABS_X, Abs::ABS_MT_POSITION_X),
+                (Abs::ABS_Y, Abs::ABS_MT_POSITION_Y),
+            ]
+        } else {
+            &[(Abs::ABS_X, Abs::ABS_X), (Abs::ABS_Y, Abs::ABS_Y)]
+        };
+        for (i, (a, mt)) in axes.iter().enumerate() {
+            let v = if i == 0 { pos.0 } else { pos.1 };
+            let was = old.map(|p| if i == 0 { p.0 } else { p.1 });
+            if was != Some(v) {
+                ev.push(InputEvent::new(EventType::ABSOLUTE.0, a.0, v));
+                if a != mt {
+                    ev.push(InputEvent::new(EventType::ABSOLUTE.0, mt.0, v));
+                }
+            }
+        }
+        self.pos = Some(pos);
+        let changed = buttons ^ self.buttons;
+        for (bit, key) in BUTTONS {
+            if changed & (1 << bit) != 0 {
+                let down = buttons & (1 << bit) != 0;
+                ev.extend(self.button(key, down));
+            }
+        }
+        for (bit, axis, step) in WHEEL {
+            if changed & buttons & (1 << bit) != 0 {
+                ev.push(InputEvent::new(EventType::RELATIVE.0, axis.0, step));
+            }
+        }
+        self.buttons = buttons;
+        if !ev.is_empty() {
+            ev.push(syn());
+        }
+        ev
+    }
+
+    /// A button change; in touch mode button 1 is the finger.
+    fn button(&mut self, key: K, down: bool) -> Vec<InputEvent> {
+        if self.touch && key == K::BTN_LEFT {
+            let id = if down { 1 } else { -1 };
+            return vec![
+                InputEvent::new(EventType::ABSOLUTE.0, Abs::ABS_MT_TRACKING_ID.0, id),
+                key_ev(K::BTN_TOUCH, i32::from(down)),
+            ];
+        }
+        vec![key_ev(key, i32::from(down))]
+    }
+
+    /// Everything this client still holds, released (for a disconnect).
+    pub fn release_all(&mut self) -> Vec<InputEvent> {
+        let mut ev: Vec<InputEvent> = std::mem::take(&mut self.held)
+            .into_iter()
+            .map(|c| InputEvent::new(EventType::KEY.0, c, 0))
+            .collect();
+        for (bit, key) in BUTTONS {
+            if self.buttons & (1 << bit) != 0 {
+                ev.extend(self.button(key, false));
+            }
+        }
+        self.buttons = 0;
+        if !ev.is_empty() {
+            ev.push(syn());
+        }
+        ev
+    }
+
+    /// Clipboard text typed as keys (Latin-1; newline → Enter), one batch
+    /// per press or release; untypeable characters are skipped and logged.
+    pub fn paste(&mut self, text: &[u8]) -> Vec<Vec<InputEvent>> {
+        let mut out = Vec::new();
+        let mut skipped = 0usize;
+        for &c in text.iter().take(MAX_PASTE) {
+            let keysym = match c {
+                b'\n' => 0xff0d,
+                b'\r' => continue,
+                b'\t' => 0xff09,
+                c => u32::from(c),
+            };
+            let press = self.key(true, keysym);
+            if press.is_empty() {
+                skipped += 1;
+                continue;
+            }
+            out.push(press);
+            out.push(self.key(false, keysym));
+        }
+        if skipped > 0 || text.len() > MAX_PASTE {
+            log::info!(
+                "paste: {skipped} characters cannot be typed, {} over the limit",
+                text.len().saturating_sub(MAX_PASTE)
+            );
+        }
+        out
+    }
+}
