@@ -5,7 +5,6 @@
 //! transports, [`server`] and [`session`] tie them together.
 #![cfg_attr(test, allow(clippy::cast_possible_truncation))]
 
-
 pub mod auth_limit;
 pub mod capture;
 pub mod cli;

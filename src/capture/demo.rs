@@ -90,13 +90,7 @@ impl DemoSource {
                 for col in 0..5u32 {
                     let on = bits & (0x10 >> col) != 0;
                     let colour = if on { Some(colour) } else { None };
-                    self.fill(
-                        gx + col * scale,
-                        y0 + row * scale,
-                        scale,
-                        scale,
-                        colour,
-                    );
+                    self.fill(gx + col * scale, y0 + row * scale, scale, scale, colour);
                 }
             }
         }
