@@ -1,0 +1,231 @@
+//! Hostile and broken clients: each is closed with one log line naming it,
+//! while another client keeps getting updates; memory stays bounded.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use common::client::{connect_raw, handshake, read_n};
+use common::{Client, Server, pattern, temp_dir};
+use fbvncd::capture::SourceFormat;
+use fbvncd::rfb::Rect;
+use fbvncd::rfb::messages::ClientMsg;
+use fbvncd::rfb::pixel::PixelFormat;
+
+const W: u32 = 64;
+const H: u32 = 48;
+
+struct Setup {
+    server: Server,
+    fb: std::path::PathBuf,
+    px: Vec<u32>,
+    good: Client,
+}
+
+fn setup(extra: &[&str]) -> Setup {
+    let dir = temp_dir("hostile");
+    let fb = dir.join("fb");
+    let px = pattern::write(&fb, W, H, SourceFormat::Xrgb8888);
+    let spec = format!("file:{}", fb.display());
+    let geometry = format!("{W}x{H}");
+    let mut args = vec![
+        "--fb",
+        spec.as_str(),
+        "--geometry",
+        geometry.as_str(),
+        "--no-auth",
+    ];
+    args.extend(extra);
+    let server = Server::start(&args);
+    let mut good = Client::connect(server.rfb, None);
+    good.set_pixel_format(PixelFormat::RGBX8888);
+    good.wait_screen(&px);
+    Setup {
+        server,
+        fb,
+        px,
+        good,
+    }
+}
+
+impl Setup {
+    /// The good client still sees a fresh edit.
+    fn good_client_still_served(&mut self, colour: u32) {
+        pattern::fill_rect(&self.fb, W, SourceFormat::Xrgb8888, (1, 1, 4, 4), colour);
+        for y in 1..5 {
+            for x in 1..5 {
+                self.px[(y * W + x) as usize] = colour;
+            }
+        }
+        self.good.wait_screen(&self.px);
+    }
+}
+
+/// True once the server closed `s` (EOF or reset).
+fn closed(s: &mut TcpStream) -> bool {
+    let mut buf = [0u8; 4096];
+    let end = Instant::now() + common::DEADLINE;
+    while Instant::now() < end {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => return true,
+            Ok(_) => continue,
+        }
+    }
+    false
+}
+
+/// A client through the handshake with security None, ServerInit read.
+fn initialised(server: &Server) -> TcpStream {
+    let (result, mut s) = handshake(server.rfb, None);
+    assert_eq!(result, 0);
+    s.write_all(&[1]).unwrap();
+    let init = read_n(&mut s, 24).unwrap();
+    let name_len = u32::from_be_bytes(init[20..24].try_into().unwrap());
+    read_n(&mut s, name_len as usize).unwrap();
+    s
+}
+
+#[test]
+fn each_hostile_message_closes_only_its_own_connection() {
+    let mut st = setup(&[]);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("cut text over the limit", {
+            let mut m = vec![6, 0, 0, 0];
+            m.extend_from_slice(&((1u32 << 20) + 1).to_be_bytes());
+            m
+        }),
+        ("encodings over the limit", vec![2, 0, 0xff, 0xff]),
+        ("unknown message type 99", vec![99]),
+        ("unsupported pixel format", {
+            let mut m = Vec::new();
+            let bad = PixelFormat {
+                true_colour: false,
+                ..PixelFormat::RGBX8888
+            };
+            ClientMsg::SetPixelFormat(bad).encode_into(&mut m);
+            m
+        }),
+        ("unknown QEMU message subtype", vec![255, 7, 0, 0]),
+    ];
+    for (i, (reason, bytes)) in cases.into_iter().enumerate() {
+        let mut s = initialised(&st.server);
+        let me = s.local_addr().unwrap().to_string();
+        s.write_all(&bytes).unwrap();
+        assert!(closed(&mut s), "{reason}: connection closed");
+        let line = st.server.wait_log(&[&me, "disconnected"]);
+        assert!(
+            line.contains(reason.split(' ').next().unwrap()),
+            "{reason}: log names it: {line}"
+        );
+        st.good_client_still_served(0x010101 * (i as u32 + 1));
+    }
+}
+
+#[test]
+fn garbage_version_and_truncated_messages() {
+    let mut st = setup(&[]);
+    let mut s = connect_raw(st.server.rfb);
+    read_n(&mut s, 12).unwrap();
+    let me = s.local_addr().unwrap().to_string();
+    s.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    assert!(closed(&mut s));
+    st.server.wait_log(&[&me, "bad protocol version"]);
+
+    // Half a message, then the client goes away: only that session ends.
+    let mut s = initialised(&st.server);
+    let me = s.local_addr().unwrap().to_string();
+    s.write_all(&[3, 0, 0]).unwrap();
+    drop(s);
+    st.server.wait_log(&[&me, "disconnected"]);
+    st.good_client_still_served(0x0000aa);
+}
+
+#[test]
+fn a_silent_client_is_timed_out_in_the_handshake() {
+    let st = setup(&[]);
+    let mut s = connect_raw(st.server.rfb);
+    let me = s.local_addr().unwrap().to_string();
+    read_n(&mut s, 12).unwrap();
+    // Say nothing; the server gives up after its handshake time-out.
+    assert!(closed(&mut s));
+    st.server.wait_log(&[&me, "timed out"]);
+}
+
+#[test]
+fn empty_and_off_screen_requests_are_answered() {
+    let st = setup(&[]);
+    let mut c = Client::connect(st.server.rfb, None);
+    for rect in [
+        Rect::new(0, 0, 0, 0),
+        Rect::new(1000, 1000, 10, 10),
+        Rect::new(60, 40, 500, 500),
+    ] {
+        c.send(ClientMsg::FramebufferUpdateRequest {
+            incremental: false,
+            rect,
+        });
+        let got = c.read_update().expect("an answer, not a close");
+        for r in got {
+            assert!(
+                u32::from(r.rect.x + r.rect.w) <= W && u32::from(r.rect.y + r.rect.h) <= H,
+                "clipped: {r:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_client_that_stops_reading_does_not_stall_another() {
+    let mut st = setup(&[]);
+    // A client that asks for updates forever but never reads them.
+    let mut lazy = initialised(&st.server);
+    lazy.set_read_timeout(Some(Duration::from_millis(1)))
+        .unwrap();
+    let mut req = Vec::new();
+    for _ in 0..200 {
+        ClientMsg::FramebufferUpdateRequest {
+            incremental: false,
+            rect: Rect::new(0, 0, W as u16, H as u16),
+        }
+        .encode_into(&mut req);
+    }
+    lazy.write_all(&req).unwrap();
+    for i in 0..20u32 {
+        st.good_client_still_served(0x102030 + i);
+    }
+}
+
+#[test]
+fn the_number_of_clients_is_bounded() {
+    let st = setup(&["--max-clients", "1"]);
+    let (result, mut s) = handshake(st.server.rfb, None);
+    assert_eq!(result, 0);
+    let me = s.local_addr().unwrap().to_string();
+    s.write_all(&[1]).unwrap();
+    assert!(closed(&mut s), "a second client is refused");
+    st.server.wait_log(&[&me, "too many clients"]);
+}
+
+#[test]
+fn repeated_failed_logins_slow_down() {
+    let dir = temp_dir("pw");
+    let pw = dir.join("pw");
+    std::fs::write(&pw, "secret12\n").unwrap();
+    let pw_arg = pw.display().to_string();
+    let server = Server::start(&["--fb", "demo", "--password-file", &pw_arg]);
+    for _ in 0..3 {
+        assert_eq!(handshake(server.rfb, Some("wrong")).0, 1);
+    }
+    // The fourth attempt from this address waits before the greeting.
+    let start = Instant::now();
+    let mut s = connect_raw(server.rfb);
+    read_n(&mut s, 12).unwrap();
+    assert!(
+        start.elapsed() >= Duration::from_millis(900),
+        "delayed: {:?}",
+        start.elapsed()
+    );
+    server.wait_log(&["delaying"]);
+}

@@ -1,0 +1,210 @@
+//! The server end to end on 127.0.0.1 with a file source and our test client:
+//! pixels in every client format, edits, passwords, input to the trace sink.
+
+mod common;
+
+use common::{Client, Server, pattern, temp_dir, wait_for};
+use fbvncd::capture::SourceFormat;
+use fbvncd::rfb::pixel::PixelFormat;
+
+const W: u32 = 96;
+const H: u32 = 64;
+
+/// Starts a server on a fresh pattern file; returns it with the file path.
+fn serve(
+    format: SourceFormat,
+    format_name: &str,
+    extra: &[&str],
+) -> (Server, std::path::PathBuf, Vec<u32>) {
+    let dir = temp_dir(format_name);
+    let fb = dir.join("fb");
+    let px = pattern::write(&fb, W, H, format);
+    let spec = format!("file:{}", fb.display());
+    let geometry = format!("{W}x{H}");
+    let mut args = vec![
+        "--fb",
+        &spec,
+        "--geometry",
+        &geometry,
+        "--format",
+        format_name,
+    ];
+    args.extend(extra);
+    if !extra.contains(&"--password-file") {
+        args.push("--no-auth");
+    }
+    (Server::start(&args), fb, px)
+}
+
+#[test]
+fn pixels_arrive_as_rgbx_like_novnc_asks() {
+    let (server, _fb, px) = serve(SourceFormat::Xrgb8888, "xrgb8888", &[]);
+    let mut c = Client::connect(server.rfb, None);
+    assert_eq!((c.width, c.height), (W as u16, H as u16));
+    assert!(!c.name.is_empty(), "DesktopName is the host name");
+    c.set_pixel_format(PixelFormat::RGBX8888);
+    c.wait_screen(&px);
+}
+
+#[test]
+fn pixels_arrive_as_rgb565_and_big_endian() {
+    let (server, _fb, px) = serve(SourceFormat::Xrgb8888, "xrgb8888", &[]);
+    let mut c = Client::connect(server.rfb, None);
+    c.set_pixel_format(PixelFormat::RGB565);
+    c.wait_screen(&px);
+    let mut c = Client::connect(server.rfb, None);
+    c.set_pixel_format(PixelFormat {
+        big_endian: true,
+        ..PixelFormat::XRGB8888
+    });
+    c.wait_screen(&px);
+    // Raw bytes of a red pixel in big-endian XRGB are 00 ff 00 00.
+    assert_eq!(
+        c.screen[(10 * W + 2) as usize].to_be_bytes(),
+        [0, 0xff, 0, 0]
+    );
+}
+
+#[test]
+fn every_source_format_serves_the_same_picture() {
+    for (format, name) in [
+        (SourceFormat::Xbgr8888, "xbgr8888"),
+        (SourceFormat::Rgb565, "rgb565"),
+        (SourceFormat::Bgr565, "bgr565"),
+        (SourceFormat::Rgb888, "rgb888"),
+        (SourceFormat::Bgr888, "bgr888"),
+    ] {
+        let (server, _fb, px) = serve(format, name, &[]);
+        let mut c = Client::connect(server.rfb, None);
+        c.set_pixel_format(PixelFormat::RGBX8888);
+        c.wait_screen(&px);
+    }
+}
+
+#[test]
+fn an_edit_to_the_file_arrives() {
+    let (server, fb, mut px) = serve(SourceFormat::Xrgb8888, "xrgb8888", &[]);
+    let mut c = Client::connect(server.rfb, None);
+    c.set_pixel_format(PixelFormat::RGBX8888);
+    c.wait_screen(&px);
+    pattern::fill_rect(&fb, W, SourceFormat::Xrgb8888, (5, 7, 3, 2), 0x123456);
+    for y in 7..9 {
+        for x in 5..8 {
+            px[(y * W + x) as usize] = 0x123456;
+        }
+    }
+    c.wait_screen(&px);
+}
+
+#[test]
+fn passwords_full_view_only_and_wrong() {
+    let dir = temp_dir("pw");
+    let pw = dir.join("pw");
+    let trace = dir.join("trace");
+    std::fs::write(&pw, "secret12\nlookonly\n").unwrap();
+    let trace_arg = format!("trace:{}", trace.display());
+    let pw_arg = pw.display().to_string();
+    let (server, _fb, px) = serve(
+        SourceFormat::Xrgb8888,
+        "xrgb8888",
+        &["--password-file", &pw_arg, "--input", &trace_arg],
+    );
+    let (result, _) = common::client::handshake(server.rfb, Some("wrong"));
+    assert_eq!(result, 1, "a wrong password is refused");
+    server.wait_log(&["authentication failed"]);
+
+    let mut viewer = Client::connect(server.rfb, Some("lookonly"));
+    viewer.set_pixel_format(PixelFormat::RGBX8888);
+    viewer.wait_screen(&px);
+    viewer.send(fbvncd::rfb::messages::ClientMsg::KeyEvent {
+        down: true,
+        keysym: 0x61,
+    });
+    viewer.send(fbvncd::rfb::messages::ClientMsg::KeyEvent {
+        down: false,
+        keysym: 0x61,
+    });
+
+    let mut full = Client::connect(server.rfb, Some("secret12"));
+    full.send(fbvncd::rfb::messages::ClientMsg::KeyEvent {
+        down: true,
+        keysym: 0x62,
+    });
+    full.send(fbvncd::rfb::messages::ClientMsg::KeyEvent {
+        down: false,
+        keysym: 0x62,
+    });
+    let text = wait_for("the full client's key in the trace", || {
+        let t = std::fs::read_to_string(&trace).unwrap_or_default();
+        t.contains("KEY_B 0").then_some(t)
+    });
+    assert!(
+        !text.contains("KEY_A"),
+        "the view-only client injected nothing: {text}"
+    );
+}
+
+#[test]
+fn keys_pointer_and_wheel_reach_the_trace() {
+    let dir = temp_dir("input");
+    let trace = dir.join("trace");
+    let trace_arg = format!("trace:{}", trace.display());
+    let (server, _fb, _px) = serve(SourceFormat::Xrgb8888, "xrgb8888", &["--input", &trace_arg]);
+    let mut c = Client::connect(server.rfb, None);
+    use fbvncd::rfb::messages::ClientMsg::{KeyEvent, PointerEvent};
+    for msg in [
+        KeyEvent {
+            down: true,
+            keysym: 0x21,
+        },
+        KeyEvent {
+            down: false,
+            keysym: 0x21,
+        },
+        PointerEvent {
+            buttons: 0,
+            x: 10,
+            y: 20,
+        },
+        PointerEvent {
+            buttons: 1,
+            x: 10,
+            y: 20,
+        },
+        PointerEvent {
+            buttons: 0,
+            x: 10,
+            y: 20,
+        },
+        PointerEvent {
+            buttons: 16,
+            x: 10,
+            y: 20,
+        },
+        PointerEvent {
+            buttons: 0,
+            x: 10,
+            y: 20,
+        },
+    ] {
+        c.send(msg);
+    }
+    let want = "EV_KEY KEY_LEFTSHIFT 1\nEV_KEY KEY_1 1\nEV_KEY KEY_LEFTSHIFT 0\nEV_SYN SYN_REPORT 0\n\
+                EV_KEY KEY_1 0\nEV_SYN SYN_REPORT 0\n\
+                EV_ABS ABS_X 10\nEV_ABS ABS_Y 20\nEV_SYN SYN_REPORT 0\n\
+                EV_KEY BTN_LEFT 1\nEV_SYN SYN_REPORT 0\nEV_KEY BTN_LEFT 0\nEV_SYN SYN_REPORT 0\n\
+                EV_REL REL_WHEEL -1\nEV_SYN SYN_REPORT 0\n";
+    let got = wait_for("all trace lines", || {
+        let t = std::fs::read_to_string(&trace).unwrap_or_default();
+        (t.len() >= want.len()).then_some(t)
+    });
+    assert_eq!(got, want);
+}
+
+#[test]
+fn sigterm_exits_cleanly() {
+    let (mut server, _fb, _px) = serve(SourceFormat::Xrgb8888, "xrgb8888", &[]);
+    let _c = Client::connect(server.rfb, None);
+    let status = server.stop(15);
+    assert!(status.success(), "exit status {status}");
+}
