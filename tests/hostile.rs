@@ -1,5 +1,6 @@
 //! Hostile and broken clients: each is closed with one log line naming it,
 //! while another client keeps getting updates; memory stays bounded.
+#![allow(clippy::cast_possible_truncation)]
 
 mod common;
 

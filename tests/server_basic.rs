@@ -1,5 +1,6 @@
 //! The server end to end on 127.0.0.1 with a file source and our test client:
 //! pixels in every client format, edits, passwords, input to the trace sink.
+#![allow(clippy::cast_possible_truncation)]
 
 mod common;
 
