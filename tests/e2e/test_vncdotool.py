@@ -1,0 +1,77 @@
+"""fbvncd against vncdotool, a client nobody here wrote."""
+
+import os
+import subprocess
+import time
+
+from PIL import Image
+
+import pattern
+
+W, H = 320, 240
+
+
+def vncdo(port, *args, password=None, timeout=60):
+    cmd = ["vncdo", "-s", f"127.0.0.1::{port}", "--nocursor"]
+    if password:
+        cmd += ["-p", password]
+    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout)
+
+
+def file_source(tmp_path):
+    fb = tmp_path / "fb"
+    pattern.write_xrgb8888(fb, W, H)
+    return ["--fb", f"file:{fb}", "--geometry", f"{W}x{H}"]
+
+
+def test_capture_equals_the_pattern_without_auth(fbvncd, tmp_path):
+    server = fbvncd(*file_source(tmp_path), "--no-auth")
+    out = tmp_path / "shot.png"
+    r = vncdo(server.port, "capture", str(out))
+    assert r.returncode == 0, r.stderr
+    assert pattern.mismatches(Image.open(out), W, H) == []
+
+
+def test_capture_with_a_password(fbvncd, tmp_path):
+    pw = tmp_path / "pw"
+    pw.write_text("s3cret!x\n")
+    server = fbvncd(*file_source(tmp_path), "--password-file", str(pw))
+    out = tmp_path / "shot.png"
+    r = vncdo(server.port, "capture", str(out), password="s3cret!x")
+    assert r.returncode == 0, r.stderr
+    assert pattern.mismatches(Image.open(out), W, H) == []
+
+
+def test_a_wrong_password_is_refused(fbvncd, tmp_path):
+    pw = tmp_path / "pw"
+    pw.write_text("s3cret!x\n")
+    server = fbvncd(*file_source(tmp_path), "--password-file", str(pw))
+    out = tmp_path / "shot.png"
+    r = vncdo(server.port, "capture", str(out), password="wrong")
+    assert r.returncode != 0
+    assert not out.exists()
+    assert any("authentication failed" in line for line in server.lines)
+
+
+def test_keys_and_pointer_reach_the_trace(fbvncd, tmp_path):
+    trace = tmp_path / "trace"
+    server = fbvncd(*file_source(tmp_path), "--no-auth", "--input", f"trace:{trace}")
+    r = vncdo(server.port, "key", "a", "key", "shift-a", "key", "!", "move", "100", "200", "click", "1")
+    assert r.returncode == 0, r.stderr
+    want = [
+        "EV_KEY KEY_A 1", "EV_SYN SYN_REPORT 0", "EV_KEY KEY_A 0", "EV_SYN SYN_REPORT 0",
+        "EV_KEY KEY_LEFTSHIFT 1", "EV_SYN SYN_REPORT 0",
+        "EV_KEY KEY_A 1", "EV_SYN SYN_REPORT 0", "EV_KEY KEY_A 0", "EV_SYN SYN_REPORT 0",
+        "EV_KEY KEY_LEFTSHIFT 0", "EV_SYN SYN_REPORT 0",
+        "EV_KEY KEY_LEFTSHIFT 1", "EV_KEY KEY_1 1", "EV_KEY KEY_LEFTSHIFT 0", "EV_SYN SYN_REPORT 0",
+        "EV_KEY KEY_1 0", "EV_SYN SYN_REPORT 0",
+        "EV_ABS ABS_X 100", "EV_ABS ABS_Y 200", "EV_SYN SYN_REPORT 0",
+        "EV_KEY BTN_LEFT 1", "EV_SYN SYN_REPORT 0", "EV_KEY BTN_LEFT 0", "EV_SYN SYN_REPORT 0",
+    ]
+    deadline = time.time() + 20
+    while True:
+        got = trace.read_text().splitlines() if trace.exists() else []
+        if len(got) >= len(want) or time.time() > deadline:
+            break
+        time.sleep(0.05)
+    assert got == want

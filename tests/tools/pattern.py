@@ -1,0 +1,35 @@
+"""The test pattern of tests/common/pattern.rs, for Python tests: quadrants
+red/green/blue/white, a yellow centre square, a magenta diagonal."""
+
+import struct
+
+
+def pixel(x, y, w, h):
+    cx, cy, s = w // 2, h // 2, min(w, h) // 6
+    if x * h // max(w, 1) == y:
+        return (255, 0, 255)
+    if x + s >= cx and x < cx + s and y + s >= cy and y < cy + s:
+        return (255, 255, 0)
+    if y < cy:
+        return (255, 0, 0) if x < cx else (0, 255, 0)
+    return (0, 0, 255) if x < cx else (255, 255, 255)
+
+
+def write_xrgb8888(path, w, h):
+    """Writes the pattern as xrgb8888 (bytes B,G,R,X)."""
+    with open(path, "wb") as f:
+        for y in range(h):
+            f.write(b"".join(struct.pack("BBBB", b, g, r, 0) for r, g, b in (pixel(x, y, w, h) for x in range(w))))
+
+
+def mismatches(image, w, h):
+    """Pixels of a PIL image that differ from the pattern (list of (x, y, got, want))."""
+    rgb = image.convert("RGB")
+    assert rgb.size == (w, h), f"size {rgb.size} != {(w, h)}"
+    bad = []
+    for y in range(h):
+        for x in range(w):
+            got, want = rgb.getpixel((x, y)), pixel(x, y, w, h)
+            if got != want:
+                bad.append((x, y, got, want))
+    return bad
