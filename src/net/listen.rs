@@ -231,10 +231,16 @@ async fn accept_loop(b: Bound, ex: Arc<smol::Executor<'static>>, shared: Arc<Sha
         tune(stream.get_ref());
         let shared = shared.clone();
         match b.kind {
+            Kind::Rfb if shared.config.single_port && !shared.config.no_http => {
+                ex.spawn(crate::net::sniff::serve_sniffed(stream, peer, shared))
+                    .detach();
+            }
             Kind::Rfb => ex
                 .spawn(crate::session::serve(stream, peer, shared))
                 .detach(),
-            Kind::Http => log::warn!("{peer}: HTTP is not built yet; connection closed"),
+            Kind::Http => ex
+                .spawn(crate::net::http::serve_connection(stream, peer, shared))
+                .detach(),
         }
     }
 }

@@ -1,3 +1,7 @@
 //! Listeners and transports: RFB over TCP, HTTP and RFB over WebSocket.
 
+pub mod assets;
+pub mod http;
 pub mod listen;
+pub mod sniff;
+pub mod ws;

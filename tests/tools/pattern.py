@@ -33,3 +33,12 @@ def mismatches(image, w, h):
             if got != want:
                 bad.append((x, y, got, want))
     return bad
+
+
+if __name__ == "__main__":
+    import sys
+
+    # pattern.py write PATH W H: writes the pattern as xrgb8888.
+    if len(sys.argv) != 5 or sys.argv[1] != "write":
+        sys.exit("usage: pattern.py write PATH W H")
+    write_xrgb8888(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

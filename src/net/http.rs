@@ -1,0 +1,321 @@
+//! The HTTP side of the HTTP/WebSocket listeners: request heads parsed with
+//! httparse (bounded in size and time), the embedded browser client served
+//! with ETag and gzip, keep-alive, and the upgrade to WebSocket.
+
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
+use smol::Async;
+
+use super::assets;
+use crate::server::Shared;
+
+/// Largest request head accepted.
+pub const MAX_HEAD: usize = 8 * 1024;
+/// How long a client may take to send a request head.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// Paths that upgrade to RFB over WebSocket (noVNC's default, and a short one).
+pub const WS_PATHS: &[&str] = &["/websockify", "/ws"];
+
+/// The parts of a request head fbvncd looks at.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// GET, HEAD, ...
+    pub method: String,
+    /// The path without the query string.
+    pub path: String,
+    /// HTTP/1.0 (0) or 1.1 (1).
+    pub version: u8,
+    /// Headers, names lower-cased.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Request {
+    /// The first value of header `name` (lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// True when a comma-separated header holds `token` (case-insensitive).
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == name)
+            .any(|(_, v)| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    }
+
+    /// Whether the connection stays open after the answer.
+    pub fn keep_alive(&self) -> bool {
+        if self.version == 0 {
+            self.has_token("connection", "keep-alive")
+        } else {
+            !self.has_token("connection", "close")
+        }
+    }
+
+    /// True for a WebSocket upgrade request.
+    pub fn is_websocket(&self) -> bool {
+        self.has_token("connection", "upgrade") && self.has_token("upgrade", "websocket")
+    }
+}
+
+/// Why a request head was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadError {
+    /// Larger than [`MAX_HEAD`].
+    TooLarge,
+    /// Not HTTP.
+    Malformed(String),
+}
+
+/// Parses a request head from the front of `buf`: `Ok(None)` when it is not
+/// complete yet; else the request and the head's length.
+pub fn parse_head(buf: &[u8]) -> Result<Option<(Request, usize)>, HeadError> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => {
+            let path = req.path.unwrap_or("/");
+            let out = Request {
+                method: req.method.unwrap_or("").to_string(),
+                path: path.split(['?', '#']).next().unwrap_or("/").to_string(),
+                version: req.version.unwrap_or(1),
+                headers: req
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.name.to_ascii_lowercase(),
+                            String::from_utf8_lossy(h.value).trim().to_string(),
+                        )
+                    })
+                    .collect(),
+            };
+            Ok(Some((out, n)))
+        }
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => Err(HeadError::TooLarge),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(HeadError::Malformed(e.to_string())),
+    }
+}
+
+/// Serves one HTTP connection: requests until it closes, or hands it to the
+/// WebSocket upgrade.
+pub async fn serve_connection(mut stream: Async<TcpStream>, peer: SocketAddr, shared: Arc<Shared>) {
+    let mut buf = Vec::new();
+    loop {
+        let head = read_head(&mut stream, &mut buf).or(async {
+            smol::Timer::after(HEAD_TIMEOUT).await;
+            Err("timed out reading the request head".to_string())
+        });
+        let (req, used) = match head.await {
+            Ok(Some(x)) => x,
+            Ok(None) => return,
+            Err(e) => {
+                log::info!("{peer}: http: {e}");
+                let _ = stream.write_all(&status_only(400, "Bad Request")).await;
+                return;
+            }
+        };
+        buf.drain(..used);
+        log::debug!("{peer}: http {} {}", req.method, req.path);
+        if req.is_websocket() && WS_PATHS.contains(&req.path.as_str()) {
+            super::ws::accept(stream, buf, &req, peer, shared).await;
+            return;
+        }
+        let answer = respond(&req);
+        if stream.write_all(&answer).await.is_err() || !req.keep_alive() {
+            return;
+        }
+    }
+}
+
+/// Reads until a whole head is in `buf`; `Ok(None)` on a clean close.
+async fn read_head(
+    stream: &mut Async<TcpStream>,
+    buf: &mut Vec<u8>,
+) -> Result<Option<(Request, usize)>, String> {
+    let mut chunk = [0u8; 2048];
+    loop {
+        if let Some(found) = parse_head(buf).map_err(|e| format!("bad request head: {e:?}"))? {
+            return Ok(Some(found));
+        }
+        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return if buf.is_empty() {
+                Ok(None)
+            } else {
+                Err("closed mid-request".into())
+            };
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A complete answer to a plain (non-upgrade) request.
+pub fn respond(req: &Request) -> Vec<u8> {
+    if req.method != "GET" && req.method != "HEAD" {
+        return with_body(
+            405,
+            "Method Not Allowed",
+            &[("Allow", "GET, HEAD")],
+            "text/plain",
+            b"405 method not allowed\n",
+            false,
+        );
+    }
+    if WS_PATHS.contains(&req.path.as_str()) {
+        return with_body(
+            400,
+            "Bad Request",
+            &[],
+            "text/plain",
+            b"this path speaks WebSocket\n",
+            req.method == "HEAD",
+        );
+    }
+    let head_only = req.method == "HEAD";
+    let Some(asset) = assets::lookup(&req.path) else {
+        let body: &[u8] = if req.path == "/" && !assets::has_page() {
+            b"The browser client was not built into this fbvncd (cargo feature `web`). Use a VNC viewer.\n"
+        } else {
+            b"404 not found\n"
+        };
+        return with_body(
+            404,
+            "Not Found",
+            &[],
+            "text/plain; charset=utf-8",
+            body,
+            head_only,
+        );
+    };
+    if req
+        .header("if-none-match")
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag))
+    {
+        let extra = [("ETag", asset.etag.as_str()), ("Cache-Control", "no-cache")];
+        return with_body(304, "Not Modified", &extra, "", b"", true);
+    }
+    let gzip_ok = accepts_gzip(req.header("accept-encoding").unwrap_or(""));
+    let inflated;
+    let (body, encoding): (&[u8], Option<&str>) = if gzip_ok {
+        (&asset.gzipped, Some("gzip"))
+    } else {
+        inflated = inflate(&asset.gzipped);
+        (&inflated, None)
+    };
+    let mut extra = vec![
+        ("ETag", asset.etag.as_str()),
+        ("Cache-Control", "no-cache"),
+        ("Vary", "Accept-Encoding"),
+    ];
+    if let Some(enc) = encoding {
+        extra.push(("Content-Encoding", enc));
+    }
+    with_body(200, "OK", &extra, asset.content_type, body, head_only)
+}
+
+/// True when an Accept-Encoding value allows gzip (not `gzip;q=0`).
+pub fn accepts_gzip(value: &str) -> bool {
+    value.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let q_zero = parts.any(|p| {
+            p.strip_prefix("q=")
+                .is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q == 0.0))
+        });
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !q_zero
+    })
+}
+
+fn inflate(gz: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    // Our own build-time gzip: it always inflates; an empty body is the fallback.
+    let _ = flate2::read::GzDecoder::new(gz).read_to_end(&mut out);
+    out
+}
+
+fn with_body(
+    code: u16,
+    reason: &str,
+    extra: &[(&str, &str)],
+    content_type: &str,
+    body: &[u8],
+    head_only: bool,
+) -> Vec<u8> {
+    let mut head = format!(
+        "HTTP/1.1 {code} {reason}\r\nServer: fbvncd\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !content_type.is_empty() {
+        head.push_str(&format!("Content-Type: {content_type}\r\n"));
+    }
+    for (k, v) in extra {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("X-Content-Type-Options: nosniff\r\n\r\n");
+    let mut out = head.into_bytes();
+    if !head_only && code != 304 {
+        out.extend_from_slice(body);
+    }
+    out
+}
+
+/// A bodiless error answer that closes the connection.
+pub fn status_only(code: u16, reason: &str) -> Vec<u8> {
+    format!("HTTP/1.1 {code} {reason}\r\nServer: fbvncd\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_parse_and_are_bounded() {
+        let (r, n) = parse_head(b"GET /core/rfb.js?x=1 HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, keep-alive\r\n\r\nrest")
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.path, "/core/rfb.js");
+        assert_eq!(r.header("host"), Some("a"));
+        assert!(r.has_token("connection", "upgrade"));
+        assert_eq!(n, 75);
+        assert_eq!(parse_head(b"GET / HTT").unwrap(), None);
+        let mut big = b"GET / HTTP/1.1\r\nX: ".to_vec();
+        big.extend(vec![b'a'; MAX_HEAD]);
+        assert_eq!(parse_head(&big), Err(HeadError::TooLarge));
+    }
+
+    #[test]
+    fn gzip_negotiation() {
+        assert!(accepts_gzip("gzip, deflate, br"));
+        assert!(accepts_gzip("*"));
+        assert!(!accepts_gzip("identity"));
+        assert!(!accepts_gzip("gzip;q=0"));
+        assert!(!accepts_gzip(""));
+    }
+
+    #[test]
+    fn methods() {
+        let req = Request {
+            method: "POST".into(),
+            path: "/".into(),
+            version: 1,
+            headers: vec![],
+        };
+        assert!(respond(&req).starts_with(b"HTTP/1.1 405"));
+        let req = Request {
+            method: "GET".into(),
+            path: "/nope".into(),
+            version: 1,
+            headers: vec![],
+        };
+        assert!(respond(&req).starts_with(b"HTTP/1.1 404"));
+    }
+}

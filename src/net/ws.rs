@@ -1,0 +1,172 @@
+//! RFB over WebSocket: the upgrade (RFC 6455 §4.2.2: accept key from sha1 +
+//! base64), the origin check, then async-tungstenite's `ByteReader` /
+//! `ByteWriter` so the RFB session never knows the transport.
+
+use std::net::{SocketAddr, TcpStream};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use async_tungstenite::WebSocketStream;
+use async_tungstenite::bytes::{ByteReader, ByteWriter};
+use async_tungstenite::tungstenite::Message;
+use async_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use base64::Engine;
+use futures_lite::{AsyncRead, AsyncWrite, AsyncWriteExt, StreamExt};
+use sha1::{Digest, Sha1};
+use smol::Async;
+
+use super::http::{Request, status_only};
+use crate::server::Shared;
+
+/// Largest WebSocket message accepted from a client (the largest RFB
+/// client message is a 1 MiB cut text).
+pub const MAX_MESSAGE: usize = 2 << 20;
+
+/// The Sec-WebSocket-Accept value for a key (RFC 6455 §4.2.2).
+pub fn accept_key(key: &str) -> String {
+    let mut h = Sha1::new();
+    h.update(key.trim().as_bytes());
+    h.update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+    base64::engine::general_purpose::STANDARD.encode(h.finalize())
+}
+
+/// Whether a page from `origin` may connect: no Origin (native tools), the
+/// same host as the request's Host header, or one of `--allow-origin`.
+pub fn origin_allowed(origin: Option<&str>, host: Option<&str>, allowed: &[String]) -> bool {
+    let Some(origin) = origin else { return true };
+    if allowed.iter().any(|a| {
+        a.trim_end_matches('/')
+            .eq_ignore_ascii_case(origin.trim_end_matches('/'))
+    }) {
+        return true;
+    }
+    let origin_host = origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .trim_end_matches('/');
+    host.is_some_and(|h| h.eq_ignore_ascii_case(origin_host))
+}
+
+/// Completes a WebSocket upgrade and runs an RFB session over it.
+pub async fn accept(
+    mut stream: Async<TcpStream>,
+    leftover: Vec<u8>,
+    req: &Request,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+) {
+    let (Some(key), Some("13")) = (
+        req.header("sec-websocket-key"),
+        req.header("sec-websocket-version"),
+    ) else {
+        log::info!("{peer}: websocket: missing key or unsupported version");
+        let _ = stream.write_all(&status_only(400, "Bad Request")).await;
+        return;
+    };
+    if !origin_allowed(
+        req.header("origin"),
+        req.header("host"),
+        &shared.config.allow_origin,
+    ) {
+        log::warn!(
+            "{peer}: websocket refused: origin {:?} is not allowed (see --allow-origin)",
+            req.header("origin")
+        );
+        let _ = stream.write_all(&status_only(403, "Forbidden")).await;
+        return;
+    }
+    let mut answer = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n",
+        accept_key(key)
+    );
+    // Echo "binary" only when the client offered it (noVNC 1.7 offers none).
+    if req.has_token("sec-websocket-protocol", "binary") {
+        answer.push_str("Sec-WebSocket-Protocol: binary\r\n");
+    }
+    answer.push_str("\r\n");
+    if stream.write_all(answer.as_bytes()).await.is_err() {
+        return;
+    }
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE));
+    let ws =
+        WebSocketStream::from_partially_read(stream, leftover, Role::Server, Some(config)).await;
+    let (tx, rx) = ws.split();
+    // Only binary messages carry RFB; a close ends the byte stream.
+    let rx = rx
+        .take_while(|m| !matches!(m, Ok(Message::Close(_))))
+        .filter(|m| matches!(m, Ok(Message::Binary(_)) | Err(_)));
+    let io = WsIo {
+        reader: ByteReader::new(rx),
+        writer: ByteWriter::new(tx),
+    };
+    log::debug!("{peer}: websocket open");
+    crate::session::serve(io, peer, shared).await;
+}
+
+/// A WebSocket seen as one byte stream.
+struct WsIo<R, W> {
+    reader: R,
+    writer: W,
+}
+
+impl<R: AsyncRead + Unpin, W: Unpin> AsyncRead for WsIo<R, W> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.reader).poll_read(cx, buf)
+    }
+}
+
+impl<R: Unpin, W: AsyncWrite + Unpin> AsyncWrite for WsIo<R, W> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.writer).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.writer).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.writer).poll_close(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc_6455_accept_key() {
+        assert_eq!(
+            accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+    }
+
+    #[test]
+    fn origins() {
+        let none: Vec<String> = vec![];
+        assert!(origin_allowed(None, Some("b:6080"), &none));
+        assert!(origin_allowed(Some("http://b:6080"), Some("b:6080"), &none));
+        assert!(!origin_allowed(
+            Some("http://evil.example"),
+            Some("b:6080"),
+            &none
+        ));
+        let extra = vec!["https://portal.example".to_string()];
+        assert!(origin_allowed(
+            Some("https://portal.example"),
+            Some("b:6080"),
+            &extra
+        ));
+    }
+}

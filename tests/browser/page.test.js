@@ -1,0 +1,125 @@
+// fbvncd's own page in headless Chromium: password, pixels, input, paste,
+// reconnect, a phone-sized viewport. Screenshots go to tests/artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { patternFile, startServer, launch, until, canvasMismatches, ARTIFACTS, W, H } from './harness.js';
+
+let browser;
+let files;
+let trace;
+let pwFile;
+const PASSWORD = 'pa55word';
+
+before(async () => {
+  browser = await launch();
+  files = patternFile();
+  trace = join(files.dir, 'trace');
+  pwFile = join(files.dir, 'pw');
+  writeFileSync(pwFile, `${PASSWORD}\n`);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+function serverArgs(extra = []) {
+  return ['--fb', `file:${files.fb}`, '--geometry', `${W}x${H}`, '--listen', '127.0.0.1:0',
+    '--password-file', pwFile, '--input', `trace:${trace}`, ...extra];
+}
+
+async function login(page, url, password) {
+  await page.goto(url);
+  await page.waitForSelector('#login:not([hidden])');
+  await page.fill('#password', password);
+  await page.press('#password', 'Enter');
+}
+
+function traceLines() {
+  return existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+test('asks for the password, then shows exactly the file', async () => {
+  const server = await startServer(serverArgs(['--http-listen', '127.0.0.1:0']));
+  try {
+    const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+    await login(page, `http://${server.http}/`, PASSWORD);
+    await until('canvas equals the pattern', async () => (await canvasMismatches(page, files.fb)) === 0);
+    assert.equal(await page.locator('canvas').count(), 1, "noVNC's canvas is the page's only canvas");
+    await page.screenshot({ path: join(ARTIFACTS, 'browser-desktop.png') });
+
+    // Typing (QEMU extended key events once announced), then a click.
+    await page.locator('canvas').click({ position: { x: 10, y: 10 } });
+    await page.keyboard.press('a');
+    await until('KEY_A in the trace', () => traceLines().includes('EV_KEY KEY_A 0'));
+    assert.ok(traceLines().includes('EV_KEY BTN_LEFT 1'));
+
+    // A key whose key and code disagree, as on AZERTY: the physical key wins.
+    const cdp = await page.context().newCDPSession(page);
+    for (const type of ['keyDown', 'keyUp']) {
+      await cdp.send('Input.dispatchKeyEvent', { type, key: 'a', code: 'KeyQ', text: type === 'keyDown' ? 'a' : undefined, windowsVirtualKeyCode: 65 });
+    }
+    await until('KEY_Q in the trace', () => traceLines().includes('EV_KEY KEY_Q 0'));
+
+    // The paste box types its text one key at a time.
+    await page.click('#paste-toggle');
+    await page.fill('#paste-text', 'Hi!');
+    await page.click('#paste button[type=submit]');
+    await until('the pasted text in the trace', () => {
+      const t = traceLines().join('\n');
+      return t.includes('EV_KEY KEY_H 1') && t.includes('EV_KEY KEY_I 1') && t.includes('EV_KEY KEY_1 1');
+    });
+    await page.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a wrong password shows an error', async () => {
+  const server = await startServer(serverArgs(['--http-listen', '127.0.0.1:0']));
+  try {
+    const page = await browser.newPage();
+    await login(page, `http://${server.http}/`, 'wrong');
+    await until('an authentication error', async () => /Authentication failed/.test(await page.textContent('#status')));
+    await page.screenshot({ path: join(ARTIFACTS, 'browser-wrong-password.png') });
+    await page.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test('the #password= fragment logs in, and a restarted server is reconnected', async () => {
+  let server = await startServer(serverArgs(['--http-listen', '127.0.0.1:0']));
+  const httpAddr = server.http;
+  const rfbAddr = server.rfb;
+  const page = await browser.newPage();
+  try {
+    await page.goto(`http://${httpAddr}/#password=${PASSWORD}`);
+    await until('canvas equals the pattern', async () => (await canvasMismatches(page, files.fb)) === 0);
+    await server.stop();
+    await until('the page notices', async () => /Disconnected/.test(await page.textContent('#status')));
+    server = await startServer(serverArgs(['--http-listen', httpAddr]).map((a) => (a === '127.0.0.1:0' ? rfbAddr : a)));
+    await until('reconnected', async () => /Connected/.test(await page.textContent('#status')), 40000);
+    await until('canvas equals the pattern again', async () => (await canvasMismatches(page, files.fb)) === 0);
+  } finally {
+    await page.close();
+    await server.stop();
+  }
+});
+
+test('a phone-sized viewport shows the whole screen scaled', async () => {
+  const server = await startServer(serverArgs(['--http-listen', '127.0.0.1:0']));
+  try {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await page.goto(`http://${server.http}/#password=${PASSWORD}`);
+    await until('canvas equals the pattern', async () => (await canvasMismatches(page, files.fb)) === 0);
+    const box = await page.locator('#screen canvas').boundingBox();
+    assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= 390.5 && box.y + box.height <= 844.5, JSON.stringify(box));
+    assert.ok(box.width >= 300, `scaled to the width: ${JSON.stringify(box)}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'browser-phone.png') });
+    await page.close();
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,0 +1,140 @@
+// fbvncd's browser client: noVNC's RFB class on a full-window canvas.
+import RFB from './core/rfb.js';
+
+const $ = (id) => document.getElementById(id);
+const screen = $('screen');
+const status = $('status');
+let rfb = null;
+let password = new URLSearchParams(location.hash.slice(1)).get('password');
+let retryDelay = 1000;
+let retryTimer = null;
+let authFailed = false;
+let fit = true;
+let desktop = '';
+
+function setStatus(text, error = false) {
+  status.textContent = text;
+  status.classList.toggle('error', error);
+}
+
+function wsUrl() {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${location.host}/websockify`;
+}
+
+function connect() {
+  retryTimer = null;
+  setStatus('Connecting…');
+  const options = password ? { credentials: { password } } : {};
+  rfb = new RFB(screen, wsUrl(), options);
+  rfb.scaleViewport = fit;
+  rfb.focusOnClick = true;
+  rfb.addEventListener('connect', () => {
+    retryDelay = 1000;
+    authFailed = false;
+    $('login').hidden = true;
+    setStatus(desktop ? `Connected to ${desktop}` : 'Connected');
+  });
+  rfb.addEventListener('desktopname', (e) => {
+    desktop = e.detail.name;
+    document.title = `${desktop} — fbvncd`;
+  });
+  rfb.addEventListener('credentialsrequired', () => {
+    if (password && !authFailed) {
+      rfb.sendCredentials({ password });
+      return;
+    }
+    showLogin();
+  });
+  rfb.addEventListener('securityfailure', (e) => {
+    authFailed = true;
+    setStatus(`Authentication failed${e.detail.reason ? ': ' + e.detail.reason : ''}`, true);
+  });
+  rfb.addEventListener('disconnect', () => {
+    rfb = null;
+    if (authFailed) {
+      showLogin();
+      return;
+    }
+    setStatus(`Disconnected; retrying in ${Math.round(retryDelay / 1000)} s`, true);
+    retryTimer = setTimeout(connect, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 30000);
+  });
+}
+
+function showLogin() {
+  $('login').hidden = false;
+  $('password').value = '';
+  $('password').focus();
+  if (!authFailed) setStatus('Password required');
+}
+
+$('login').addEventListener('submit', (e) => {
+  e.preventDefault();
+  password = $('password').value;
+  authFailed = false;
+  $('login').hidden = true;
+  if (rfb) {
+    rfb.sendCredentials({ password });
+  } else if (!retryTimer) {
+    connect();
+  }
+});
+
+$('scale').addEventListener('click', () => {
+  fit = !fit;
+  $('scale').textContent = fit ? 'Fit' : '1:1';
+  screen.classList.toggle('one-to-one', !fit);
+  if (rfb) rfb.scaleViewport = fit;
+});
+
+$('fullscreen').addEventListener('click', () => {
+  if (document.fullscreenElement) document.exitFullscreen();
+  else document.documentElement.requestFullscreen().catch(() => {});
+});
+
+$('cad').addEventListener('click', () => {
+  if (rfb && confirm('Send Ctrl-Alt-Del? On a Linux console this reboots the board.')) rfb.sendCtrlAltDel();
+});
+
+// Characters to keysyms: Latin-1 maps to itself; others use the Unicode range.
+function keysymFor(ch) {
+  if (ch === '\n') return 0xff0d;
+  if (ch === '\t') return 0xff09;
+  const cp = ch.codePointAt(0);
+  return cp < 0x100 ? cp : 0x01000000 + cp;
+}
+
+function typeText(text) {
+  if (!rfb) return;
+  for (const ch of text.replace(/\r\n?/g, '\n')) rfb.sendKey(keysymFor(ch));
+}
+
+$('paste-toggle').addEventListener('click', () => {
+  $('paste').hidden = !$('paste').hidden;
+  if (!$('paste').hidden) $('paste-text').focus();
+});
+
+$('paste').addEventListener('submit', (e) => {
+  e.preventDefault();
+  typeText($('paste-text').value);
+  $('paste').hidden = true;
+  if (rfb) rfb.focus();
+});
+
+// Phones: focusing a hidden input brings up the on-screen keyboard.
+const kbd = $('kbd-input');
+$('keyboard').addEventListener('click', () => kbd.focus());
+kbd.addEventListener('input', () => {
+  typeText(kbd.value);
+  kbd.value = '';
+});
+kbd.addEventListener('keydown', (e) => {
+  const special = { Backspace: 0xff08, Enter: 0xff0d, Tab: 0xff09, Escape: 0xff1b };
+  if (rfb && special[e.key]) {
+    e.preventDefault();
+    rfb.sendKey(special[e.key]);
+  }
+});
+
+connect();
