@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 pub mod damage;
 pub mod demo;
+pub mod fbdev;
+mod fbdev_sys;
 pub mod file;
 pub mod poll;
 pub mod rate;
@@ -96,6 +98,8 @@ pub enum CaptureError {
     Io(std::io::Error),
     /// The source reports a layout fbvncd cannot serve; the text says which.
     Unsupported(String),
+    /// The device cannot be used; the text says why and how to fix it.
+    Device(String),
 }
 
 impl std::fmt::Display for CaptureError {
@@ -103,6 +107,7 @@ impl std::fmt::Display for CaptureError {
         match self {
             Self::Io(_) => f.write_str("reading the screen failed"),
             Self::Unsupported(s) => write!(f, "unsupported screen layout: {s}"),
+            Self::Device(s) => f.write_str(s),
         }
     }
 }
@@ -111,7 +116,7 @@ impl std::error::Error for CaptureError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Io(e) => Some(e),
-            Self::Unsupported(_) => None,
+            Self::Unsupported(_) | Self::Device(_) => None,
         }
     }
 }
