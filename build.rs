@@ -40,11 +40,7 @@ fn main() {
 fn novnc_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("NOVNC_DIR") {
         let dir = PathBuf::from(dir);
-        assert!(
-            dir.join("core/rfb.js").exists(),
-            "NOVNC_DIR={} holds no core/rfb.js",
-            dir.display()
-        );
+        assert!(dir.join("core/rfb.js").exists(), "NOVNC_DIR={} holds no core/rfb.js", dir.display());
         return dir;
     }
     let dir = Path::new("web/node_modules/@novnc/novnc");
@@ -66,8 +62,7 @@ fn novnc_dir() -> PathBuf {
 
 /// Copies every file below `from` to `to`, gzipped.
 fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
-    {
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
         let entry = entry.expect("directory entry");
         let path = entry.path();
         let target = to.join(entry.file_name());

@@ -50,24 +50,15 @@ impl AuthLimiter {
     /// Records a failed login.
     pub fn failed(&mut self, ip: IpAddr, now: Instant) {
         if self.entries.len() >= MAX_ENTRIES && !self.entries.contains_key(&ip) {
-            self.entries
-                .retain(|_, e| now.duration_since(e.last) <= FORGET_AFTER);
+            self.entries.retain(|_, e| now.duration_since(e.last) <= FORGET_AFTER);
             if self.entries.len() >= MAX_ENTRIES {
                 // Still full of fresh entries: drop the oldest.
-                if let Some(oldest) = self
-                    .entries
-                    .iter()
-                    .min_by_key(|(_, e)| e.last)
-                    .map(|(k, _)| *k)
-                {
+                if let Some(oldest) = self.entries.iter().min_by_key(|(_, e)| e.last).map(|(k, _)| *k) {
                     self.entries.remove(&oldest);
                 }
             }
         }
-        let e = self.entries.entry(ip).or_insert(Entry {
-            failures: 0,
-            last: now,
-        });
+        let e = self.entries.entry(ip).or_insert(Entry { failures: 0, last: now });
         if now.duration_since(e.last) > FORGET_AFTER {
             e.failures = 0;
         }
@@ -103,10 +94,7 @@ mod tests {
         }
         assert_eq!(l.delay(ip, t), MAX_DELAY);
         assert_eq!(l.delay(other, t), Duration::ZERO);
-        assert_eq!(
-            l.delay(ip, t + FORGET_AFTER + Duration::from_secs(1)),
-            Duration::ZERO
-        );
+        assert_eq!(l.delay(ip, t + FORGET_AFTER + Duration::from_secs(1)), Duration::ZERO);
         l.succeeded(ip);
         assert_eq!(l.delay(ip, t), Duration::ZERO);
     }

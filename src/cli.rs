@@ -199,8 +199,8 @@ impl Config {
             Some(s) => SourceFormat::from_name(s)
                 .ok_or_else(|| invalid(format!("--format {s}: unknown pixel format")))?,
         };
-        let rotate = Rotation::from_degrees(a.rotate)
-            .ok_or_else(|| invalid("--rotate must be 0, 90, 180 or 270"))?;
+        let rotate =
+            Rotation::from_degrees(a.rotate).ok_or_else(|| invalid("--rotate must be 0, 90, 180 or 270"))?;
         if a.fps == 0 || a.fps > 1000 {
             return Err(invalid("--fps must be between 1 and 1000"));
         }
@@ -249,9 +249,7 @@ fn parse_fb(s: Option<&str>) -> Result<FbSpec, ConfigError> {
         }
         Some(s) if s.starts_with('/') => FbSpec::Device(PathBuf::from(s)),
         Some(s) => {
-            return Err(invalid(format!(
-                "--fb {s}: expected /dev/fbN, N, file:PATH or demo"
-            )));
+            return Err(invalid(format!("--fb {s}: expected /dev/fbN, N, file:PATH or demo")));
         }
     })
 }
@@ -271,15 +269,11 @@ pub fn parse_geometry(s: &str) -> Result<(u32, u32), ConfigError> {
 fn parse_addrs(list: &[String], opt: &str) -> Result<Vec<SocketAddr>, ConfigError> {
     let mut out = Vec::new();
     for s in list {
-        let addrs = s.to_socket_addrs().map_err(|_| {
-            invalid(format!(
-                "{opt} {s}: expected ADDR:PORT, e.g. 127.0.0.1:5900"
-            ))
-        })?;
-        let first = addrs
-            .into_iter()
-            .next()
-            .ok_or_else(|| invalid(format!("{opt} {s}: resolves to no address")))?;
+        let addrs = s
+            .to_socket_addrs()
+            .map_err(|_| invalid(format!("{opt} {s}: expected ADDR:PORT, e.g. 127.0.0.1:5900")))?;
+        let first =
+            addrs.into_iter().next().ok_or_else(|| invalid(format!("{opt} {s}: resolves to no address")))?;
         out.push(first);
     }
     Ok(out)
@@ -293,9 +287,7 @@ fn parse_input(s: Option<&str>) -> Result<InputSpec, ConfigError> {
             InputSpec::Trace(PathBuf::from(&s["trace:".len()..]))
         }
         Some(s) => {
-            return Err(invalid(format!(
-                "--input {s}: expected uinput, trace:PATH or none"
-            )));
+            return Err(invalid(format!("--input {s}: expected uinput, trace:PATH or none")));
         }
     })
 }
@@ -323,9 +315,7 @@ fn parse_level(s: &str) -> Result<LevelFilter, ConfigError> {
         "debug" => LevelFilter::Debug,
         "trace" => LevelFilter::Trace,
         _ => {
-            return Err(invalid(format!(
-                "--log-level {s}: expected error, warn, info, debug or trace"
-            )));
+            return Err(invalid(format!("--log-level {s}: expected error, warn, info, debug or trace")));
         }
     })
 }
@@ -336,45 +326,31 @@ pub const VNC_PASSWORD_LEN: usize = 8;
 fn load_auth(file: Option<&std::path::Path>, no_auth: bool) -> Result<Auth, ConfigError> {
     if no_auth {
         if file.is_some() {
-            return Err(invalid(
-                "--no-auth and --password-file contradict each other",
-            ));
+            return Err(invalid("--no-auth and --password-file contradict each other"));
         }
         return Ok(Auth::None);
     }
     let (full, view_only) = if let Some(path) = file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::PasswordFile(path.to_path_buf(), e))?;
-        let mut lines = text
-            .lines()
-            .map(|l| l.trim_end_matches(['\r', '\n']).to_string());
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError::PasswordFile(path.to_path_buf(), e))?;
+        let mut lines = text.lines().map(|l| l.trim_end_matches(['\r', '\n']).to_string());
         let full = lines.next().unwrap_or_default();
         let view = lines.next().filter(|l| !l.is_empty());
         (full, view)
     } else if let Ok(p) = std::env::var("FBVNCD_PASSWORD") {
         (p, None)
     } else {
-        return Ok(Auth::Vnc {
-            full: generate_password(),
-            view_only: None,
-            generated: true,
-        });
+        return Ok(Auth::Vnc { full: generate_password(), view_only: None, generated: true });
     };
     if full.is_empty() {
-        return Err(invalid(
-            "the password is empty (use --no-auth for no authentication)",
-        ));
+        return Err(invalid("the password is empty (use --no-auth for no authentication)"));
     }
     for p in std::iter::once(&full).chain(view_only.iter()) {
         if p.len() > VNC_PASSWORD_LEN {
             log::warn!("VNC authentication uses only the first 8 characters of a password");
         }
     }
-    Ok(Auth::Vnc {
-        full,
-        view_only,
-        generated: false,
-    })
+    Ok(Auth::Vnc { full, view_only, generated: false })
 }
 
 /// A random 8-character password from an alphabet without look-alikes.
@@ -382,10 +358,7 @@ pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; VNC_PASSWORD_LEN];
     getrandom::fill(&mut bytes).expect("the OS random source works");
-    bytes
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect()
+    bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect()
 }
 
 #[cfg(test)]
@@ -399,19 +372,10 @@ mod tests {
 
     #[test]
     fn fb_specs() {
-        assert_eq!(
-            parse_fb(Some("1")).unwrap(),
-            FbSpec::Device("/dev/fb1".into())
-        );
-        assert_eq!(
-            parse_fb(Some("/dev/fb2")).unwrap(),
-            FbSpec::Device("/dev/fb2".into())
-        );
+        assert_eq!(parse_fb(Some("1")).unwrap(), FbSpec::Device("/dev/fb1".into()));
+        assert_eq!(parse_fb(Some("/dev/fb2")).unwrap(), FbSpec::Device("/dev/fb2".into()));
         assert_eq!(parse_fb(Some("demo")).unwrap(), FbSpec::Demo);
-        assert_eq!(
-            parse_fb(Some("file:/x")).unwrap(),
-            FbSpec::File("/x".into())
-        );
+        assert_eq!(parse_fb(Some("file:/x")).unwrap(), FbSpec::File("/x".into()));
         assert_eq!(parse_fb(None).unwrap(), FbSpec::Default);
         assert!(parse_fb(Some("bogus")).is_err());
     }
@@ -462,10 +426,7 @@ mod tests {
         assert_eq!(c.auth, Auth::None);
         assert_eq!(c.input, InputSpec::Trace("/tmp/t".into()));
         assert_eq!(c.rotate, Rotation::R90);
-        assert_eq!(
-            c.encodings,
-            vec![EncodingKind::Raw, EncodingKind::Zrle, EncodingKind::Hextile]
-        );
+        assert_eq!(c.encodings, vec![EncodingKind::Raw, EncodingKind::Zrle, EncodingKind::Hextile]);
         assert_eq!(c.max_clients, 4);
         assert_eq!(c.log_level, LevelFilter::Debug);
     }
@@ -487,11 +448,7 @@ mod tests {
         std::fs::remove_file(&dir).unwrap();
         assert_eq!(
             auth,
-            Auth::Vnc {
-                full: "secret".into(),
-                view_only: Some("viewer".into()),
-                generated: false
-            }
+            Auth::Vnc { full: "secret".into(), view_only: Some("viewer".into()), generated: false }
         );
     }
 

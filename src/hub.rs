@@ -42,6 +42,9 @@ pub struct ClientSlot {
     waiting: AtomicBool,
     /// Another client asked for exclusive access, or the server stops.
     pub kicked: AtomicBool,
+    /// The session waits for a poll newer than its connection (a frame
+    /// published while nobody watched may be stale).
+    wants_fresh: AtomicBool,
 }
 
 impl ClientSlot {
@@ -54,6 +57,14 @@ impl ClientSlot {
     pub fn set_waiting(&self, hub: &Hub, waiting: bool) {
         let was = self.waiting.swap(waiting, Ordering::AcqRel);
         if waiting && !was {
+            hub.poll_wanted.notify(usize::MAX);
+        }
+    }
+
+    /// Asks to be woken after the next poll.
+    pub fn want_fresh(&self, hub: &Hub, on: bool) {
+        self.wants_fresh.store(on, Ordering::Release);
+        if on {
             hub.poll_wanted.notify(usize::MAX);
         }
     }
@@ -76,6 +87,8 @@ pub struct Hub {
     published: Mutex<Published>,
     clients: Mutex<Vec<Arc<ClientSlot>>>,
     next_id: AtomicU64,
+    /// Polls done so far.
+    polls: AtomicU64,
     /// Wakes the capture thread when a session starts waiting.
     poll_wanted: Event,
     shutdown: AtomicBool,
@@ -88,6 +101,7 @@ impl Hub {
             published: Mutex::new(first),
             clients: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
+            polls: AtomicU64::new(0),
             poll_wanted: Event::new(),
             shutdown: AtomicBool::new(false),
         }
@@ -107,6 +121,7 @@ impl Hub {
             notify: Event::new(),
             waiting: AtomicBool::new(false),
             kicked: AtomicBool::new(false),
+            wants_fresh: AtomicBool::new(false),
         });
         lock(&self.clients).push(slot.clone());
         slot
@@ -163,7 +178,26 @@ impl Hub {
     pub fn anyone_waiting(&self) -> bool {
         lock(&self.clients)
             .iter()
-            .any(|s| s.waiting.load(Ordering::Acquire))
+            .any(|s| s.waiting.load(Ordering::Acquire) || s.wants_fresh.load(Ordering::Acquire))
+    }
+
+    /// True when a session waits for a fresh frame (the next poll should
+    /// compare everything).
+    pub fn fresh_wanted(&self) -> bool {
+        lock(&self.clients).iter().any(|s| s.wants_fresh.load(Ordering::Acquire))
+    }
+
+    /// Polls done so far.
+    pub fn polls(&self) -> u64 {
+        self.polls.load(Ordering::Acquire)
+    }
+
+    /// Called by the capture thread after every poll (changed or not).
+    pub fn poll_done(&self) {
+        self.polls.fetch_add(1, Ordering::AcqRel);
+        for s in lock(&self.clients).iter().filter(|s| s.wants_fresh.load(Ordering::Acquire)) {
+            s.notify.notify(usize::MAX);
+        }
     }
 
     /// Blocks (capture thread) until a session waits, shutdown, or `timeout`.

@@ -28,11 +28,7 @@ pub fn version_string() -> String {
         "fbvncd {} ({}; features: {})",
         env!("CARGO_PKG_VERSION"),
         std::env::consts::ARCH,
-        if features.is_empty() {
-            "none".to_string()
-        } else {
-            features.join(",")
-        }
+        if features.is_empty() { "none".to_string() } else { features.join(",") }
     )
 }
 

@@ -83,9 +83,7 @@ pub fn run(config: Config) -> Result<(), ServerError> {
     let (input, input_allowed) = open_input(&config, geo.width, geo.height);
     let security = match &config.auth {
         Auth::None => Security::None,
-        Auth::Vnc {
-            full, view_only, ..
-        } => Security::Vnc {
+        Auth::Vnc { full, view_only, .. } => Security::Vnc {
             full: full.clone().into_bytes(),
             view_only: view_only.clone().map(String::into_bytes),
         },
@@ -141,10 +139,8 @@ fn open_source(fb: &FbSpec, config: &Config) -> Result<Box<dyn FrameSource>, Ser
 }
 
 /// Opens a framebuffer device.
-fn open_device(_path: &std::path::Path) -> Result<Box<dyn FrameSource>, ServerError> {
-    Err(ServerError::NotSupported(
-        "--fb /dev/fbN (the framebuffer device)",
-    ))
+fn open_device(path: &std::path::Path) -> Result<Box<dyn FrameSource>, ServerError> {
+    crate::capture::fbdev::open_device(path).map_err(ServerError::Capture)
 }
 
 /// Opens the input sink; without a usable device, warns once and serves view-only.
@@ -171,7 +167,9 @@ fn capture_loop(mut capture: Capture, shared: &Shared, fps: u32) {
             hub.wait_for_waiter(Duration::from_secs(1));
             continue;
         }
-        let changed = match capture.poll() {
+        let outcome = if hub.fresh_wanted() { capture.poll_full() } else { capture.poll() };
+        hub.poll_done();
+        let changed = match outcome {
             Ok(PollOutcome::Unchanged) => false,
             Ok(PollOutcome::Damaged(rects)) => {
                 hub.publish_damage(capture.frame().clone(), &rects);
@@ -203,9 +201,5 @@ fn capture_loop(mut capture: Capture, shared: &Shared, fps: u32) {
 fn host_name() -> String {
     let uts = rustix::system::uname();
     let name = uts.nodename().to_string_lossy().into_owned();
-    if name.is_empty() {
-        "fbvncd".to_string()
-    } else {
-        name
-    }
+    if name.is_empty() { "fbvncd".to_string() } else { name }
 }

@@ -31,24 +31,13 @@ fn setup(extra: &[&str]) -> Setup {
     let px = pattern::write(&fb, W, H, SourceFormat::Xrgb8888);
     let spec = format!("file:{}", fb.display());
     let geometry = format!("{W}x{H}");
-    let mut args = vec![
-        "--fb",
-        spec.as_str(),
-        "--geometry",
-        geometry.as_str(),
-        "--no-auth",
-    ];
+    let mut args = vec!["--fb", spec.as_str(), "--geometry", geometry.as_str(), "--no-auth"];
     args.extend(extra);
     let server = Server::start(&args);
     let mut good = Client::connect(server.rfb, None);
     good.set_pixel_format(PixelFormat::RGBX8888);
     good.wait_screen(&px);
-    Setup {
-        server,
-        fb,
-        px,
-        good,
-    }
+    Setup { server, fb, px, good }
 }
 
 impl Setup {
@@ -101,10 +90,7 @@ fn each_hostile_message_closes_only_its_own_connection() {
         ("unknown message type 99", vec![99]),
         ("unsupported pixel format", {
             let mut m = Vec::new();
-            let bad = PixelFormat {
-                true_colour: false,
-                ..PixelFormat::RGBX8888
-            };
+            let bad = PixelFormat { true_colour: false, ..PixelFormat::RGBX8888 };
             ClientMsg::SetPixelFormat(bad).encode_into(&mut m);
             m
         }),
@@ -116,10 +102,7 @@ fn each_hostile_message_closes_only_its_own_connection() {
         s.write_all(&bytes).unwrap();
         assert!(closed(&mut s), "{reason}: connection closed");
         let line = st.server.wait_log(&[&me, "disconnected"]);
-        assert!(
-            line.contains(reason.split(' ').next().unwrap()),
-            "{reason}: log names it: {line}"
-        );
+        assert!(line.contains(reason.split(' ').next().unwrap()), "{reason}: log names it: {line}");
         st.good_client_still_served(0x010101 * (i as u32 + 1));
     }
 }
@@ -158,15 +141,8 @@ fn a_silent_client_is_timed_out_in_the_handshake() {
 fn empty_and_off_screen_requests_are_answered() {
     let st = setup(&[]);
     let mut c = Client::connect(st.server.rfb, None);
-    for rect in [
-        Rect::new(0, 0, 0, 0),
-        Rect::new(1000, 1000, 10, 10),
-        Rect::new(60, 40, 500, 500),
-    ] {
-        c.send(ClientMsg::FramebufferUpdateRequest {
-            incremental: false,
-            rect,
-        });
+    for rect in [Rect::new(0, 0, 0, 0), Rect::new(1000, 1000, 10, 10), Rect::new(60, 40, 500, 500)] {
+        c.send(ClientMsg::FramebufferUpdateRequest { incremental: false, rect });
         let got = c.read_update().expect("an answer, not a close");
         for r in got {
             assert!(
@@ -182,15 +158,11 @@ fn a_client_that_stops_reading_does_not_stall_another() {
     let mut st = setup(&[]);
     // A client that asks for updates forever but never reads them.
     let mut lazy = initialised(&st.server);
-    lazy.set_read_timeout(Some(Duration::from_millis(1)))
-        .unwrap();
+    lazy.set_read_timeout(Some(Duration::from_millis(1))).unwrap();
     let mut req = Vec::new();
     for _ in 0..200 {
-        ClientMsg::FramebufferUpdateRequest {
-            incremental: false,
-            rect: Rect::new(0, 0, W as u16, H as u16),
-        }
-        .encode_into(&mut req);
+        ClientMsg::FramebufferUpdateRequest { incremental: false, rect: Rect::new(0, 0, W as u16, H as u16) }
+            .encode_into(&mut req);
     }
     lazy.write_all(&req).unwrap();
     for i in 0..20u32 {
@@ -223,10 +195,6 @@ fn repeated_failed_logins_slow_down() {
     let start = Instant::now();
     let mut s = connect_raw(server.rfb);
     read_n(&mut s, 12).unwrap();
-    assert!(
-        start.elapsed() >= Duration::from_millis(900),
-        "delayed: {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() >= Duration::from_millis(900), "delayed: {:?}", start.elapsed());
     server.wait_log(&["delaying"]);
 }

@@ -26,13 +26,7 @@ fn serve(extra: &[&str]) -> (Server, std::path::PathBuf) {
     pattern::write(&fb, W, H, SourceFormat::Xrgb8888);
     let spec = format!("file:{}", fb.display());
     let geometry = format!("{W}x{H}");
-    let mut args = vec![
-        "--fb",
-        spec.as_str(),
-        "--geometry",
-        geometry.as_str(),
-        "--no-auth",
-    ];
+    let mut args = vec!["--fb", spec.as_str(), "--geometry", geometry.as_str(), "--no-auth"];
     if !extra.contains(&"--single-port") {
         args.extend(["--http-listen", "127.0.0.1:0"]);
     }
@@ -54,10 +48,8 @@ fn exchange(s: &mut TcpStream, request: &str) -> (String, Vec<(String, String)>,
         .filter_map(|l| l.split_once(": "))
         .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
         .collect();
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .map_or(0, |(_, v)| v.parse().unwrap());
+    let len: usize =
+        headers.iter().find(|(k, _)| k == "content-length").map_or(0, |(_, v)| v.parse().unwrap());
     let body = if request.starts_with("HEAD") || status.contains(" 304 ") {
         Vec::new()
     } else {
@@ -79,15 +71,10 @@ fn the_page_and_novnc_with_types_gzip_etag_and_errors() {
     assert_eq!(header(&h, "content-type"), Some("text/html; charset=utf-8"));
     assert!(String::from_utf8_lossy(&body).contains("app.js"));
     // Same connection (keep-alive): a module, gzipped when accepted.
-    let (status, h, body) = exchange(
-        &mut s,
-        "GET /core/rfb.js HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n",
-    );
+    let (status, h, body) =
+        exchange(&mut s, "GET /core/rfb.js HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n");
     assert!(status.contains(" 200 "));
-    assert_eq!(
-        header(&h, "content-type"),
-        Some("text/javascript; charset=utf-8")
-    );
+    assert_eq!(header(&h, "content-type"), Some("text/javascript; charset=utf-8"));
     assert_eq!(header(&h, "content-encoding"), Some("gzip"));
     assert_eq!(&body[..2], &[0x1f, 0x8b]);
     let etag = header(&h, "etag").unwrap().to_string();
@@ -95,24 +82,14 @@ fn the_page_and_novnc_with_types_gzip_etag_and_errors() {
     let (_, h, body) = exchange(&mut s, "GET /core/rfb.js HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(header(&h, "content-encoding"), None);
     assert!(String::from_utf8_lossy(&body).contains("export default class RFB"));
-    let (status, _, _) = exchange(
-        &mut s,
-        &format!("GET /core/rfb.js HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n\r\n"),
-    );
+    let (status, _, _) =
+        exchange(&mut s, &format!("GET /core/rfb.js HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n\r\n"));
     assert!(status.contains(" 304 "), "{status}");
-    let (status, h, body) = exchange(
-        &mut s,
-        "HEAD /LICENSE-noVNC.txt HTTP/1.1\r\nHost: x\r\n\r\n",
-    );
-    assert!(
-        status.contains(" 200 ") && body.is_empty() && header(&h, "content-length") != Some("0")
-    );
+    let (status, h, body) = exchange(&mut s, "HEAD /LICENSE-noVNC.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(status.contains(" 200 ") && body.is_empty() && header(&h, "content-length") != Some("0"));
     let (status, _, _) = exchange(&mut s, "GET /nope.js HTTP/1.1\r\nHost: x\r\n\r\n");
     assert!(status.contains(" 404 "));
-    let (status, h, _) = exchange(
-        &mut s,
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
-    );
+    let (status, h, _) = exchange(&mut s, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
     assert!(status.contains(" 405 ") && header(&h, "allow").is_some());
 }
 
@@ -124,19 +101,13 @@ fn oversized_and_slow_heads_are_cut_off() {
     let _ = s.write_all(big.as_bytes());
     let mut rest = Vec::new();
     let _ = s.read_to_end(&mut rest);
-    assert!(
-        String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 400"),
-        "oversized head refused"
-    );
+    assert!(String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 400"), "oversized head refused");
 
     let mut slow = connect_raw(server.http.unwrap());
     slow.write_all(b"GET / HT").unwrap();
     let mut rest = Vec::new();
     let _ = slow.read_to_end(&mut rest);
-    assert!(
-        String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 400"),
-        "slow head cut off"
-    );
+    assert!(String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 400"), "slow head cut off");
     server.wait_log(&["timed out reading the request head"]);
 }
 
@@ -167,23 +138,13 @@ async fn ws_connect(
     if !head.starts_with("HTTP/1.1 101") {
         return Err(head);
     }
-    assert!(
-        head.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
-        "{head}"
-    );
-    assert!(
-        !head.contains("Sec-WebSocket-Protocol"),
-        "no protocol echoed when none was offered"
-    );
+    assert!(head.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "{head}");
+    assert!(!head.contains("Sec-WebSocket-Protocol"), "no protocol echoed when none was offered");
     Ok(WebSocketStream::from_raw_socket(s, Role::Client, None).await)
 }
 
 /// Reads `n` bytes of RFB from WebSocket messages into `buf`.
-async fn ws_read(
-    ws: &mut WebSocketStream<Async<TcpStream>>,
-    buf: &mut Vec<u8>,
-    n: usize,
-) -> Vec<u8> {
+async fn ws_read(ws: &mut WebSocketStream<Async<TcpStream>>, buf: &mut Vec<u8>, n: usize) -> Vec<u8> {
     while buf.len() < n {
         match ws.next().await.expect("a message").expect("no error") {
             Message::Binary(b) => buf.extend_from_slice(&b),
@@ -206,8 +167,7 @@ fn tcp_transcript(addr: SocketAddr) -> Vec<u8> {
     let name_len = u32::from_be_bytes(init[20..24].try_into().unwrap()) as usize;
     all.extend(init);
     all.extend(read_n(&mut s, name_len).unwrap());
-    s.write_all(&[3, 0, 0, 0, 0, 0, 0, W as u8, 0, H as u8])
-        .unwrap();
+    s.write_all(&[3, 0, 0, 0, 0, 0, 0, W as u8, 0, H as u8]).unwrap();
     all.extend(read_n(&mut s, 4 + 12 + (W * H * 4) as usize).unwrap());
     all
 }
@@ -220,9 +180,7 @@ fn rfb_over_websocket_is_byte_for_byte_rfb_over_tcp() {
         let mut ws = ws_connect(server.http.unwrap(), None).await.unwrap();
         let mut buf = Vec::new();
         let mut all = ws_read(&mut ws, &mut buf, 12).await;
-        ws.send(Message::binary(b"RFB 003.008\n".to_vec()))
-            .await
-            .unwrap();
+        ws.send(Message::binary(b"RFB 003.008\n".to_vec())).await.unwrap();
         all.extend(ws_read(&mut ws, &mut buf, 2).await);
         // A message split in two WebSocket frames is one RFB stream.
         ws.send(Message::binary(vec![1])).await.unwrap();
@@ -234,9 +192,7 @@ fn rfb_over_websocket_is_byte_for_byte_rfb_over_tcp() {
         all.extend(init);
         all.extend(ws_read(&mut ws, &mut buf, name_len).await);
         ws.send(Message::binary(vec![3, 0, 0, 0, 0])).await.unwrap();
-        ws.send(Message::binary(vec![0, 0, W as u8, 0, H as u8]))
-            .await
-            .unwrap();
+        ws.send(Message::binary(vec![0, 0, W as u8, 0, H as u8])).await.unwrap();
         all.extend(ws_read(&mut ws, &mut buf, 4 + 12 + (W * H * 4) as usize).await);
         all
     });
@@ -248,19 +204,11 @@ fn a_foreign_origin_is_refused_and_an_allowed_one_accepted() {
     let (server, _) = serve(&["--allow-origin", "https://portal.example"]);
     let http = server.http.unwrap();
     smol::block_on(async {
-        let err = ws_connect(http, Some("http://evil.example"))
-            .await
-            .expect_err("refused");
+        let err = ws_connect(http, Some("http://evil.example")).await.expect_err("refused");
         assert!(err.starts_with("HTTP/1.1 403"), "{err}");
-        ws_connect(http, Some(&format!("http://{http}")))
-            .await
-            .expect("same host");
-        ws_connect(http, Some("https://portal.example"))
-            .await
-            .expect("--allow-origin");
-        ws_connect(http, None)
-            .await
-            .expect("native tools send no Origin");
+        ws_connect(http, Some(&format!("http://{http}"))).await.expect("same host");
+        ws_connect(http, Some("https://portal.example")).await.expect("--allow-origin");
+        ws_connect(http, None).await.expect("native tools send no Origin");
     });
     server.wait_log(&["origin", "not allowed"]);
 }
@@ -295,23 +243,13 @@ fn an_oversized_websocket_message_closes_only_that_client() {
 #[test]
 fn single_port_serves_native_clients_and_browsers() {
     let (server, _) = serve(&["--single-port"]);
-    assert_eq!(
-        server.http,
-        Some(server.rfb),
-        "HTTP is announced on the RFB port"
-    );
+    assert_eq!(server.http, Some(server.rfb), "HTTP is announced on the RFB port");
     let mut c = Client::connect(server.rfb, None);
     assert_eq!(u32::from(c.width), W);
     c.request(false);
     c.read_update().unwrap();
     let mut s = connect_raw(server.rfb);
     let (status, h, _) = exchange(&mut s, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert!(
-        status.contains(" 200 ") && header(&h, "content-type") == Some("text/html; charset=utf-8")
-    );
-    smol::block_on(async {
-        ws_connect(server.rfb, None)
-            .await
-            .expect("websocket on the RFB port")
-    });
+    assert!(status.contains(" 200 ") && header(&h, "content-type") == Some("text/html; charset=utf-8"));
+    smol::block_on(async { ws_connect(server.rfb, None).await.expect("websocket on the RFB port") });
 }

@@ -12,24 +12,13 @@ const W: u32 = 96;
 const H: u32 = 64;
 
 /// Starts a server on a fresh pattern file; returns it with the file path.
-fn serve(
-    format: SourceFormat,
-    format_name: &str,
-    extra: &[&str],
-) -> (Server, std::path::PathBuf, Vec<u32>) {
+fn serve(format: SourceFormat, format_name: &str, extra: &[&str]) -> (Server, std::path::PathBuf, Vec<u32>) {
     let dir = temp_dir(format_name);
     let fb = dir.join("fb");
     let px = pattern::write(&fb, W, H, format);
     let spec = format!("file:{}", fb.display());
     let geometry = format!("{W}x{H}");
-    let mut args = vec![
-        "--fb",
-        &spec,
-        "--geometry",
-        &geometry,
-        "--format",
-        format_name,
-    ];
+    let mut args = vec!["--fb", &spec, "--geometry", &geometry, "--format", format_name];
     args.extend(extra);
     if !extra.contains(&"--password-file") {
         args.push("--no-auth");
@@ -54,16 +43,10 @@ fn pixels_arrive_as_rgb565_and_big_endian() {
     c.set_pixel_format(PixelFormat::RGB565);
     c.wait_screen(&px);
     let mut c = Client::connect(server.rfb, None);
-    c.set_pixel_format(PixelFormat {
-        big_endian: true,
-        ..PixelFormat::XRGB8888
-    });
+    c.set_pixel_format(PixelFormat { big_endian: true, ..PixelFormat::XRGB8888 });
     c.wait_screen(&px);
     // Raw bytes of a red pixel in big-endian XRGB are 00 ff 00 00.
-    assert_eq!(
-        c.screen[(10 * W + 2) as usize].to_be_bytes(),
-        [0, 0xff, 0, 0]
-    );
+    assert_eq!(c.screen[(10 * W + 2) as usize].to_be_bytes(), [0, 0xff, 0, 0]);
 }
 
 #[test]
@@ -105,11 +88,8 @@ fn passwords_full_view_only_and_wrong() {
     std::fs::write(&pw, "secret12\nlookonly\n").unwrap();
     let trace_arg = format!("trace:{}", trace.display());
     let pw_arg = pw.display().to_string();
-    let (server, _fb, px) = serve(
-        SourceFormat::Xrgb8888,
-        "xrgb8888",
-        &["--password-file", &pw_arg, "--input", &trace_arg],
-    );
+    let (server, _fb, px) =
+        serve(SourceFormat::Xrgb8888, "xrgb8888", &["--password-file", &pw_arg, "--input", &trace_arg]);
     let (result, _) = common::client::handshake(server.rfb, Some("wrong"));
     assert_eq!(result, 1, "a wrong password is refused");
     server.wait_log(&["authentication failed"]);
@@ -117,32 +97,17 @@ fn passwords_full_view_only_and_wrong() {
     let mut viewer = Client::connect(server.rfb, Some("lookonly"));
     viewer.set_pixel_format(PixelFormat::RGBX8888);
     viewer.wait_screen(&px);
-    viewer.send(fbvncd::rfb::messages::ClientMsg::KeyEvent {
-        down: true,
-        keysym: 0x61,
-    });
-    viewer.send(fbvncd::rfb::messages::ClientMsg::KeyEvent {
-        down: false,
-        keysym: 0x61,
-    });
+    viewer.send(fbvncd::rfb::messages::ClientMsg::KeyEvent { down: true, keysym: 0x61 });
+    viewer.send(fbvncd::rfb::messages::ClientMsg::KeyEvent { down: false, keysym: 0x61 });
 
     let mut full = Client::connect(server.rfb, Some("secret12"));
-    full.send(fbvncd::rfb::messages::ClientMsg::KeyEvent {
-        down: true,
-        keysym: 0x62,
-    });
-    full.send(fbvncd::rfb::messages::ClientMsg::KeyEvent {
-        down: false,
-        keysym: 0x62,
-    });
+    full.send(fbvncd::rfb::messages::ClientMsg::KeyEvent { down: true, keysym: 0x62 });
+    full.send(fbvncd::rfb::messages::ClientMsg::KeyEvent { down: false, keysym: 0x62 });
     let text = wait_for("the full client's key in the trace", || {
         let t = std::fs::read_to_string(&trace).unwrap_or_default();
         t.contains("KEY_B 0").then_some(t)
     });
-    assert!(
-        !text.contains("KEY_A"),
-        "the view-only client injected nothing: {text}"
-    );
+    assert!(!text.contains("KEY_A"), "the view-only client injected nothing: {text}");
 }
 
 #[test]
@@ -154,39 +119,13 @@ fn keys_pointer_and_wheel_reach_the_trace() {
     let mut c = Client::connect(server.rfb, None);
     use fbvncd::rfb::messages::ClientMsg::{KeyEvent, PointerEvent};
     for msg in [
-        KeyEvent {
-            down: true,
-            keysym: 0x21,
-        },
-        KeyEvent {
-            down: false,
-            keysym: 0x21,
-        },
-        PointerEvent {
-            buttons: 0,
-            x: 10,
-            y: 20,
-        },
-        PointerEvent {
-            buttons: 1,
-            x: 10,
-            y: 20,
-        },
-        PointerEvent {
-            buttons: 0,
-            x: 10,
-            y: 20,
-        },
-        PointerEvent {
-            buttons: 16,
-            x: 10,
-            y: 20,
-        },
-        PointerEvent {
-            buttons: 0,
-            x: 10,
-            y: 20,
-        },
+        KeyEvent { down: true, keysym: 0x21 },
+        KeyEvent { down: false, keysym: 0x21 },
+        PointerEvent { buttons: 0, x: 10, y: 20 },
+        PointerEvent { buttons: 1, x: 10, y: 20 },
+        PointerEvent { buttons: 0, x: 10, y: 20 },
+        PointerEvent { buttons: 16, x: 10, y: 20 },
+        PointerEvent { buttons: 0, x: 10, y: 20 },
     ] {
         c.send(msg);
     }
@@ -208,4 +147,24 @@ fn sigterm_exits_cleanly() {
     let _c = Client::connect(server.rfb, None);
     let status = server.stop(15);
     assert!(status.success(), "exit status {status}");
+}
+
+#[test]
+fn a_client_arriving_after_a_quiet_spell_gets_a_fresh_first_frame() {
+    let (server, fb, mut px) = serve(SourceFormat::Xrgb8888, "xrgb8888", &[]);
+    let mut c = Client::connect(server.rfb, None);
+    c.set_pixel_format(PixelFormat::RGBX8888);
+    c.wait_screen(&px);
+    drop(c);
+    // A one-pixel change while nobody watches (no sampled scanline need cover it).
+    for (x, y) in [(3, 5), (90, 61)] {
+        pattern::fill_rect(&fb, W, SourceFormat::Xrgb8888, (x, y, 1, 1), 0x00abcdef);
+        px[(y * W + x) as usize] = 0x00abcdef;
+    }
+    let mut c = Client::connect(server.rfb, None);
+    c.set_pixel_format(PixelFormat::RGBX8888);
+    c.request(false);
+    c.read_update().unwrap();
+    let want: Vec<u32> = px.iter().map(|&p| c.pf.pack(p)).collect();
+    assert!(c.screen == want, "the very first update is current");
 }

@@ -22,14 +22,7 @@ impl TileMap {
     pub fn new(width: u16, height: u16) -> Self {
         let cols = usize::from(width.div_ceil(TILE));
         let rows = usize::from(height.div_ceil(TILE));
-        Self {
-            width,
-            height,
-            cols,
-            rows,
-            dirty: vec![false; cols * rows],
-            count: 0,
-        }
+        Self { width, height, cols, rows, dirty: vec![false; cols * rows], count: 0 }
     }
 
     /// Tile columns and rows touched by `r` (clipped), as ranges.
@@ -77,8 +70,7 @@ impl TileMap {
         let Some((cx, cy)) = self.span(r) else {
             return false;
         };
-        cy.into_iter()
-            .any(|ty| cx.clone().any(|tx| self.dirty[ty * self.cols + tx]))
+        cy.into_iter().any(|ty| cx.clone().any(|tx| self.dirty[ty * self.cols + tx]))
     }
 
     /// The dirty area inside `clip` as merged rectangles (clipped to `clip`);
@@ -125,10 +117,7 @@ impl TileMap {
             let (x, y) = (px(x0), px(y0));
             Rect::new(x, y, px(x1).saturating_sub(x), px(y1).saturating_sub(y)).intersect(&clip)
         };
-        done.into_iter()
-            .map(to_rect)
-            .filter(|r| !r.is_empty())
-            .collect()
+        done.into_iter().map(to_rect).filter(|r| !r.is_empty()).collect()
     }
 }
 
@@ -146,10 +135,7 @@ mod tests {
         assert!(!m.intersects(Rect::new(70, 0, 10, 10)));
         let mut rects = m.take(Rect::new(0, 0, 100, 100));
         rects.sort_by_key(|r| (r.y, r.x));
-        assert_eq!(
-            rects,
-            vec![Rect::new(0, 0, 64, 64), Rect::new(64, 64, 32, 32)]
-        );
+        assert_eq!(rects, vec![Rect::new(0, 0, 64, 64), Rect::new(64, 64, 32, 32)]);
         assert!(m.is_empty());
     }
 
@@ -165,12 +151,7 @@ mod tests {
             let mut m = TileMap::new(w, h);
             let mut truth = vec![false; usize::from(w) * usize::from(h)];
             for _ in 0..rnd(6) {
-                let r = Rect::new(
-                    rnd(400) as u16,
-                    rnd(400) as u16,
-                    rnd(100) as u16,
-                    rnd(100) as u16,
-                );
+                let r = Rect::new(rnd(400) as u16, rnd(400) as u16, rnd(100) as u16, rnd(100) as u16);
                 m.mark(r);
                 if let Some((cx, cy)) = m.span(r) {
                     for ty in cy {

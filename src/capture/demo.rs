@@ -114,11 +114,7 @@ impl FrameSource for DemoSource {
     }
 
     fn geometry(&self) -> Geometry {
-        Geometry {
-            width: W,
-            height: H,
-            format: SourceFormat::Xrgb8888.pixel_format(),
-        }
+        Geometry { width: W, height: H, format: SourceFormat::Xrgb8888.pixel_format() }
     }
 
     fn begin_poll(&mut self) -> Result<bool, CaptureError> {
@@ -129,16 +125,8 @@ impl FrameSource for DemoSource {
             self.fill(pos.0, pos.1, SQUARE, SQUARE, Some(0x00ff_d700));
             self.square = pos;
         }
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let clock = format!(
-            "{:02}:{:02}:{:02}",
-            secs / 3600 % 24,
-            secs / 60 % 60,
-            secs % 60
-        );
+        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let clock = format!("{:02}:{:02}:{:02}", secs / 3600 % 24, secs / 60 % 60, secs % 60);
         if clock != self.clock {
             self.text(40, 40, SCALE, &clock, 0x00ff_ffff);
             self.clock = clock;

@@ -31,10 +31,8 @@ impl Layout {
     /// if it lies inside the memory.
     pub fn span(&self, x: u32, y: u32, len: usize) -> Option<std::ops::Range<usize>> {
         let bpp = self.geometry.format.bytes_per_pixel();
-        let start = self
-            .origin
-            .checked_add((y as usize).checked_mul(self.stride)?)?
-            .checked_add(x as usize * bpp)?;
+        let start =
+            self.origin.checked_add((y as usize).checked_mul(self.stride)?)?.checked_add(x as usize * bpp)?;
         let end = start.checked_add(len)?;
         (end <= self.mem_len).then_some(start..end)
     }
@@ -63,10 +61,7 @@ pub fn layout(var: &FbVarScreeninfo, fix: &FbFixScreeninfo) -> Result<Layout, Ca
         if f.length == 0 || f.length > 8 || f.offset + f.length > bpp || f.msb_right != 0 {
             return Err(bad());
         }
-        Ok((
-            (1u16 << f.length) - 1,
-            u8::try_from(f.offset).map_err(|_| bad())?,
-        ))
+        Ok(((1u16 << f.length) - 1, u8::try_from(f.offset).map_err(|_| bad())?))
     };
     let (rmax, rshift) = channel(&var.red)?;
     let (gmax, gshift) = channel(&var.green)?;
@@ -75,22 +70,13 @@ pub fn layout(var: &FbVarScreeninfo, fix: &FbFixScreeninfo) -> Result<Layout, Ca
     let bits = u8::try_from(bpp).unwrap_or(32);
     // Framebuffer pixels are CPU-endian integers.
     let big_endian = cfg!(target_endian = "big");
-    let format = PixelFormat::true_colour(
-        bits, depth, big_endian, rmax, gmax, bmax, rshift, gshift, bshift,
-    );
+    let format = PixelFormat::true_colour(bits, depth, big_endian, rmax, gmax, bmax, rshift, gshift, bshift);
     let bytes = usize::from(bits / 8);
-    let stride = if fix.line_length > 0 {
-        fix.line_length as usize
-    } else {
-        var.xres_virtual as usize * bytes
-    };
+    let stride =
+        if fix.line_length > 0 { fix.line_length as usize } else { var.xres_virtual as usize * bytes };
     let origin = var.yoffset as usize * stride + var.xoffset as usize * bytes;
     let l = Layout {
-        geometry: Geometry {
-            width: var.xres,
-            height: var.yres,
-            format,
-        },
+        geometry: Geometry { width: var.xres, height: var.yres, format },
         stride,
         origin,
         mem_len: fix.smem_len as usize,
@@ -120,33 +106,17 @@ impl Mapping {
         use rustix::mm::{MapFlags, ProtFlags, mmap};
         // SAFETY: a fresh read-only shared mapping of `len` bytes of the
         // device; nothing else aliases it mutably from this process.
-        let ptr = unsafe {
-            mmap(
-                std::ptr::null_mut(),
-                len,
-                ProtFlags::READ,
-                MapFlags::SHARED,
-                file,
-                0,
-            )
-        }?;
+        let ptr = unsafe { mmap(std::ptr::null_mut(), len, ProtFlags::READ, MapFlags::SHARED, file, 0) }?;
         Ok(Self { ptr, len })
     }
 
     /// Copies `range` of the mapping into `dst` (same length, range checked).
     fn read(&self, range: std::ops::Range<usize>, dst: &mut [u8]) {
-        assert!(
-            range.end <= self.len && range.len() == dst.len(),
-            "span checked by Layout::span"
-        );
+        assert!(range.end <= self.len && range.len() == dst.len(), "span checked by Layout::span");
         // SAFETY: the range lies inside the live mapping (checked above) and
         // `dst` is a distinct, writable buffer of the same length.
         unsafe {
-            std::ptr::copy_nonoverlapping(
-                self.ptr.cast::<u8>().add(range.start),
-                dst.as_mut_ptr(),
-                dst.len(),
-            )
+            std::ptr::copy_nonoverlapping(self.ptr.cast::<u8>().add(range.start), dst.as_mut_ptr(), dst.len())
         };
     }
 }
@@ -192,9 +162,8 @@ fn open_error(path: &Path, e: std::io::Error) -> CaptureError {
 impl FbdevSource {
     fn open(path: &Path) -> Result<Self, CaptureError> {
         let file = File::open(path).map_err(|e| open_error(path, e))?;
-        let var = sys::get_var(&file).map_err(|e| {
-            CaptureError::Device(format!("{} is not a framebuffer: {e}", path.display()))
-        })?;
+        let var = sys::get_var(&file)
+            .map_err(|e| CaptureError::Device(format!("{} is not a framebuffer: {e}", path.display())))?;
         let fix = sys::get_fix(&file)?;
         let layout = layout(&var, &fix)?;
         let driver = fix.driver();
@@ -204,14 +173,7 @@ impl FbdevSource {
                 path.display()
             );
         }
-        let mut s = FbdevSource {
-            path: path.to_path_buf(),
-            file,
-            var,
-            layout,
-            driver,
-            map: None,
-        };
+        let mut s = FbdevSource { path: path.to_path_buf(), file, var, layout, driver, map: None };
         s.choose_reader();
         Ok(s)
     }
@@ -240,10 +202,7 @@ impl FbdevSource {
         let t_pread = time(&mut |r, b| {
             let _ = file.read_exact_at(b, r.start as u64);
         });
-        log::info!(
-            "{}: a full frame reads in {t_map:?} by mmap, {t_pread:?} by pread",
-            self.path.display()
-        );
+        log::info!("{}: a full frame reads in {t_map:?} by mmap, {t_pread:?} by pread", self.path.display());
         if t_pread < t_map {
             self.map = None;
         }
@@ -318,11 +277,7 @@ mod tests {
     use sys::FbBitfield as B;
 
     fn bf(offset: u32, length: u32) -> B {
-        B {
-            offset,
-            length,
-            msb_right: 0,
-        }
+        B { offset, length, msb_right: 0 }
     }
 
     /// A mode as drivers report it: (red, green, blue) bitfields.
@@ -357,19 +312,9 @@ mod tests {
     #[test]
     fn vfb_32_bpp_has_red_at_offset_0() {
         // drivers/video/fbdev/vfb.c, as seen in the VM: 1280x720, stride 5120.
-        let (var, fix) = mode(
-            1280,
-            720,
-            32,
-            [bf(0, 8), bf(8, 8), bf(16, 8)],
-            5120,
-            8 << 20,
-        );
+        let (var, fix) = mode(1280, 720, 32, [bf(0, 8), bf(8, 8), bf(16, 8)], 5120, 8 << 20);
         let l = layout(&var, &fix).unwrap();
-        assert_eq!(
-            l.geometry.format,
-            super::super::SourceFormat::Xbgr8888.pixel_format()
-        );
+        assert_eq!(l.geometry.format, super::super::SourceFormat::Xbgr8888.pixel_format());
         assert_eq!(l.stride, 5120);
         assert_eq!(l.span(1, 2, 4), Some(2 * 5120 + 4..2 * 5120 + 8));
     }
@@ -377,26 +322,12 @@ mod tests {
     #[test]
     fn drm_fb_helper_xrgb8888_and_rgb565() {
         // drivers/gpu/drm/drm_fb_helper.c: XRGB8888 and RGB565 bitfields.
-        let (var, fix) = mode(
-            1920,
-            1080,
-            32,
-            [bf(16, 8), bf(8, 8), bf(0, 8)],
-            7680,
-            7680 * 1080,
-        );
+        let (var, fix) = mode(1920, 1080, 32, [bf(16, 8), bf(8, 8), bf(0, 8)], 7680, 7680 * 1080);
         assert_eq!(
             layout(&var, &fix).unwrap().geometry.format,
             super::super::SourceFormat::Xrgb8888.pixel_format()
         );
-        let (var, fix) = mode(
-            800,
-            480,
-            16,
-            [bf(11, 5), bf(5, 6), bf(0, 5)],
-            1600,
-            1600 * 480,
-        );
+        let (var, fix) = mode(800, 480, 16, [bf(11, 5), bf(5, 6), bf(0, 5)], 1600, 1600 * 480);
         assert_eq!(
             layout(&var, &fix).unwrap().geometry.format,
             super::super::SourceFormat::Rgb565.pixel_format()
@@ -406,22 +337,12 @@ mod tests {
     #[test]
     fn padded_rows_and_panning() {
         // 1366 wide with rows padded to 5504 bytes, double-buffered and panned to the second buffer.
-        let (mut var, fix) = mode(
-            1366,
-            768,
-            32,
-            [bf(16, 8), bf(8, 8), bf(0, 8)],
-            5504,
-            5504 * 768 * 2,
-        );
+        let (mut var, fix) = mode(1366, 768, 32, [bf(16, 8), bf(8, 8), bf(0, 8)], 5504, 5504 * 768 * 2);
         var.yres_virtual = 768 * 2;
         var.yoffset = 768;
         let l = layout(&var, &fix).unwrap();
         assert_eq!(l.origin, 5504 * 768);
-        assert_eq!(
-            l.span(0, 1, 1366 * 4),
-            Some(5504 * 769..5504 * 769 + 1366 * 4)
-        );
+        assert_eq!(l.span(0, 1, 1366 * 4), Some(5504 * 769..5504 * 769 + 1366 * 4));
         assert_eq!(l.span(0, 768, 4), None, "past the end of video memory");
     }
 

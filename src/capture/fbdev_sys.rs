@@ -120,11 +120,7 @@ const _: () = assert!(std::mem::size_of::<FbFixScreeninfo>() == 68);
 impl FbFixScreeninfo {
     /// The driver name.
     pub fn driver(&self) -> String {
-        let end = self
-            .id
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(self.id.len());
+        let end = self.id.iter().position(|&b| b == 0).unwrap_or(self.id.len());
         String::from_utf8_lossy(&self.id[..end]).into_owned()
     }
 }

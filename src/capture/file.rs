@@ -35,29 +35,14 @@ pub fn open_file(
             path.display()
         )));
     }
-    let geometry = Geometry {
-        width,
-        height,
-        format: pf,
-    };
-    Ok(Box::new(FileSource {
-        file,
-        path: path.to_path_buf(),
-        geometry,
-        stride,
-    }))
+    let geometry = Geometry { width, height, format: pf };
+    Ok(Box::new(FileSource { file, path: path.to_path_buf(), geometry, stride }))
 }
 
 impl FrameSource for FileSource {
     fn describe(&self) -> String {
         let g = self.geometry;
-        format!(
-            "file:{} ({}x{}, {} bpp)",
-            self.path.display(),
-            g.width,
-            g.height,
-            g.format.bits_per_pixel
-        )
+        format!("file:{} ({}x{}, {} bpp)", self.path.display(), g.width, g.height, g.format.bits_per_pixel)
     }
 
     fn geometry(&self) -> Geometry {

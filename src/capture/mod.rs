@@ -62,11 +62,7 @@ pub struct Frame {
 impl Frame {
     /// A black frame.
     pub fn new(width: u16, height: u16) -> Self {
-        Self {
-            width,
-            height,
-            pixels: vec![0; usize::from(width) * usize::from(height)],
-        }
+        Self { width, height, pixels: vec![0; usize::from(width) * usize::from(height)] }
     }
 
     /// A view for the encoders.

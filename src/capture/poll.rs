@@ -79,10 +79,7 @@ impl Capture {
             )));
         };
         if !matches!(g.format.bits_per_pixel, 16 | 24 | 32) {
-            return Err(CaptureError::Unsupported(format!(
-                "{} bits per pixel",
-                g.format.bits_per_pixel
-            )));
+            return Err(CaptureError::Unsupported(format!("{} bits per pixel", g.format.bits_per_pixel)));
         }
         self.geometry = g;
         self.shadow = vec![0; g.width as usize * g.height as usize];
@@ -92,14 +89,7 @@ impl Capture {
             let start = y as usize * g.width as usize;
             self.shadow[start..start + g.width as usize].copy_from_slice(&self.row);
         }
-        turn_into(
-            &self.shadow,
-            g.width,
-            g.height,
-            self.rotation,
-            Rect::new(0, 0, fw, fh),
-            &mut frame,
-        );
+        turn_into(&self.shadow, g.width, g.height, self.rotation, Rect::new(0, 0, fw, fh), &mut frame);
         self.frame = Arc::new(frame);
         Ok(())
     }
@@ -116,6 +106,17 @@ impl Capture {
 
     /// One poll: finds what changed and brings the frame up to date.
     pub fn poll(&mut self) -> Result<PollOutcome, CaptureError> {
+        self.poll_rows(SAMPLE)
+    }
+
+    /// A poll that compares every line, not a sample: for a client that
+    /// connects after a quiet spell (small changes made meanwhile would
+    /// otherwise reach it only within `SAMPLE` polls).
+    pub fn poll_full(&mut self) -> Result<PollOutcome, CaptureError> {
+        self.poll_rows(1)
+    }
+
+    fn poll_rows(&mut self, step: u32) -> Result<PollOutcome, CaptureError> {
         if self.source.begin_poll()? || self.source.geometry() != self.geometry {
             self.reset()?;
             return Ok(PollOutcome::Resized);
@@ -123,7 +124,7 @@ impl Capture {
         let (w, h) = (self.geometry.width, self.geometry.height);
         let cols = w.div_ceil(u32::from(TILE));
         let rows = h.div_ceil(u32::from(TILE));
-        let offset = self.pass % SAMPLE;
+        let offset = self.pass % step;
         self.pass = self.pass.wrapping_add(1);
         let mut hot = vec![false; (cols * rows) as usize];
         let mut y = offset;
@@ -132,16 +133,12 @@ impl Capture {
             let start = y as usize * w as usize;
             let old = &self.shadow[start..start + w as usize];
             let ty = y / u32::from(TILE);
-            for (tx, (a, b)) in old
-                .chunks(TILE.into())
-                .zip(self.row.chunks(TILE.into()))
-                .enumerate()
-            {
+            for (tx, (a, b)) in old.chunks(TILE.into()).zip(self.row.chunks(TILE.into())).enumerate() {
                 if a != b {
                     hot[(ty * cols) as usize + tx] = true;
                 }
             }
-            y += SAMPLE;
+            y += step;
         }
         let mut changed = Vec::new();
         for (i, _) in (0u32..).zip(hot.iter()).filter(|(_, h)| **h) {
@@ -152,10 +149,7 @@ impl Capture {
         if changed.is_empty() {
             return Ok(PollOutcome::Unchanged);
         }
-        let turned: Vec<Rect> = changed
-            .iter()
-            .map(|r| turn_rect(*r, w, h, self.rotation))
-            .collect();
+        let turned: Vec<Rect> = changed.iter().map(|r| turn_rect(*r, w, h, self.rotation)).collect();
         let frame = Arc::make_mut(&mut self.frame);
         for r in &turned {
             turn_into(&self.shadow, w, h, self.rotation, *r, frame);
@@ -185,12 +179,7 @@ impl Capture {
 
 /// A source rectangle in turned (client) coordinates.
 pub fn turn_rect(r: Rect, w: u32, h: u32, rot: Rotation) -> Rect {
-    let (x, y, rw, rh) = (
-        u32::from(r.x),
-        u32::from(r.y),
-        u32::from(r.w),
-        u32::from(r.h),
-    );
+    let (x, y, rw, rh) = (u32::from(r.x), u32::from(r.y), u32::from(r.w), u32::from(r.h));
     let (nx, ny, nw, nh) = match rot {
         Rotation::R0 => (x, y, rw, rh),
         Rotation::R90 => (h - (y + rh), x, rh, rw),
@@ -206,8 +195,7 @@ fn turn_into(shadow: &[u32], w: u32, h: u32, rot: Rotation, r: Rect, frame: &mut
     for ry in u32::from(r.y)..u32::from(r.y) + u32::from(r.h) {
         for rx in u32::from(r.x)..u32::from(r.x) + u32::from(r.w) {
             let (sx, sy) = rot.source_point(rx, ry, w, h);
-            frame.pixels[ry as usize * fw + rx as usize] =
-                shadow[sy as usize * w as usize + sx as usize];
+            frame.pixels[ry as usize * fw + rx as usize] = shadow[sy as usize * w as usize + sx as usize];
         }
     }
 }

@@ -22,25 +22,13 @@ impl PollRate {
         let max_fps = max_fps.max(1);
         let fast = Duration::from_secs(1) / max_fps;
         let slow = (Duration::from_secs(1) / SLOW_HZ).max(fast);
-        Self {
-            fast,
-            slow,
-            still: FAST_POLLS,
-        }
+        Self { fast, slow, still: FAST_POLLS }
     }
 
     /// The delay before the next poll, given whether the last one found a change.
     pub fn next_delay(&mut self, changed: bool) -> Duration {
-        self.still = if changed {
-            0
-        } else {
-            self.still.saturating_add(1)
-        };
-        if self.still < FAST_POLLS {
-            self.fast
-        } else {
-            self.slow
-        }
+        self.still = if changed { 0 } else { self.still.saturating_add(1) };
+        if self.still < FAST_POLLS { self.fast } else { self.slow }
     }
 }
 

@@ -43,8 +43,7 @@ pub fn to_rgb(v: u32, pf: &PixelFormat) -> u32 {
 /// Unpacks `out.len()` pixels of `src` (in `pf`) into `out`.
 pub fn unpack_row(src: &[u8], pf: &PixelFormat, out: &mut [u32]) {
     let bpp = pf.bytes_per_pixel();
-    let xrgb =
-        bpp == 4 && !pf.big_endian && (pf.red_shift, pf.green_shift, pf.blue_shift) == (16, 8, 0);
+    let xrgb = bpp == 4 && !pf.big_endian && (pf.red_shift, pf.green_shift, pf.blue_shift) == (16, 8, 0);
     if xrgb && pf.red_max == 255 && pf.green_max == 255 && pf.blue_max == 255 {
         for (o, c) in out.iter_mut().zip(src.chunks_exact(4)) {
             *o = u32::from_le_bytes([c[0], c[1], c[2], 0]);
@@ -82,14 +81,8 @@ mod tests {
         assert_eq!(red(SourceFormat::Xbgr8888, &[0xff, 0, 0, 0]), 0xff0000);
         assert_eq!(red(SourceFormat::Rgb888, &[0, 0, 0xff]), 0xff0000);
         assert_eq!(red(SourceFormat::Bgr888, &[0xff, 0, 0]), 0xff0000);
-        assert_eq!(
-            red(SourceFormat::Rgb565, &0xf800u16.to_le_bytes()),
-            0xff0000
-        );
-        assert_eq!(
-            red(SourceFormat::Bgr565, &0x001fu16.to_le_bytes()),
-            0xff0000
-        );
+        assert_eq!(red(SourceFormat::Rgb565, &0xf800u16.to_le_bytes()), 0xff0000);
+        assert_eq!(red(SourceFormat::Bgr565, &0x001fu16.to_le_bytes()), 0xff0000);
     }
 
     #[test]

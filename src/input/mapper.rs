@@ -22,19 +22,10 @@ fn syn() -> InputEvent {
 }
 
 /// RFB button-mask bits 0, 1, 2 and 7 → buttons (RFC 6143 §7.5.5).
-const BUTTONS: [(u8, K); 4] = [
-    (0, K::BTN_LEFT),
-    (1, K::BTN_MIDDLE),
-    (2, K::BTN_RIGHT),
-    (7, K::BTN_SIDE),
-];
+const BUTTONS: [(u8, K); 4] = [(0, K::BTN_LEFT), (1, K::BTN_MIDDLE), (2, K::BTN_RIGHT), (7, K::BTN_SIDE)];
 /// Wheel bits (buttons 4–7): axis and step, sent on press.
-const WHEEL: [(u8, Rel, i32); 4] = [
-    (3, Rel::REL_WHEEL, 1),
-    (4, Rel::REL_WHEEL, -1),
-    (5, Rel::REL_HWHEEL, -1),
-    (6, Rel::REL_HWHEEL, 1),
-];
+const WHEEL: [(u8, Rel, i32); 4] =
+    [(3, Rel::REL_WHEEL, 1), (4, Rel::REL_WHEEL, -1), (5, Rel::REL_HWHEEL, -1), (6, Rel::REL_HWHEEL, 1)];
 
 /// One client's input state.
 #[derive(Debug)]
@@ -70,10 +61,7 @@ impl InputMapper {
     }
 
     fn shift_held(&self) -> Vec<K> {
-        [K::KEY_LEFTSHIFT, K::KEY_RIGHTSHIFT]
-            .into_iter()
-            .filter(|k| self.held.contains(&k.code()))
-            .collect()
+        [K::KEY_LEFTSHIFT, K::KEY_RIGHTSHIFT].into_iter().filter(|k| self.held.contains(&k.code())).collect()
     }
 
     /// A KeyEvent: the key, with Shift fixed up around a press as the US
@@ -95,11 +83,7 @@ impl InputMapper {
         let held_shift = self.shift_held();
         match shift {
             Some(true) if held_shift.is_empty() => {
-                ev.extend([
-                    key_ev(K::KEY_LEFTSHIFT, 1),
-                    key_ev(key, 1),
-                    key_ev(K::KEY_LEFTSHIFT, 0),
-                ]);
+                ev.extend([key_ev(K::KEY_LEFTSHIFT, 1), key_ev(key, 1), key_ev(K::KEY_LEFTSHIFT, 0)]);
             }
             Some(false) if !held_shift.is_empty() => {
                 ev.extend(held_shift.iter().map(|k| key_ev(*k, 0)));
@@ -126,27 +110,18 @@ impl InputMapper {
         } else {
             self.held.remove(&code);
         }
-        vec![
-            InputEvent::new(EventType::KEY.0, code, i32::from(down)),
-            syn(),
-        ]
+        vec![InputEvent::new(EventType::KEY.0, code, i32::from(down)), syn()]
     }
 
     /// A PointerEvent: moves (only changed axes), button changes, wheel steps.
     pub fn pointer(&mut self, buttons: u8, x: u16, y: u16) -> Vec<InputEvent> {
         let (w, h) = self.size;
         let (sx, sy) = self.rotation.source_point(u32::from(x), u32::from(y), w, h);
-        let pos = (
-            i32::try_from(sx).unwrap_or(i32::MAX),
-            i32::try_from(sy).unwrap_or(i32::MAX),
-        );
+        let pos = (i32::try_from(sx).unwrap_or(i32::MAX), i32::try_from(sy).unwrap_or(i32::MAX));
         let mut ev = Vec::new();
         let old = self.pos;
         let axes: &[(Abs, Abs)] = if self.touch {
-            &[
-                (Abs::ABS_X, Abs::ABS_MT_POSITION_X),
-                (Abs::ABS_Y, Abs::ABS_MT_POSITION_Y),
-            ]
+            &[(Abs::ABS_X, Abs::ABS_MT_POSITION_X), (Abs::ABS_Y, Abs::ABS_MT_POSITION_Y)]
         } else {
             &[(Abs::ABS_X, Abs::ABS_X), (Abs::ABS_Y, Abs::ABS_Y)]
         };

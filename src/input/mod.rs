@@ -79,9 +79,9 @@ pub fn open_sink(
 ) -> Result<Box<dyn InputSink>, InputError> {
     match spec {
         InputSpec::None => Ok(Box::new(NullSink)),
-        InputSpec::Trace(p) => Ok(Box::new(
-            trace::TraceSink::open(p).map_err(|e| InputError::Trace(p.clone(), e))?,
-        )),
+        InputSpec::Trace(p) => {
+            Ok(Box::new(trace::TraceSink::open(p).map_err(|e| InputError::Trace(p.clone(), e))?))
+        }
         InputSpec::Uinput => Err(InputError::Uinput(
             "uinput input is not built yet (use --input trace:PATH or none)".to_string(),
         )),

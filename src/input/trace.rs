@@ -18,9 +18,7 @@ pub struct TraceSink {
 impl TraceSink {
     /// Opens (creates or appends to) `path`.
     pub fn open(path: &Path) -> std::io::Result<Self> {
-        Ok(Self {
-            file: OpenOptions::new().create(true).append(true).open(path)?,
-        })
+        Ok(Self { file: OpenOptions::new().create(true).append(true).open(path)? })
     }
 }
 
@@ -52,22 +50,10 @@ mod tests {
     #[test]
     fn kernel_names() {
         let f = |t: EventType, c: u16, v: i32| format_event(&InputEvent::new(t.0, c, v));
-        assert_eq!(
-            f(EventType::KEY, KeyCode::KEY_A.code(), 1),
-            "EV_KEY KEY_A 1"
-        );
-        assert_eq!(
-            f(EventType::KEY, KeyCode::BTN_LEFT.code(), 0),
-            "EV_KEY BTN_LEFT 0"
-        );
-        assert_eq!(
-            f(EventType::ABSOLUTE, AbsoluteAxisCode::ABS_X.0, 640),
-            "EV_ABS ABS_X 640"
-        );
-        assert_eq!(
-            f(EventType::RELATIVE, RelativeAxisCode::REL_WHEEL.0, -1),
-            "EV_REL REL_WHEEL -1"
-        );
+        assert_eq!(f(EventType::KEY, KeyCode::KEY_A.code(), 1), "EV_KEY KEY_A 1");
+        assert_eq!(f(EventType::KEY, KeyCode::BTN_LEFT.code(), 0), "EV_KEY BTN_LEFT 0");
+        assert_eq!(f(EventType::ABSOLUTE, AbsoluteAxisCode::ABS_X.0, 640), "EV_ABS ABS_X 640");
+        assert_eq!(f(EventType::RELATIVE, RelativeAxisCode::REL_WHEEL.0, -1), "EV_REL REL_WHEEL -1");
         assert_eq!(f(EventType::SYNCHRONIZATION, 0, 0), "EV_SYN SYN_REPORT 0");
     }
 }

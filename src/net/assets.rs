@@ -27,18 +27,8 @@ pub fn lookup(path: &str) -> Option<Asset> {
     }
     let file = Files::get(&format!("{path}.gz"))?;
     let hash = file.metadata.sha256_hash();
-    let etag = format!(
-        "\"{}\"",
-        hash[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
-    Some(Asset {
-        gzipped: file.data,
-        content_type: content_type(path),
-        etag,
-    })
+    let etag = format!("\"{}\"", hash[..8].iter().map(|b| format!("{b:02x}")).collect::<String>());
+    Some(Asset { gzipped: file.data, content_type: content_type(path), etag })
 }
 
 /// True when the browser client is built in (the `web` feature).
@@ -67,10 +57,7 @@ mod tests {
 
     #[test]
     fn types_and_traversal() {
-        assert_eq!(
-            content_type("core/rfb.js"),
-            "text/javascript; charset=utf-8"
-        );
+        assert_eq!(content_type("core/rfb.js"), "text/javascript; charset=utf-8");
         assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
         assert!(lookup("/../Cargo.toml").is_none());
         assert!(lookup("/core//rfb.js").is_none());

@@ -35,10 +35,7 @@ pub struct Request {
 impl Request {
     /// The first value of header `name` (lower-case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// True when a comma-separated header holds `token` (case-insensitive).
@@ -89,10 +86,7 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<(Request, usize)>, HeadError> {
                     .headers
                     .iter()
                     .map(|h| {
-                        (
-                            h.name.to_ascii_lowercase(),
-                            String::from_utf8_lossy(h.value).trim().to_string(),
-                        )
+                        (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).trim().to_string())
                     })
                     .collect(),
             };
@@ -147,11 +141,7 @@ async fn read_head(
         }
         let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
         if n == 0 {
-            return if buf.is_empty() {
-                Ok(None)
-            } else {
-                Err("closed mid-request".into())
-            };
+            return if buf.is_empty() { Ok(None) } else { Err("closed mid-request".into()) };
         }
         buf.extend_from_slice(&chunk[..n]);
     }
@@ -186,19 +176,9 @@ pub fn respond(req: &Request) -> Vec<u8> {
         } else {
             b"404 not found\n"
         };
-        return with_body(
-            404,
-            "Not Found",
-            &[],
-            "text/plain; charset=utf-8",
-            body,
-            head_only,
-        );
+        return with_body(404, "Not Found", &[], "text/plain; charset=utf-8", body, head_only);
     };
-    if req
-        .header("if-none-match")
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag))
-    {
+    if req.header("if-none-match").is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag)) {
         let extra = [("ETag", asset.etag.as_str()), ("Cache-Control", "no-cache")];
         return with_body(304, "Not Modified", &extra, "", b"", true);
     }
@@ -210,11 +190,8 @@ pub fn respond(req: &Request) -> Vec<u8> {
         inflated = inflate(&asset.gzipped);
         (&inflated, None)
     };
-    let mut extra = vec![
-        ("ETag", asset.etag.as_str()),
-        ("Cache-Control", "no-cache"),
-        ("Vary", "Accept-Encoding"),
-    ];
+    let mut extra =
+        vec![("ETag", asset.etag.as_str()), ("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")];
     if let Some(enc) = encoding {
         extra.push(("Content-Encoding", enc));
     }
@@ -226,10 +203,8 @@ pub fn accepts_gzip(value: &str) -> bool {
     value.split(',').any(|item| {
         let mut parts = item.split(';').map(str::trim);
         let name = parts.next().unwrap_or("");
-        let q_zero = parts.any(|p| {
-            p.strip_prefix("q=")
-                .is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q == 0.0))
-        });
+        let q_zero =
+            parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q == 0.0)));
         (name.eq_ignore_ascii_case("gzip") || name == "*") && !q_zero
     })
 }
@@ -250,10 +225,8 @@ fn with_body(
     body: &[u8],
     head_only: bool,
 ) -> Vec<u8> {
-    let mut head = format!(
-        "HTTP/1.1 {code} {reason}\r\nServer: fbvncd\r\nContent-Length: {}\r\n",
-        body.len()
-    );
+    let mut head =
+        format!("HTTP/1.1 {code} {reason}\r\nServer: fbvncd\r\nContent-Length: {}\r\n", body.len());
     if !content_type.is_empty() {
         head.push_str(&format!("Content-Type: {content_type}\r\n"));
     }
@@ -270,7 +243,8 @@ fn with_body(
 
 /// A bodiless error answer that closes the connection.
 pub fn status_only(code: u16, reason: &str) -> Vec<u8> {
-    format!("HTTP/1.1 {code} {reason}\r\nServer: fbvncd\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").into_bytes()
+    format!("HTTP/1.1 {code} {reason}\r\nServer: fbvncd\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .into_bytes()
 }
 
 #[cfg(test)]
@@ -279,9 +253,11 @@ mod tests {
 
     #[test]
     fn heads_parse_and_are_bounded() {
-        let (r, n) = parse_head(b"GET /core/rfb.js?x=1 HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, keep-alive\r\n\r\nrest")
-            .unwrap()
-            .unwrap();
+        let (r, n) = parse_head(
+            b"GET /core/rfb.js?x=1 HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, keep-alive\r\n\r\nrest",
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(r.path, "/core/rfb.js");
         assert_eq!(r.header("host"), Some("a"));
         assert!(r.has_token("connection", "upgrade"));
@@ -303,19 +279,9 @@ mod tests {
 
     #[test]
     fn methods() {
-        let req = Request {
-            method: "POST".into(),
-            path: "/".into(),
-            version: 1,
-            headers: vec![],
-        };
+        let req = Request { method: "POST".into(), path: "/".into(), version: 1, headers: vec![] };
         assert!(respond(&req).starts_with(b"HTTP/1.1 405"));
-        let req = Request {
-            method: "GET".into(),
-            path: "/nope".into(),
-            version: 1,
-            headers: vec![],
-        };
+        let req = Request { method: "GET".into(), path: "/nope".into(), version: 1, headers: vec![] };
         assert!(respond(&req).starts_with(b"HTTP/1.1 404"));
     }
 }

@@ -104,15 +104,9 @@ fn bind_kind(
         }
     }
     for l in raw {
-        let addr = l
-            .local_addr()
-            .map_err(|e| ListenError::Bind(SocketAddr::from(([0, 0, 0, 0], 0)), e))?;
+        let addr = l.local_addr().map_err(|e| ListenError::Bind(SocketAddr::from(([0, 0, 0, 0], 0)), e))?;
         let listener = Async::new(l).map_err(|e| ListenError::Bind(addr, e))?;
-        out.push(Bound {
-            kind,
-            listener,
-            addr,
-        });
+        out.push(Bound { kind, listener, addr });
     }
     Ok(())
 }
@@ -136,20 +130,12 @@ pub fn bind_all(config: &Config) -> Result<Vec<Bound>, ListenError> {
 /// The URL a person opens for `addr` (the host name for wildcard addresses).
 fn url_for(addr: SocketAddr, config: &Config) -> String {
     let host = match addr.ip() {
-        ip if ip.is_unspecified() => rustix::system::uname()
-            .nodename()
-            .to_string_lossy()
-            .into_owned(),
+        ip if ip.is_unspecified() => rustix::system::uname().nodename().to_string_lossy().into_owned(),
         std::net::IpAddr::V6(ip) => format!("[{ip}]"),
         std::net::IpAddr::V4(ip) => ip.to_string(),
     };
     let mut url = format!("http://{host}:{}/", addr.port());
-    if let Auth::Vnc {
-        full,
-        generated: true,
-        ..
-    } = &config.auth
-    {
+    if let Auth::Vnc { full, generated: true, .. } = &config.auth {
         url.push_str("#password=");
         url.push_str(full);
     }
@@ -158,12 +144,7 @@ fn url_for(addr: SocketAddr, config: &Config) -> String {
 
 /// Prints the stable start-up lines (stderr, whatever the log level).
 pub fn announce(bound: &[Bound], config: &Config) {
-    if let Auth::Vnc {
-        full,
-        generated: true,
-        ..
-    } = &config.auth
-    {
+    if let Auth::Vnc { full, generated: true, .. } = &config.auth {
         eprintln!("password: {full}");
     }
     if config.auth == Auth::None {
@@ -172,18 +153,10 @@ pub fn announce(bound: &[Bound], config: &Config) {
     for b in bound {
         match b.kind {
             Kind::Rfb => eprintln!("listening rfb {}", b.addr),
-            Kind::Http => eprintln!(
-                "listening http {} (open {})",
-                b.addr,
-                url_for(b.addr, config)
-            ),
+            Kind::Http => eprintln!("listening http {} (open {})", b.addr, url_for(b.addr, config)),
         }
         if b.kind == Kind::Rfb && config.single_port && !config.no_http {
-            eprintln!(
-                "listening http {} (open {})",
-                b.addr,
-                url_for(b.addr, config)
-            );
+            eprintln!("listening http {} (open {})", b.addr, url_for(b.addr, config));
         }
     }
 }
@@ -232,15 +205,10 @@ async fn accept_loop(b: Bound, ex: Arc<smol::Executor<'static>>, shared: Arc<Sha
         let shared = shared.clone();
         match b.kind {
             Kind::Rfb if shared.config.single_port && !shared.config.no_http => {
-                ex.spawn(crate::net::sniff::serve_sniffed(stream, peer, shared))
-                    .detach();
+                ex.spawn(crate::net::sniff::serve_sniffed(stream, peer, shared)).detach();
             }
-            Kind::Rfb => ex
-                .spawn(crate::session::serve(stream, peer, shared))
-                .detach(),
-            Kind::Http => ex
-                .spawn(crate::net::http::serve_connection(stream, peer, shared))
-                .detach(),
+            Kind::Rfb => ex.spawn(crate::session::serve(stream, peer, shared)).detach(),
+            Kind::Http => ex.spawn(crate::net::http::serve_connection(stream, peer, shared)).detach(),
         }
     }
 }

@@ -35,16 +35,10 @@ pub fn accept_key(key: &str) -> String {
 /// same host as the request's Host header, or one of `--allow-origin`.
 pub fn origin_allowed(origin: Option<&str>, host: Option<&str>, allowed: &[String]) -> bool {
     let Some(origin) = origin else { return true };
-    if allowed.iter().any(|a| {
-        a.trim_end_matches('/')
-            .eq_ignore_ascii_case(origin.trim_end_matches('/'))
-    }) {
+    if allowed.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin.trim_end_matches('/'))) {
         return true;
     }
-    let origin_host = origin
-        .split_once("://")
-        .map_or(origin, |(_, rest)| rest)
-        .trim_end_matches('/');
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest).trim_end_matches('/');
     host.is_some_and(|h| h.eq_ignore_ascii_case(origin_host))
 }
 
@@ -56,19 +50,13 @@ pub async fn accept(
     peer: SocketAddr,
     shared: Arc<Shared>,
 ) {
-    let (Some(key), Some("13")) = (
-        req.header("sec-websocket-key"),
-        req.header("sec-websocket-version"),
-    ) else {
+    let (Some(key), Some("13")) = (req.header("sec-websocket-key"), req.header("sec-websocket-version"))
+    else {
         log::info!("{peer}: websocket: missing key or unsupported version");
         let _ = stream.write_all(&status_only(400, "Bad Request")).await;
         return;
     };
-    if !origin_allowed(
-        req.header("origin"),
-        req.header("host"),
-        &shared.config.allow_origin,
-    ) {
+    if !origin_allowed(req.header("origin"), req.header("host"), &shared.config.allow_origin) {
         log::warn!(
             "{peer}: websocket refused: origin {:?} is not allowed (see --allow-origin)",
             req.header("origin")
@@ -88,20 +76,15 @@ pub async fn accept(
     if stream.write_all(answer.as_bytes()).await.is_err() {
         return;
     }
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(MAX_MESSAGE))
-        .max_frame_size(Some(MAX_MESSAGE));
-    let ws =
-        WebSocketStream::from_partially_read(stream, leftover, Role::Server, Some(config)).await;
+    let config =
+        WebSocketConfig::default().max_message_size(Some(MAX_MESSAGE)).max_frame_size(Some(MAX_MESSAGE));
+    let ws = WebSocketStream::from_partially_read(stream, leftover, Role::Server, Some(config)).await;
     let (tx, rx) = ws.split();
     // Only binary messages carry RFB; a close ends the byte stream.
     let rx = rx
         .take_while(|m| !matches!(m, Ok(Message::Close(_))))
         .filter(|m| matches!(m, Ok(Message::Binary(_)) | Err(_)));
-    let io = WsIo {
-        reader: ByteReader::new(rx),
-        writer: ByteWriter::new(tx),
-    };
+    let io = WsIo { reader: ByteReader::new(rx), writer: ByteWriter::new(tx) };
     log::debug!("{peer}: websocket open");
     crate::session::serve(io, peer, shared).await;
 }
@@ -146,10 +129,7 @@ mod tests {
 
     #[test]
     fn rfc_6455_accept_key() {
-        assert_eq!(
-            accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
-            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-        );
+        assert_eq!(accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     }
 
     #[test]
@@ -157,16 +137,8 @@ mod tests {
         let none: Vec<String> = vec![];
         assert!(origin_allowed(None, Some("b:6080"), &none));
         assert!(origin_allowed(Some("http://b:6080"), Some("b:6080"), &none));
-        assert!(!origin_allowed(
-            Some("http://evil.example"),
-            Some("b:6080"),
-            &none
-        ));
+        assert!(!origin_allowed(Some("http://evil.example"), Some("b:6080"), &none));
         let extra = vec!["https://portal.example".to_string()];
-        assert!(origin_allowed(
-            Some("https://portal.example"),
-            Some("b:6080"),
-            &extra
-        ));
+        assert!(origin_allowed(Some("https://portal.example"), Some("b:6080"), &extra));
     }
 }

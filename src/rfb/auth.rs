@@ -28,12 +28,7 @@ pub fn response(password: &[u8], challenge: &[u8; 16]) -> [u8; 16] {
 /// True when `resp` is the right response; compares in constant time.
 pub fn verify(password: &[u8], challenge: &[u8; 16], resp: &[u8]) -> bool {
     let expect = response(password, challenge);
-    resp.len() == 16
-        && expect
-            .iter()
-            .zip(resp)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    resp.len() == 16 && expect.iter().zip(resp).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 #[cfg(test)]
@@ -43,10 +38,8 @@ mod tests {
     #[test]
     fn known_vector() {
         let challenge: [u8; 16] = core::array::from_fn(|i| i as u8);
-        let expect = [
-            0xb8, 0x66, 0x92, 0x41, 0x25, 0xc8, 0xee, 0xbb, 0x9d, 0xeb, 0xc1, 0xdb, 0x61, 0xc5,
-            0x38, 0xe2,
-        ];
+        let expect =
+            [0xb8, 0x66, 0x92, 0x41, 0x25, 0xc8, 0xee, 0xbb, 0x9d, 0xeb, 0xc1, 0xdb, 0x61, 0xc5, 0x38, 0xe2];
         assert_eq!(response(b"password", &challenge), expect);
         assert!(verify(b"password", &challenge, &expect));
         assert!(!verify(b"passwore", &challenge, &expect));

@@ -109,13 +109,7 @@ impl Handshake {
     /// A handshake that will ask for `security`; `challenge` must be random
     /// (it is the VNC Authentication challenge).
     pub fn new(security: Security, challenge: [u8; 16]) -> Self {
-        Self {
-            state: State::Version,
-            security,
-            challenge,
-            version: Version::V3_8,
-            access: Access::Full,
-        }
+        Self { state: State::Version, security, challenge, version: Version::V3_8, access: Access::Full }
     }
 
     /// The server speaks first: its ProtocolVersion.
@@ -131,11 +125,7 @@ impl Handshake {
 
     /// Feeds client bytes. Returns how many were consumed and the progress;
     /// replies are appended to `out`. Bytes after ClientInit are not consumed.
-    pub fn feed(
-        &mut self,
-        input: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(usize, Step), HandshakeError> {
+    pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(usize, Step), HandshakeError> {
         let mut used = 0;
         loop {
             let rest = &input[used..];
@@ -148,11 +138,7 @@ impl Handshake {
                         return Ok((used, Step::Continue));
                     };
                     self.state = State::Finished;
-                    let step = Step::Done {
-                        version: self.version,
-                        access: self.access,
-                        shared: flag != 0,
-                    };
+                    let step = Step::Done { version: self.version, access: self.access, shared: flag != 0 };
                     return Ok((used + 1, step));
                 }
                 State::Finished => return Ok((used, Step::Continue)),
@@ -164,17 +150,11 @@ impl Handshake {
         }
     }
 
-    fn on_version(
-        &mut self,
-        rest: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<Option<usize>, HandshakeError> {
+    fn on_version(&mut self, rest: &[u8], out: &mut Vec<u8>) -> Result<Option<usize>, HandshakeError> {
         let Some(line) = rest.get(..12) else {
             // Reject garbage early instead of waiting for 12 bytes.
             if !b"RFB ".starts_with(&rest[..rest.len().min(4)]) {
-                return Err(HandshakeError::BadVersion(
-                    String::from_utf8_lossy(rest).into_owned(),
-                ));
+                return Err(HandshakeError::BadVersion(String::from_utf8_lossy(rest).into_owned()));
             }
             return Ok(None);
         };
@@ -200,11 +180,7 @@ impl Handshake {
         let Some(&chosen) = rest.first() else {
             return Ok(None);
         };
-        let offered = if matches!(self.security, Security::Vnc { .. }) {
-            SEC_VNC
-        } else {
-            SEC_NONE
-        };
+        let offered = if matches!(self.security, Security::Vnc { .. }) { SEC_VNC } else { SEC_NONE };
         if chosen != offered {
             self.fail("security type not offered", out);
             return Err(HandshakeError::BadSecurityType(chosen));
@@ -226,11 +202,7 @@ impl Handshake {
         }
     }
 
-    fn on_auth_response(
-        &mut self,
-        rest: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<Option<usize>, HandshakeError> {
+    fn on_auth_response(&mut self, rest: &[u8], out: &mut Vec<u8>) -> Result<Option<usize>, HandshakeError> {
         let Some(resp) = rest.get(..16) else {
             return Ok(None);
         };
@@ -271,10 +243,7 @@ pub fn parse_version(line: &[u8]) -> Result<Version, HandshakeError> {
         && line.starts_with(b"RFB ")
         && line[11] == b'\n'
         && line[7] == b'.'
-        && line[4..7]
-            .iter()
-            .chain(&line[8..11])
-            .all(u8::is_ascii_digit);
+        && line[4..7].iter().chain(&line[8..11]).all(u8::is_ascii_digit);
     if !ok_shape {
         return Err(bad());
     }
@@ -295,16 +264,11 @@ mod tests {
 
     const CH: [u8; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
     /// DES response to CH for the password `password` (DESIGN.md vector).
-    const RESP: [u8; 16] = [
-        0xb8, 0x66, 0x92, 0x41, 0x25, 0xc8, 0xee, 0xbb, 0x9d, 0xeb, 0xc1, 0xdb, 0x61, 0xc5, 0x38,
-        0xe2,
-    ];
+    const RESP: [u8; 16] =
+        [0xb8, 0x66, 0x92, 0x41, 0x25, 0xc8, 0xee, 0xbb, 0x9d, 0xeb, 0xc1, 0xdb, 0x61, 0xc5, 0x38, 0xe2];
 
     fn vnc() -> Security {
-        Security::Vnc {
-            full: b"password".to_vec(),
-            view_only: Some(b"viewer".to_vec()),
-        }
+        Security::Vnc { full: b"password".to_vec(), view_only: Some(b"viewer".to_vec()) }
     }
 
     /// Feeds `input` in one go; returns (consumed, step, bytes written).
@@ -324,16 +288,9 @@ mod tests {
     #[test]
     fn v3_8_none_byte_for_byte() {
         let mut h = Handshake::new(Security::None, CH);
-        assert_eq!(
-            feed(&mut h, b"RFB 003.008\n"),
-            (12, Step::Continue, vec![1, 1])
-        );
+        assert_eq!(feed(&mut h, b"RFB 003.008\n"), (12, Step::Continue, vec![1, 1]));
         assert_eq!(feed(&mut h, &[1]), (1, Step::Continue, vec![0, 0, 0, 0]));
-        let done = Step::Done {
-            version: Version::V3_8,
-            access: Access::Full,
-            shared: true,
-        };
+        let done = Step::Done { version: Version::V3_8, access: Access::Full, shared: true };
         // Bytes after ClientInit (a pipelined message) are not consumed.
         assert_eq!(feed(&mut h, &[1, 0, 0]), (1, done, vec![]));
     }
@@ -344,27 +301,14 @@ mod tests {
         assert_eq!(feed(&mut h, b"RFB 003.007\n").2, vec![1, 1]);
         assert_eq!(feed(&mut h, &[1]), (1, Step::Continue, vec![]));
         let (_, step, _) = feed(&mut h, &[0]);
-        assert_eq!(
-            step,
-            Step::Done {
-                version: Version::V3_7,
-                access: Access::Full,
-                shared: false
-            }
-        );
+        assert_eq!(step, Step::Done { version: Version::V3_7, access: Access::Full, shared: false });
     }
 
     #[test]
     fn v3_3_none_and_vnc() {
         let mut h = Handshake::new(Security::None, CH);
         assert_eq!(feed(&mut h, b"RFB 003.003\n").2, vec![0, 0, 0, 1]);
-        assert!(matches!(
-            feed(&mut h, &[1]).1,
-            Step::Done {
-                version: Version::V3_3,
-                ..
-            }
-        ));
+        assert!(matches!(feed(&mut h, &[1]).1, Step::Done { version: Version::V3_3, .. }));
 
         let mut h = Handshake::new(vnc(), CH);
         let mut expect = vec![0, 0, 0, 2];
@@ -382,14 +326,7 @@ mod tests {
         input.push(1);
         let (n, step, out) = feed(&mut h, &input);
         assert_eq!(n, input.len());
-        assert_eq!(
-            step,
-            Step::Done {
-                version: Version::V3_8,
-                access: Access::Full,
-                shared: true
-            }
-        );
+        assert_eq!(step, Step::Done { version: Version::V3_8, access: Access::Full, shared: true });
         let mut expect = vec![1, 2];
         expect.extend_from_slice(&CH);
         expect.extend_from_slice(&[0, 0, 0, 0]);
@@ -412,14 +349,7 @@ mod tests {
             buf.drain(..n);
             last = step;
         }
-        assert!(matches!(
-            last,
-            Step::Done {
-                access: Access::Full,
-                shared: false,
-                ..
-            }
-        ));
+        assert!(matches!(last, Step::Done { access: Access::Full, shared: false, .. }));
     }
 
     #[test]
@@ -428,10 +358,7 @@ mod tests {
         feed(&mut h, b"RFB 003.008\n");
         feed(&mut h, &[2]);
         let mut out = Vec::new();
-        assert_eq!(
-            h.feed(&[0u8; 16], &mut out),
-            Err(HandshakeError::AuthFailed)
-        );
+        assert_eq!(h.feed(&[0u8; 16], &mut out), Err(HandshakeError::AuthFailed));
         let reason = b"authentication failed";
         let mut expect = vec![0, 0, 0, 1, 0, 0, 0, reason.len() as u8];
         expect.extend_from_slice(reason);
@@ -443,10 +370,7 @@ mod tests {
         let mut h = Handshake::new(vnc(), CH);
         feed(&mut h, b"RFB 003.003\n");
         let mut out = Vec::new();
-        assert_eq!(
-            h.feed(&[0u8; 16], &mut out),
-            Err(HandshakeError::AuthFailed)
-        );
+        assert_eq!(h.feed(&[0u8; 16], &mut out), Err(HandshakeError::AuthFailed));
         assert_eq!(out, vec![0, 0, 0, 1]);
     }
 
@@ -457,13 +381,7 @@ mod tests {
         feed(&mut h, &[2]);
         let resp = crate::rfb::auth::response(b"viewer", &CH);
         feed(&mut h, &resp);
-        assert!(matches!(
-            feed(&mut h, &[1]).1,
-            Step::Done {
-                access: Access::ViewOnly,
-                ..
-            }
-        ));
+        assert!(matches!(feed(&mut h, &[1]).1, Step::Done { access: Access::ViewOnly, .. }));
     }
 
     #[test]
@@ -471,10 +389,7 @@ mod tests {
         let mut h = Handshake::new(vnc(), CH);
         feed(&mut h, b"RFB 003.008\n");
         let mut out = Vec::new();
-        assert_eq!(
-            h.feed(&[1], &mut out),
-            Err(HandshakeError::BadSecurityType(1))
-        );
+        assert_eq!(h.feed(&[1], &mut out), Err(HandshakeError::BadSecurityType(1)));
         assert_eq!(&out[..4], &[0, 0, 0, 1]);
     }
 
@@ -497,10 +412,7 @@ mod tests {
     fn garbage_is_refused_before_12_bytes() {
         let mut h = Handshake::new(Security::None, CH);
         let mut out = Vec::new();
-        assert!(matches!(
-            h.feed(b"GET ", &mut out),
-            Err(HandshakeError::BadVersion(_))
-        ));
+        assert!(matches!(h.feed(b"GET ", &mut out), Err(HandshakeError::BadVersion(_))));
         let mut h = Handshake::new(Security::None, CH);
         assert_eq!(h.feed(b"RFB 00", &mut out), Ok((0, Step::Continue)));
     }

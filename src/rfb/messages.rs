@@ -19,10 +19,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            max_cut_text: 1 << 20,
-            max_encodings: 512,
-        }
+        Self { max_cut_text: 1 << 20, max_encodings: 512 }
     }
 }
 
@@ -129,10 +126,7 @@ fn be32(b: &[u8], at: usize) -> u32 {
 ///
 /// `Ok(None)`: `buf` holds too little; nothing is consumed. Every length read
 /// from the wire is checked against `limits` before anything is allocated.
-pub fn parse_client_msg(
-    buf: &[u8],
-    limits: &Limits,
-) -> Result<Option<(ClientMsg, usize)>, ProtocolError> {
+pub fn parse_client_msg(buf: &[u8], limits: &Limits) -> Result<Option<(ClientMsg, usize)>, ProtocolError> {
     let Some(&kind) = buf.first() else {
         return Ok(None);
     };
@@ -159,9 +153,7 @@ pub fn parse_client_msg(
             if !need(total) {
                 return Ok(None);
             }
-            let list = buf[4..total]
-                .chunks_exact(4)
-                .map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]]));
+            let list = buf[4..total].chunks_exact(4).map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]]));
             (ClientMsg::SetEncodings(list.collect()), total)
         }
         msg_type::UPDATE_REQUEST => {
@@ -169,38 +161,19 @@ pub fn parse_client_msg(
                 return Ok(None);
             }
             let rect = Rect::new(be16(buf, 2), be16(buf, 4), be16(buf, 6), be16(buf, 8));
-            (
-                ClientMsg::FramebufferUpdateRequest {
-                    incremental: buf[1] != 0,
-                    rect,
-                },
-                10,
-            )
+            (ClientMsg::FramebufferUpdateRequest { incremental: buf[1] != 0, rect }, 10)
         }
         msg_type::KEY_EVENT => {
             if !need(8) {
                 return Ok(None);
             }
-            (
-                ClientMsg::KeyEvent {
-                    down: buf[1] != 0,
-                    keysym: be32(buf, 4),
-                },
-                8,
-            )
+            (ClientMsg::KeyEvent { down: buf[1] != 0, keysym: be32(buf, 4) }, 8)
         }
         msg_type::POINTER_EVENT => {
             if !need(6) {
                 return Ok(None);
             }
-            (
-                ClientMsg::PointerEvent {
-                    buttons: buf[1],
-                    x: be16(buf, 2),
-                    y: be16(buf, 4),
-                },
-                6,
-            )
+            (ClientMsg::PointerEvent { buttons: buf[1], x: be16(buf, 2), y: be16(buf, 4) }, 6)
         }
         msg_type::CLIENT_CUT_TEXT => return parse_cut_text(buf, limits),
         msg_type::SET_DESKTOP_SIZE => return parse_set_desktop_size(buf),
@@ -210,10 +183,7 @@ pub fn parse_client_msg(
     Ok(Some(msg))
 }
 
-fn parse_cut_text(
-    buf: &[u8],
-    limits: &Limits,
-) -> Result<Option<(ClientMsg, usize)>, ProtocolError> {
+fn parse_cut_text(buf: &[u8], limits: &Limits) -> Result<Option<(ClientMsg, usize)>, ProtocolError> {
     if buf.len() < 8 {
         return Ok(None);
     }
@@ -241,13 +211,7 @@ fn parse_set_desktop_size(buf: &[u8]) -> Result<Option<(ClientMsg, usize)>, Prot
     if buf.len() < total {
         return Ok(None);
     }
-    Ok(Some((
-        ClientMsg::SetDesktopSize {
-            width: be16(buf, 2),
-            height: be16(buf, 4),
-        },
-        total,
-    )))
+    Ok(Some((ClientMsg::SetDesktopSize { width: be16(buf, 2), height: be16(buf, 4) }, total)))
 }
 
 fn parse_qemu(buf: &[u8]) -> Result<Option<(ClientMsg, usize)>, ProtocolError> {
@@ -260,11 +224,8 @@ fn parse_qemu(buf: &[u8]) -> Result<Option<(ClientMsg, usize)>, ProtocolError> {
     if buf.len() < 12 {
         return Ok(None);
     }
-    let msg = ClientMsg::QemuKeyEvent {
-        down: be16(buf, 2) != 0,
-        keysym: be32(buf, 4),
-        keycode: be32(buf, 8),
-    };
+    let msg =
+        ClientMsg::QemuKeyEvent { down: be16(buf, 2) != 0, keysym: be32(buf, 4), keycode: be32(buf, 8) };
     Ok(Some((msg, 12)))
 }
 
@@ -304,11 +265,7 @@ impl ClientMsg {
                 out.extend_from_slice(&u32::try_from(text.len()).unwrap_or(u32::MAX).to_be_bytes());
                 out.extend_from_slice(text);
             }
-            Self::QemuKeyEvent {
-                down,
-                keysym,
-                keycode,
-            } => {
+            Self::QemuKeyEvent { down, keysym, keycode } => {
                 out.extend_from_slice(&[msg_type::QEMU, 0]);
                 out.extend_from_slice(&u16::from(*down).to_be_bytes());
                 out.extend_from_slice(&keysym.to_be_bytes());
@@ -330,13 +287,7 @@ impl ClientMsg {
 }
 
 /// ServerInit (RFC 6143 §7.3.2).
-pub fn encode_server_init(
-    width: u16,
-    height: u16,
-    pf: &PixelFormat,
-    name: &str,
-    out: &mut Vec<u8>,
-) {
+pub fn encode_server_init(width: u16, height: u16, pf: &PixelFormat, name: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(&width.to_be_bytes());
     out.extend_from_slice(&height.to_be_bytes());
     pf.encode_into(out);
@@ -374,13 +325,7 @@ pub fn encode_server_cut_text(text: &[u8], out: &mut Vec<u8>) {
 /// `width` x `height`. `x` is the reason, `y` the status (RFC 6143 §7.8.2
 /// of the community spec: reason 0 server, 1 this client; status 0 ok,
 /// 1 prohibited).
-pub fn encode_extended_desktop_size(
-    reason: u16,
-    status: u16,
-    width: u16,
-    height: u16,
-    out: &mut Vec<u8>,
-) {
+pub fn encode_extended_desktop_size(reason: u16, status: u16, width: u16, height: u16, out: &mut Vec<u8>) {
     super::encoding::select::write_rect_header(
         Rect::new(reason, status, width, height),
         super::encoding::id::EXTENDED_DESKTOP_SIZE,
@@ -403,38 +348,23 @@ mod tests {
         msg.encode_into(&mut bytes);
         assert_eq!(bytes, literal, "{msg:?} encodes to the literal bytes");
         let limits = Limits::default();
-        assert_eq!(
-            parse_client_msg(&bytes, &limits),
-            Ok(Some((msg.clone(), bytes.len())))
-        );
+        assert_eq!(parse_client_msg(&bytes, &limits), Ok(Some((msg.clone(), bytes.len()))));
         // Every proper prefix is "need more" and consumes nothing.
         for n in 0..bytes.len() {
-            assert_eq!(
-                parse_client_msg(&bytes[..n], &limits),
-                Ok(None),
-                "{msg:?} prefix {n}"
-            );
+            assert_eq!(parse_client_msg(&bytes[..n], &limits), Ok(None), "{msg:?} prefix {n}");
         }
         // A following message is left alone.
         let mut two = bytes.clone();
         two.extend_from_slice(&[4, 1]);
-        assert_eq!(
-            parse_client_msg(&two, &limits),
-            Ok(Some((msg, bytes.len())))
-        );
+        assert_eq!(parse_client_msg(&two, &limits), Ok(Some((msg, bytes.len()))));
     }
 
     #[test]
     fn set_pixel_format() {
-        let mut lit = vec![
-            0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 0, 8, 16, 0, 0, 0,
-        ];
+        let mut lit = vec![0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 0, 8, 16, 0, 0, 0];
         round_trip(ClientMsg::SetPixelFormat(PixelFormat::RGBX8888), &lit);
         lit[6] = 1;
-        let be = PixelFormat {
-            big_endian: true,
-            ..PixelFormat::RGBX8888
-        };
+        let be = PixelFormat { big_endian: true, ..PixelFormat::RGBX8888 };
         round_trip(ClientMsg::SetPixelFormat(be), &lit);
     }
 
@@ -451,49 +381,26 @@ mod tests {
     fn update_request() {
         let rect = Rect::new(1, 2, 640, 480);
         round_trip(
-            ClientMsg::FramebufferUpdateRequest {
-                incremental: true,
-                rect,
-            },
+            ClientMsg::FramebufferUpdateRequest { incremental: true, rect },
             &[3, 1, 0, 1, 0, 2, 2, 128, 1, 224],
         );
     }
 
     #[test]
     fn key_and_pointer() {
-        round_trip(
-            ClientMsg::KeyEvent {
-                down: true,
-                keysym: 0xff0d,
-            },
-            &[4, 1, 0, 0, 0, 0, 0xff, 0x0d],
-        );
-        round_trip(
-            ClientMsg::PointerEvent {
-                buttons: 5,
-                x: 300,
-                y: 2,
-            },
-            &[5, 5, 1, 44, 0, 2],
-        );
+        round_trip(ClientMsg::KeyEvent { down: true, keysym: 0xff0d }, &[4, 1, 0, 0, 0, 0, 0xff, 0x0d]);
+        round_trip(ClientMsg::PointerEvent { buttons: 5, x: 300, y: 2 }, &[5, 5, 1, 44, 0, 2]);
     }
 
     #[test]
     fn cut_text() {
-        round_trip(
-            ClientMsg::ClientCutText(b"hi".to_vec()),
-            &[6, 0, 0, 0, 0, 0, 0, 2, b'h', b'i'],
-        );
+        round_trip(ClientMsg::ClientCutText(b"hi".to_vec()), &[6, 0, 0, 0, 0, 0, 0, 2, b'h', b'i']);
     }
 
     #[test]
     fn qemu_key() {
         round_trip(
-            ClientMsg::QemuKeyEvent {
-                down: true,
-                keysym: 0x61,
-                keycode: 0x9d,
-            },
+            ClientMsg::QemuKeyEvent { down: true, keysym: 0x61, keycode: 0x9d },
             &[255, 0, 0, 1, 0, 0, 0, 0x61, 0, 0, 0, 0x9d],
         );
     }
@@ -502,50 +409,29 @@ mod tests {
     fn set_desktop_size() {
         let mut lit = vec![251, 0, 4, 0, 3, 0, 1, 0];
         lit.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 3, 0, 0, 0, 0, 0]);
-        round_trip(
-            ClientMsg::SetDesktopSize {
-                width: 1024,
-                height: 768,
-            },
-            &lit,
-        );
+        round_trip(ClientMsg::SetDesktopSize { width: 1024, height: 768 }, &lit);
     }
 
     #[test]
     fn hostile_lengths_are_refused_before_allocating() {
         let limits = Limits::default();
         let huge_cut = [6, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff];
-        assert_eq!(
-            parse_client_msg(&huge_cut, &limits),
-            Err(ProtocolError::CutTextTooLong(0x7fff_ffff))
-        );
+        assert_eq!(parse_client_msg(&huge_cut, &limits), Err(ProtocolError::CutTextTooLong(0x7fff_ffff)));
         let negative_cut = [6, 0, 0, 0, 0xff, 0xff, 0xff, 0xfc];
         assert!(parse_client_msg(&negative_cut, &limits).is_err());
         let just_over = (limits.max_cut_text + 1) as u32;
         let mut cut = vec![6, 0, 0, 0];
         cut.extend_from_slice(&just_over.to_be_bytes());
-        assert_eq!(
-            parse_client_msg(&cut, &limits),
-            Err(ProtocolError::CutTextTooLong(just_over))
-        );
+        assert_eq!(parse_client_msg(&cut, &limits), Err(ProtocolError::CutTextTooLong(just_over)));
         let many = [2, 0, 0xff, 0xff];
-        assert_eq!(
-            parse_client_msg(&many, &limits),
-            Err(ProtocolError::TooManyEncodings(0xffff))
-        );
+        assert_eq!(parse_client_msg(&many, &limits), Err(ProtocolError::TooManyEncodings(0xffff)));
     }
 
     #[test]
     fn unknown_messages_are_errors() {
         let limits = Limits::default();
-        assert_eq!(
-            parse_client_msg(&[7], &limits),
-            Err(ProtocolError::UnknownMessage(7))
-        );
-        assert_eq!(
-            parse_client_msg(&[255, 1], &limits),
-            Err(ProtocolError::UnknownQemuSubtype(1))
-        );
+        assert_eq!(parse_client_msg(&[7], &limits), Err(ProtocolError::UnknownMessage(7)));
+        assert_eq!(parse_client_msg(&[255, 1], &limits), Err(ProtocolError::UnknownQemuSubtype(1)));
     }
 
     #[test]
@@ -554,10 +440,7 @@ mod tests {
         encode_server_init(2, 1, &PixelFormat::RGB565, "pi", &mut out);
         assert_eq!(
             out,
-            [
-                0, 2, 0, 1, 16, 16, 0, 1, 0, 31, 0, 63, 0, 31, 11, 5, 0, 0, 0, 0, 0, 0, 0, 2, b'p',
-                b'i'
-            ]
+            [0, 2, 0, 1, 16, 16, 0, 1, 0, 31, 0, 63, 0, 31, 11, 5, 0, 0, 0, 0, 0, 0, 0, 2, b'p', b'i']
         );
         out.clear();
         let at = begin_update(&mut out);

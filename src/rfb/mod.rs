@@ -43,12 +43,7 @@ impl Rect {
         let y0 = self.y.min(height);
         let x1 = (u32::from(self.x) + u32::from(self.w)).min(u32::from(width));
         let y1 = (u32::from(self.y) + u32::from(self.h)).min(u32::from(height));
-        Rect::new(
-            x0,
-            y0,
-            fit_u16(x1 - u32::from(x0)),
-            fit_u16(y1 - u32::from(y0)),
-        )
+        Rect::new(x0, y0, fit_u16(x1 - u32::from(x0)), fit_u16(y1 - u32::from(y0)))
     }
 
     /// The intersection, or an empty rectangle.
@@ -60,12 +55,7 @@ impl Rect {
         if x1 <= u32::from(x0) || y1 <= u32::from(y0) {
             return Rect::new(x0, y0, 0, 0);
         }
-        Rect::new(
-            x0,
-            y0,
-            fit_u16(x1 - u32::from(x0)),
-            fit_u16(y1 - u32::from(y0)),
-        )
+        Rect::new(x0, y0, fit_u16(x1 - u32::from(x0)), fit_u16(y1 - u32::from(y0)))
     }
 }
 
@@ -101,17 +91,9 @@ mod tests {
 
     #[test]
     fn clip_and_intersect() {
-        assert_eq!(
-            Rect::new(10, 10, 100, 100).clip(50, 60),
-            Rect::new(10, 10, 40, 50)
-        );
+        assert_eq!(Rect::new(10, 10, 100, 100).clip(50, 60), Rect::new(10, 10, 40, 50));
         assert!(Rect::new(70, 0, 10, 10).clip(50, 60).is_empty());
-        assert_eq!(
-            Rect::new(u16::MAX, u16::MAX, u16::MAX, u16::MAX)
-                .clip(8, 8)
-                .area(),
-            0
-        );
+        assert_eq!(Rect::new(u16::MAX, u16::MAX, u16::MAX, u16::MAX).clip(8, 8).area(), 0);
         let a = Rect::new(0, 0, 10, 10);
         assert_eq!(a.intersect(&Rect::new(5, 5, 10, 10)), Rect::new(5, 5, 5, 5));
         assert!(a.intersect(&Rect::new(10, 0, 5, 5)).is_empty());

@@ -38,12 +38,10 @@ pub struct PixelFormat {
 impl PixelFormat {
     /// 32 bpp, depth 24, little-endian, red at bit 0: the bytes are R,G,B,X.
     /// What noVNC asks for.
-    pub const RGBX8888: PixelFormat =
-        PixelFormat::true_colour(32, 24, false, 255, 255, 255, 0, 8, 16);
+    pub const RGBX8888: PixelFormat = PixelFormat::true_colour(32, 24, false, 255, 255, 255, 0, 8, 16);
     /// 32 bpp little-endian XRGB (bytes B,G,R,X): the common framebuffer layout
     /// and fbvncd's default ServerInit format.
-    pub const XRGB8888: PixelFormat =
-        PixelFormat::true_colour(32, 24, false, 255, 255, 255, 16, 8, 0);
+    pub const XRGB8888: PixelFormat = PixelFormat::true_colour(32, 24, false, 255, 255, 255, 16, 8, 0);
     /// 16 bpp little-endian RGB565.
     pub const RGB565: PixelFormat = PixelFormat::true_colour(16, 16, false, 31, 63, 31, 11, 5, 0);
 
@@ -93,11 +91,7 @@ impl PixelFormat {
 /// this keeps the top n bits, so unpack (bit replication) then pack is exact.
 pub fn scale8(v: u32, max: u16) -> u32 {
     let m = u32::from(max);
-    if m < 256 && (m + 1).is_power_of_two() {
-        v >> (8 - (m + 1).trailing_zeros())
-    } else {
-        v * m / 255
-    }
+    if m < 256 && (m + 1).is_power_of_two() { v >> (8 - (m + 1).trailing_zeros()) } else { v * m / 255 }
 }
 
 /// Why a client's pixel format cannot be served.

@@ -50,8 +50,14 @@ where
         log::info!("{peer}: delaying {} s after failed logins", wait.as_secs());
         smol::Timer::after(wait).await;
     }
-    let mut challenge = [0u8; 16];
-    getrandom::fill(&mut challenge).map_err(|e| SessionError::Io(std::io::Error::other(e)))?;
+    // getrandom may block early at boot until the kernel's pool is seeded:
+    // never on the executor thread.
+    let challenge = smol::unblock(|| {
+        let mut c = [0u8; 16];
+        getrandom::fill(&mut c).map(|()| c)
+    })
+    .await
+    .map_err(|e| SessionError::Io(std::io::Error::other(e)))?;
     let mut hs = Handshake::new(shared.security.clone(), challenge);
     let mut out = Vec::new();
     hs.greeting(&mut out);
@@ -80,25 +86,13 @@ where
                     return Err(SessionError::Flood);
                 }
             }
-            Ok((
-                used,
-                Step::Done {
-                    version,
-                    access,
-                    shared: share,
-                },
-            )) => {
+            Ok((used, Step::Done { version, access, shared: share })) => {
                 pending.drain(..used);
                 stream.write_all(&out).await?;
                 if matches!(shared.security, crate::rfb::handshake::Security::Vnc { .. }) {
                     lock(&shared.limiter).succeeded(peer.ip());
                 }
-                return Ok(Done {
-                    version,
-                    access,
-                    shared: share,
-                    leftover: pending,
-                });
+                return Ok(Done { version, access, shared: share, leftover: pending });
             }
             Err(e) => {
                 if e == HandshakeError::AuthFailed {

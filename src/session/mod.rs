@@ -92,9 +92,7 @@ where
         log::warn!("{peer}: refused: too many connections");
         return;
     }
-    let result = std::panic::AssertUnwindSafe(run(stream, peer, shared.clone()))
-        .catch_unwind()
-        .await;
+    let result = std::panic::AssertUnwindSafe(run(stream, peer, shared.clone())).catch_unwind().await;
     shared.connections.fetch_sub(1, Ordering::AcqRel);
     match result {
         Ok(Ok(())) => log::info!("{peer}: disconnected"),

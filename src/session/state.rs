@@ -55,6 +55,8 @@ pub struct Session<S> {
     mapper: InputMapper,
     /// Pseudo-rectangles owed to the client in its next update.
     pub(super) owed: super::update::Owed,
+    /// No pixels before this poll number: the frame may be stale at connect.
+    pub(super) fresh_after: u64,
 }
 
 impl<S> Session<S>
@@ -88,8 +90,12 @@ where
             access: done.access,
             mapper: InputMapper::new(shared.config.touch, p.rotation, sw, sh),
             owed: Default::default(),
+            // +2: a poll already under way may have read the screen before
+            // this client arrived; the one after it is surely fresh.
+            fresh_after: shared.hub.polls() + 2,
             shared,
         };
+        s.slot.want_fresh(&s.shared.hub, true);
         let mut out = Vec::new();
         messages::encode_server_init(s.size.0, s.size.1, &s.pf, &s.shared.desktop_name, &mut out);
         s.write(&out).await?;
@@ -140,8 +146,7 @@ where
             if self.ready_to_send() || self.slot.kicked.load(Ordering::Acquire) {
                 continue;
             }
-            self.slot
-                .set_waiting(&self.shared.hub, self.request.is_some());
+            self.slot.set_waiting(&self.shared.hub, self.request.is_some());
             let stream = &mut self.stream;
             let read = async { Some(stream.read(&mut chunk).await) }.or(async {
                 listener.await;
@@ -161,8 +166,8 @@ where
     async fn handle_buffered(&mut self) -> Result<(), SessionError> {
         let limits = Limits::default();
         let mut used = 0;
-        while let Some((msg, n)) = messages::parse_client_msg(&self.inbuf[used..], &limits)
-            .map_err(SessionError::Protocol)?
+        while let Some((msg, n)) =
+            messages::parse_client_msg(&self.inbuf[used..], &limits).map_err(SessionError::Protocol)?
         {
             used += n;
             self.handle(msg).await?;
@@ -175,23 +180,16 @@ where
         log::trace!("{}: {msg:?}", self.peer);
         match msg {
             ClientMsg::SetPixelFormat(pf) => {
-                pf.validate_client()
-                    .map_err(|e| SessionError::BadPixelFormat(e.to_string()))?;
+                pf.validate_client().map_err(|e| SessionError::BadPixelFormat(e.to_string()))?;
                 self.pf = pf;
             }
             ClientMsg::SetEncodings(list) => self.set_encodings(&list),
-            ClientMsg::FramebufferUpdateRequest { incremental, rect } => {
-                self.on_request(incremental, rect)
-            }
+            ClientMsg::FramebufferUpdateRequest { incremental, rect } => self.on_request(incremental, rect),
             ClientMsg::KeyEvent { down, keysym } => {
                 let ev = self.mapper.key(down, keysym);
                 self.emit(&ev);
             }
-            ClientMsg::QemuKeyEvent {
-                down,
-                keysym,
-                keycode,
-            } => {
+            ClientMsg::QemuKeyEvent { down, keysym, keycode } => {
                 let ev = self.mapper.qemu_key(down, keycode, keysym);
                 self.emit(&ev);
             }
@@ -237,11 +235,7 @@ where
 
     async fn on_cut_text(&mut self, text: &[u8]) {
         if !(self.shared.config.paste_as_keys && self.can_input()) {
-            log::debug!(
-                "{}: clipboard text of {} bytes ignored",
-                self.peer,
-                text.len()
-            );
+            log::debug!("{}: clipboard text of {} bytes ignored", self.peer, text.len());
             return;
         }
         for batch in self.mapper.paste(text) {
@@ -277,7 +271,6 @@ where
     pub(super) fn adopt_size(&mut self, p: &crate::hub::Published) {
         self.size = (p.frame.width, p.frame.height);
         self.size_epoch = p.size_epoch;
-        self.mapper
-            .set_geometry(p.rotation, p.source_size.0, p.source_size.1);
+        self.mapper.set_geometry(p.rotation, p.source_size.0, p.source_size.1);
     }
 }

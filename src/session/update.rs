@@ -48,6 +48,9 @@ where
         let Some(req) = self.request else {
             return false;
         };
+        if self.fresh_after > self.shared.hub.polls() {
+            return false;
+        }
         self.owed.any()
             || self.shared.hub.published().size_epoch != self.size_epoch
             || self.slot.damage().intersects(req.rect)
@@ -58,6 +61,7 @@ where
         let Some(req) = self.request.take() else {
             return Ok(());
         };
+        self.slot.want_fresh(&self.shared.hub, false);
         let published = self.shared.hub.published();
         let mut out = Vec::with_capacity(1024);
         let at = begin_update(&mut out);
@@ -78,11 +82,7 @@ where
     }
 
     /// The new size, as the client understands it.
-    fn resize_rect(
-        &mut self,
-        p: &crate::hub::Published,
-        out: &mut Vec<u8>,
-    ) -> Result<u16, SessionError> {
+    fn resize_rect(&mut self, p: &crate::hub::Published, out: &mut Vec<u8>) -> Result<u16, SessionError> {
         self.adopt_size(p);
         let (w, h) = self.size;
         if self.caps.ext_desktop_size {
@@ -134,11 +134,7 @@ where
     }
 
     /// Encodes `rects` of `frame`; large jobs on a blocking thread.
-    async fn encode(
-        &mut self,
-        frame: crate::capture::SharedFrame,
-        rects: Vec<Rect>,
-    ) -> (u16, Vec<u8>) {
+    async fn encode(&mut self, frame: crate::capture::SharedFrame, rects: Vec<Rect>) -> (u16, Vec<u8>) {
         let Some(mut enc) = self.encoders.take() else {
             return (0, Vec::new());
         };
@@ -156,11 +152,7 @@ where
             }
             (enc, n, body)
         };
-        let (enc, n, body) = if pixels <= INLINE_PIXELS {
-            job()
-        } else {
-            smol::unblock(job).await
-        };
+        let (enc, n, body) = if pixels <= INLINE_PIXELS { job() } else { smol::unblock(job).await };
         self.encoders = Some(enc);
         (n, body)
     }

@@ -72,8 +72,7 @@ pub fn handshake(addr: SocketAddr, password: Option<&str>) -> (u32, TcpStream) {
             assert_eq!(types, [2], "server offers VNC auth");
             s.write_all(&[2]).unwrap();
             let ch: [u8; 16] = read_n(&mut s, 16).unwrap().try_into().unwrap();
-            s.write_all(&fbvncd::rfb::auth::response(pw.as_bytes(), &ch))
-                .unwrap();
+            s.write_all(&fbvncd::rfb::auth::response(pw.as_bytes(), &ch)).unwrap();
         }
     }
     let result = be32(&read_n(&mut s, 4).unwrap());
@@ -91,17 +90,9 @@ impl Client {
         let height = u16::from_be_bytes([init[2], init[3]]);
         let pf = PixelFormat::parse(init[4..20].try_into().unwrap());
         let name =
-            String::from_utf8_lossy(&read_n(&mut sock, be32(&init[20..24]) as usize).unwrap())
-                .into_owned();
+            String::from_utf8_lossy(&read_n(&mut sock, be32(&init[20..24]) as usize).unwrap()).into_owned();
         let screen = vec![0; usize::from(width) * usize::from(height)];
-        Client {
-            sock,
-            width,
-            height,
-            pf,
-            name,
-            screen,
-        }
+        Client { sock, width, height, pf, name, screen }
     }
 
     /// Sends a client message.
@@ -177,10 +168,7 @@ impl Client {
             }
             id::COPYRECT => {
                 let src = read_n(&mut self.sock, 4)?;
-                let (sx, sy) = (
-                    u16::from_be_bytes([src[0], src[1]]),
-                    u16::from_be_bytes([src[2], src[3]]),
-                );
+                let (sx, sy) = (u16::from_be_bytes([src[0], src[1]]), u16::from_be_bytes([src[2], src[3]]));
                 let w = usize::from(self.width);
                 let old = self.screen.clone();
                 for dy in 0..usize::from(rect.h) {

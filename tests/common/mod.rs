@@ -76,12 +76,7 @@ impl Server {
                 sink.lock().unwrap().push(line);
             }
         });
-        let mut server = Server {
-            child: Some(child),
-            lines,
-            rfb: "0.0.0.0:0".parse().unwrap(),
-            http: None,
-        };
+        let mut server = Server { child: Some(child), lines, rfb: "0.0.0.0:0".parse().unwrap(), http: None };
         server.rfb = wait_for("the listening rfb line", || {
             if let Some(status) = server.child.as_mut().unwrap().try_wait().unwrap() {
                 panic!("fbvncd exited with {status}: {:?}", server.log());
@@ -93,13 +88,7 @@ impl Server {
     }
 
     fn find_addr(&self, prefix: &str) -> Option<SocketAddr> {
-        self.log().iter().find_map(|l| {
-            l.strip_prefix(prefix)?
-                .split_whitespace()
-                .next()?
-                .parse()
-                .ok()
-        })
+        self.log().iter().find_map(|l| l.strip_prefix(prefix)?.split_whitespace().next()?.parse().ok())
     }
 
     /// Everything fbvncd printed so far.
@@ -110,9 +99,7 @@ impl Server {
     /// Waits until a log line contains all of `parts`.
     pub fn wait_log(&self, parts: &[&str]) -> String {
         wait_for(&format!("a log line with {parts:?}"), || {
-            self.log()
-                .into_iter()
-                .find(|l| parts.iter().all(|p| l.contains(p)))
+            self.log().into_iter().find(|l| parts.iter().all(|p| l.contains(p)))
         })
     }
 

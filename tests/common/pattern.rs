@@ -26,9 +26,7 @@ pub fn pixel(x: u32, y: u32, w: u32, h: u32) -> u32 {
 
 /// The whole pattern, canonical `0x00RRGGBB`, row-major.
 pub fn expected(w: u32, h: u32) -> Vec<u32> {
-    (0..h)
-        .flat_map(|y| (0..w).map(move |x| pixel(x, y, w, h)))
-        .collect()
+    (0..h).flat_map(|y| (0..w).map(move |x| pixel(x, y, w, h))).collect()
 }
 
 /// Encodes canonical pixels in a source format's bytes.
@@ -54,10 +52,7 @@ pub fn write(path: &Path, w: u32, h: u32, format: SourceFormat) -> Vec<u32> {
 /// drawing into the framebuffer.
 pub fn fill_rect(path: &Path, w: u32, format: SourceFormat, rect: (u32, u32, u32, u32), rgb: u32) {
     use std::os::unix::fs::FileExt;
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .expect("open pattern");
+    let f = std::fs::OpenOptions::new().write(true).open(path).expect("open pattern");
     let bpp = format.pixel_format().bytes_per_pixel() as u64;
     let row = encode(&vec![rgb; rect.2 as usize], format);
     for y in rect.1..rect.1 + rect.3 {

@@ -17,10 +17,7 @@ pub struct Encoders {
 impl Encoders {
     /// Encoders limited to `allowed` (`--encodings`; Raw is always allowed).
     pub fn new(allowed: &[EncodingKind]) -> Self {
-        Self {
-            allowed: allowed.to_vec(),
-            chosen: EncodingKind::Raw,
-        }
+        Self { allowed: allowed.to_vec(), chosen: EncodingKind::Raw }
     }
 
     /// Takes a client's SetEncodings list (its order of preference).
@@ -28,9 +25,7 @@ impl Encoders {
         self.chosen = list
             .iter()
             .filter_map(|&n| EncodingKind::from_id(n))
-            .find(|k| {
-                *k != EncodingKind::CopyRect && self.allowed.contains(k) && Self::produces(*k)
-            })
+            .find(|k| *k != EncodingKind::CopyRect && self.allowed.contains(k) && Self::produces(*k))
             .unwrap_or(EncodingKind::Raw);
     }
 
