@@ -113,7 +113,7 @@ const KEYPAD_DIGITS: [K; 10] = [
 /// The keysym's key on a US layout, or None when it cannot be typed.
 pub fn lookup(keysym: u32) -> Option<Typed> {
     match keysym {
-        0x20 => t(K::KEY_SPACE, None),
+        0x20 | 0xa0 => t(K::KEY_SPACE, None),
         0x61..=0x7a => t(LETTERS[(keysym - 0x61) as usize], None),
         0x41..=0x5a => t(LETTERS[(keysym - 0x41) as usize], None),
         0x21..=0x7e => {
@@ -174,6 +174,64 @@ fn special(keysym: u32) -> Option<K> {
         0xffe9 => K::KEY_LEFTALT,
         0xffea | 0xfe03 => K::KEY_RIGHTALT,
         0xffff => K::KEY_DELETE,
+        0xff0a => K::KEY_LINEFEED,
+        0xff60 => K::KEY_SELECT,
+        0xff65 => K::KEY_UNDO,
+        0xff66 => K::KEY_REDO,
+        0xff68 => K::KEY_FIND,
+        0xff69 => K::KEY_CANCEL,
+        0xff6a => K::KEY_HELP,
+        0xff6b => K::KEY_PAUSE,
+        0xff7e => K::KEY_RIGHTALT,
+        0xffed | 0xffee => K::KEY_LEFTMETA,
+        _ => return keypad(keysym).or_else(|| media(keysym)),
+    })
+}
+
+/// Keypad keys in their NumLock-off meanings (the same physical keys).
+fn keypad(keysym: u32) -> Option<K> {
+    Some(match keysym {
+        0xff80 => K::KEY_SPACE,
+        0xff89 => K::KEY_TAB,
+        0xff91..=0xff94 => [K::KEY_NUMLOCK, K::KEY_KPSLASH, K::KEY_KPASTERISK, K::KEY_KPMINUS]
+            [usize::try_from(keysym - 0xff91).ok()?],
+        0xff95 => K::KEY_KP7,
+        0xff96 => K::KEY_KP4,
+        0xff97 => K::KEY_KP8,
+        0xff98 => K::KEY_KP6,
+        0xff99 => K::KEY_KP2,
+        0xff9a => K::KEY_KP9,
+        0xff9b => K::KEY_KP3,
+        0xff9c => K::KEY_KP1,
+        0xff9d => K::KEY_KP5,
+        0xff9e => K::KEY_KP0,
+        0xff9f => K::KEY_KPDOT,
+        _ => return None,
+    })
+}
+
+/// XF86 media and system keysyms.
+fn media(keysym: u32) -> Option<K> {
+    Some(match keysym {
+        0x1008_ff02 => K::KEY_BRIGHTNESSUP,
+        0x1008_ff03 => K::KEY_BRIGHTNESSDOWN,
+        0x1008_ff11 => K::KEY_VOLUMEDOWN,
+        0x1008_ff12 => K::KEY_MUTE,
+        0x1008_ff13 => K::KEY_VOLUMEUP,
+        0x1008_ff14 => K::KEY_PLAYPAUSE,
+        0x1008_ff15 => K::KEY_STOPCD,
+        0x1008_ff16 => K::KEY_PREVIOUSSONG,
+        0x1008_ff17 => K::KEY_NEXTSONG,
+        0x1008_ff18 => K::KEY_HOMEPAGE,
+        0x1008_ff19 => K::KEY_MAIL,
+        0x1008_ff1b => K::KEY_SEARCH,
+        0x1008_ff1d => K::KEY_CALC,
+        0x1008_ff26 => K::KEY_BACK,
+        0x1008_ff27 => K::KEY_FORWARD,
+        0x1008_ff2a => K::KEY_POWER,
+        0x1008_ff2c => K::KEY_EJECTCD,
+        0x1008_ff2f => K::KEY_SLEEP,
+        0x1008_ff31 => K::KEY_PAUSECD,
         _ => return None,
     })
 }
@@ -203,5 +261,30 @@ mod tests {
         for c in 0x20..=0x7e {
             assert!(lookup(c).is_some(), "{c:#x}");
         }
+    }
+
+    #[test]
+    fn every_table_entry_is_a_keyboard_key() {
+        let ranges = [0x20..=0xff, 0xfe00..=0xffff, 0x1008_ff00..=0x1008_ffff];
+        let mut n = 0;
+        for keysym in ranges.into_iter().flatten() {
+            if let Some(Typed { key, .. }) = lookup(keysym) {
+                assert!(crate::input::uinput::is_keyboard_key(key.code()), "{keysym:#x} -> {key:?}");
+                n += 1;
+            }
+        }
+        assert!(n > 180, "{n}");
+    }
+
+    #[test]
+    fn keypad_editing_modifiers_and_media() {
+        assert_eq!(lookup(0xff95), t(K::KEY_KP7, None));
+        assert_eq!(lookup(0xffb7), t(K::KEY_KP7, None));
+        assert_eq!(lookup(0xff8d), t(K::KEY_KPENTER, None));
+        assert_eq!(lookup(0xfe03), t(K::KEY_RIGHTALT, None));
+        assert_eq!(lookup(0xffeb), t(K::KEY_LEFTMETA, None));
+        assert_eq!(lookup(0xff63), t(K::KEY_INSERT, None));
+        assert_eq!(lookup(0x1008_ff13), t(K::KEY_VOLUMEUP, None));
+        assert_eq!(lookup(0xe9), None, "é has no key on a US layout");
     }
 }

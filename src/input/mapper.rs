@@ -27,6 +27,22 @@ const BUTTONS: [(u8, K); 4] = [(0, K::BTN_LEFT), (1, K::BTN_MIDDLE), (2, K::BTN_
 const WHEEL: [(u8, Rel, i32); 4] =
     [(3, Rel::REL_WHEEL, 1), (4, Rel::REL_WHEEL, -1), (5, Rel::REL_HWHEEL, -1), (6, Rel::REL_HWHEEL, 1)];
 
+/// Shift, Ctrl, Alt and Meta keys.
+fn is_modifier(code: u16) -> bool {
+    [
+        K::KEY_LEFTSHIFT,
+        K::KEY_RIGHTSHIFT,
+        K::KEY_LEFTCTRL,
+        K::KEY_RIGHTCTRL,
+        K::KEY_LEFTALT,
+        K::KEY_RIGHTALT,
+        K::KEY_LEFTMETA,
+        K::KEY_RIGHTMETA,
+    ]
+    .iter()
+    .any(|k| k.code() == code)
+}
+
 /// One client's input state.
 #[derive(Debug)]
 pub struct InputMapper {
@@ -37,6 +53,7 @@ pub struct InputMapper {
     buttons: u8,
     pos: Option<(i32, i32)>,
     unknown_logged: BTreeSet<u32>,
+    touches: u16,
 }
 
 impl InputMapper {
@@ -50,6 +67,7 @@ impl InputMapper {
             buttons: 0,
             pos: None,
             unknown_logged: BTreeSet::new(),
+            touches: 0,
         }
     }
 
@@ -119,7 +137,9 @@ impl InputMapper {
         let (sx, sy) = self.rotation.source_point(u32::from(x), u32::from(y), w, h);
         let pos = (i32::try_from(sx).unwrap_or(i32::MAX), i32::try_from(sy).unwrap_or(i32::MAX));
         let mut ev = Vec::new();
-        let old = self.pos;
+        // A touchscreen has no hover: positions only while the finger is down.
+        let hover = self.touch && buttons & 1 == 0;
+        let old = if hover { None } else { self.pos };
         let axes: &[(Abs, Abs)] = if self.touch {
             &[(Abs::ABS_X, Abs::ABS_MT_POSITION_X), (Abs::ABS_Y, Abs::ABS_MT_POSITION_Y)]
         } else {
@@ -128,14 +148,14 @@ impl InputMapper {
         for (i, (a, mt)) in axes.iter().enumerate() {
             let v = if i == 0 { pos.0 } else { pos.1 };
             let was = old.map(|p| if i == 0 { p.0 } else { p.1 });
-            if was != Some(v) {
+            if !hover && was != Some(v) {
                 ev.push(InputEvent::new(EventType::ABSOLUTE.0, a.0, v));
                 if a != mt {
                     ev.push(InputEvent::new(EventType::ABSOLUTE.0, mt.0, v));
                 }
             }
         }
-        self.pos = Some(pos);
+        self.pos = if hover { None } else { Some(pos) };
         let changed = buttons ^ self.buttons;
         for (bit, key) in BUTTONS {
             if changed & (1 << bit) != 0 {
@@ -158,7 +178,8 @@ impl InputMapper {
     /// A button change; in touch mode button 1 is the finger.
     fn button(&mut self, key: K, down: bool) -> Vec<InputEvent> {
         if self.touch && key == K::BTN_LEFT {
-            let id = if down { 1 } else { -1 };
+            self.touches = self.touches.wrapping_add(u16::from(down)) & 0x7fff;
+            let id = if down { i32::from(self.touches) } else { -1 };
             return vec![
                 InputEvent::new(EventType::ABSOLUTE.0, Abs::ABS_MT_TRACKING_ID.0, id),
                 key_ev(K::BTN_TOUCH, i32::from(down)),
@@ -169,10 +190,11 @@ impl InputMapper {
 
     /// Everything this client still holds, released (for a disconnect).
     pub fn release_all(&mut self) -> Vec<InputEvent> {
-        let mut ev: Vec<InputEvent> = std::mem::take(&mut self.held)
-            .into_iter()
-            .map(|c| InputEvent::new(EventType::KEY.0, c, 0))
-            .collect();
+        // Keys first, modifiers last, as a person lets go.
+        let (mods, keys): (Vec<u16>, Vec<u16>) =
+            std::mem::take(&mut self.held).into_iter().partition(|c| is_modifier(*c));
+        let mut ev: Vec<InputEvent> =
+            keys.into_iter().chain(mods).map(|c| InputEvent::new(EventType::KEY.0, c, 0)).collect();
         for (bit, key) in BUTTONS {
             if self.buttons & (1 << bit) != 0 {
                 ev.extend(self.button(key, false));
@@ -212,5 +234,136 @@ impl InputMapper {
             );
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(batch: &[InputEvent]) -> Vec<String> {
+        batch.iter().map(crate::input::trace::format_event).collect()
+    }
+
+    fn mapper() -> InputMapper {
+        InputMapper::new(false, Rotation::R0, 640, 480)
+    }
+
+    #[test]
+    fn shift_is_pressed_around_bang_and_lifted_around_slash() {
+        let mut m = mapper();
+        assert_eq!(
+            names(&m.key(true, u32::from(b'!'))),
+            ["EV_KEY KEY_LEFTSHIFT 1", "EV_KEY KEY_1 1", "EV_KEY KEY_LEFTSHIFT 0", "EV_SYN SYN_REPORT 0"]
+        );
+        m.key(false, u32::from(b'!'));
+        m.key(true, 0xffe2);
+        assert_eq!(
+            names(&m.key(true, u32::from(b'/'))),
+            [
+                "EV_KEY KEY_RIGHTSHIFT 0",
+                "EV_KEY KEY_SLASH 1",
+                "EV_KEY KEY_RIGHTSHIFT 1",
+                "EV_SYN SYN_REPORT 0"
+            ]
+        );
+        assert_eq!(names(&m.key(true, u32::from(b'A'))), ["EV_KEY KEY_A 1", "EV_SYN SYN_REPORT 0"]);
+    }
+
+    #[test]
+    fn a_release_without_a_press_is_dropped() {
+        assert!(mapper().key(false, u32::from(b'a')).is_empty());
+    }
+
+    #[test]
+    fn buttons_and_wheel_from_the_mask() {
+        let mut m = mapper();
+        assert_eq!(
+            names(&m.pointer(0b1000_0101, 10, 20)),
+            [
+                "EV_ABS ABS_X 10",
+                "EV_ABS ABS_Y 20",
+                "EV_KEY BTN_LEFT 1",
+                "EV_KEY BTN_RIGHT 1",
+                "EV_KEY BTN_SIDE 1",
+                "EV_SYN SYN_REPORT 0"
+            ]
+        );
+        assert_eq!(
+            names(&m.pointer(0b0000_1000, 10, 20)),
+            [
+                "EV_KEY BTN_LEFT 0",
+                "EV_KEY BTN_RIGHT 0",
+                "EV_KEY BTN_SIDE 0",
+                "EV_REL REL_WHEEL 1",
+                "EV_SYN SYN_REPORT 0"
+            ]
+        );
+        assert!(m.pointer(0b0000_1000, 10, 20).is_empty(), "a held wheel bit steps once");
+        assert_eq!(
+            names(&m.pointer(0b0001_0000, 11, 20)),
+            ["EV_ABS ABS_X 11", "EV_REL REL_WHEEL -1", "EV_SYN SYN_REPORT 0"]
+        );
+        assert_eq!(names(&m.pointer(0b0010_0000, 11, 20)), ["EV_REL REL_HWHEEL -1", "EV_SYN SYN_REPORT 0"]);
+        assert_eq!(names(&m.pointer(0b0100_0000, 11, 20)), ["EV_REL REL_HWHEEL 1", "EV_SYN SYN_REPORT 0"]);
+    }
+
+    #[test]
+    fn coordinates_follow_the_rotation() {
+        // A 640x480 source turned 90° is shown 480x640: the shown top-right
+        // corner is the source's top-left.
+        let mut m = InputMapper::new(false, Rotation::R90, 640, 480);
+        assert_eq!(names(&m.pointer(0, 479, 0)), ["EV_ABS ABS_X 0", "EV_ABS ABS_Y 0", "EV_SYN SYN_REPORT 0"]);
+        let mut m = InputMapper::new(false, Rotation::R180, 640, 480);
+        assert_eq!(
+            names(&m.pointer(0, 0, 0)),
+            ["EV_ABS ABS_X 639", "EV_ABS ABS_Y 479", "EV_SYN SYN_REPORT 0"]
+        );
+    }
+
+    #[test]
+    fn touch_is_button_one_with_a_tracking_id_and_no_hover() {
+        let mut m = InputMapper::new(true, Rotation::R0, 640, 480);
+        assert!(m.pointer(0, 5, 5).is_empty());
+        assert_eq!(
+            names(&m.pointer(1, 7, 8)),
+            [
+                "EV_ABS ABS_X 7",
+                "EV_ABS ABS_MT_POSITION_X 7",
+                "EV_ABS ABS_Y 8",
+                "EV_ABS ABS_MT_POSITION_Y 8",
+                "EV_ABS ABS_MT_TRACKING_ID 1",
+                "EV_KEY BTN_TOUCH 1",
+                "EV_SYN SYN_REPORT 0"
+            ]
+        );
+        assert_eq!(
+            names(&m.pointer(0, 7, 8)),
+            ["EV_ABS ABS_MT_TRACKING_ID -1", "EV_KEY BTN_TOUCH 0", "EV_SYN SYN_REPORT 0"]
+        );
+        assert!(names(&m.pointer(1, 7, 8)).contains(&"EV_ABS ABS_MT_TRACKING_ID 2".to_string()));
+    }
+
+    #[test]
+    fn a_disconnect_releases_keys_and_buttons() {
+        let mut m = mapper();
+        m.key(true, 0xffe3);
+        m.key(true, u32::from(b'c'));
+        m.pointer(1, 1, 1);
+        assert_eq!(
+            names(&m.release_all()),
+            ["EV_KEY KEY_C 0", "EV_KEY KEY_LEFTCTRL 0", "EV_KEY BTN_LEFT 0", "EV_SYN SYN_REPORT 0"]
+        );
+        assert!(m.release_all().is_empty());
+    }
+
+    #[test]
+    fn paste_types_newlines_and_skips_what_it_cannot() {
+        let mut m = mapper();
+        let batches = m.paste("a\né!".as_bytes());
+        let all: Vec<String> = batches.iter().flat_map(|b| names(b)).collect();
+        assert!(all.contains(&"EV_KEY KEY_ENTER 1".to_string()));
+        assert!(all.contains(&"EV_KEY KEY_1 1".to_string()));
+        assert_eq!(batches.len(), 6);
     }
 }

@@ -38,6 +38,7 @@ pub mod keysym;
 pub mod mapper;
 pub mod scancode;
 pub mod trace;
+pub mod uinput;
 
 pub use mapper::InputMapper;
 
@@ -73,17 +74,15 @@ impl std::error::Error for InputError {
 /// Opens the sink `--input` names for a `width` x `height` (unturned) screen.
 pub fn open_sink(
     spec: &InputSpec,
-    _touch: bool,
-    _width: u32,
-    _height: u32,
+    touch: bool,
+    width: u32,
+    height: u32,
 ) -> Result<Box<dyn InputSink>, InputError> {
     match spec {
         InputSpec::None => Ok(Box::new(NullSink)),
         InputSpec::Trace(p) => {
             Ok(Box::new(trace::TraceSink::open(p).map_err(|e| InputError::Trace(p.clone(), e))?))
         }
-        InputSpec::Uinput => Err(InputError::Uinput(
-            "uinput input is not built yet (use --input trace:PATH or none)".to_string(),
-        )),
+        InputSpec::Uinput => Ok(Box::new(uinput::UinputSink::open(touch, width, height)?)),
     }
 }

@@ -59,6 +59,89 @@ def test_rotate_90_turns_the_picture(vm, tmp_path):
     vm.start_fbvncd()
 
 
+def vncdo(vm, *args):
+    r = subprocess.run([os.path.join(os.path.dirname(sys.executable), "vncdo"), "-s", f"127.0.0.1::{vm.port}",
+                        "--nocursor", *args], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+
+
+def event_node(vm, name):
+    """The /dev/input/eventN of the device called `name`."""
+    out = vm.run(f"grep -A5 'Name=\"{name}\"' /proc/bus/input/devices | grep -o 'event[0-9]*'")
+    return "/dev/input/" + out[-1].strip()
+
+
+class Reader:
+    """Reads a guest input device in the background, as a program would."""
+
+    def __init__(self, vm, name):
+        self.vm = vm
+        self.file = "/tmp/ev-" + name.replace(" ", "-")
+        vm.run(f"fbtool events {event_node(vm, name)} 100000 > {self.file} & echo $! > {self.file}.pid")
+
+    def lines(self, n):
+        """Waits for `n` events and returns them as (type, code, value)."""
+        self.vm.run(f"i=0; until [ $(wc -l < {self.file}) -ge {n} ]; do i=$((i+1)); "
+                    f"[ $i -gt 300 ] && break; sleep 0.1; done")
+        out = [l.split()[1:] for l in self.vm.run(f"cat {self.file}") if l.startswith("EV ")]
+        return [tuple(int(v) for v in e) for e in out]
+
+    def close(self):
+        self.vm.run(f"kill $(cat {self.file}.pid)")
+
+
+SYN = (0, 0, 0)
+EV_KEY, EV_REL, EV_ABS = 1, 2, 3
+KEY_A, KEY_LEFTSHIFT, KEY_1, BTN_LEFT, BTN_TOUCH = 30, 42, 2, 272, 330
+ABS_X, ABS_Y, REL_WHEEL = 0, 1, 8
+ABS_MT_SLOT, ABS_MT_POSITION_X, ABS_MT_POSITION_Y, ABS_MT_TRACKING_ID = 0x2f, 0x35, 0x36, 0x39
+
+
+def test_keys_a_move_a_click_and_a_wheel_step_reach_the_guest(vm):
+    vm.start_fbvncd()
+    log = vm.run("cat /tmp/log")
+    assert any("fbvncd keyboard" in l and "fbvncd pointer" in l for l in log), log
+    caps = vm.run("grep -A9 'Name=\"fbvncd pointer\"' /proc/bus/input/devices")
+    assert any("B: ABS=3" in l for l in caps), caps
+    kbd, ptr = Reader(vm, "fbvncd keyboard"), Reader(vm, "fbvncd pointer")
+    vncdo(vm, "key", "a", "key", "!")
+    assert kbd.lines(10) == [
+        (EV_KEY, KEY_A, 1), SYN, (EV_KEY, KEY_A, 0), SYN,
+        (EV_KEY, KEY_LEFTSHIFT, 1), (EV_KEY, KEY_1, 1), (EV_KEY, KEY_LEFTSHIFT, 0), SYN,
+        (EV_KEY, KEY_1, 0), SYN]
+    vncdo(vm, "move", "100", "200", "click", "1", "mousedown", "4", "mouseup", "4")
+    assert ptr.lines(9) == [
+        (EV_ABS, ABS_X, 100), (EV_ABS, ABS_Y, 200), SYN,
+        (EV_KEY, BTN_LEFT, 1), SYN, (EV_KEY, BTN_LEFT, 0), SYN,
+        (EV_REL, REL_WHEEL, 1), SYN]
+    kbd.close()
+    ptr.close()
+
+
+def test_pointer_coordinates_follow_rotate_90(vm):
+    vm.start_fbvncd("--rotate", "90")
+    ptr = Reader(vm, "fbvncd pointer")
+    # Shown 720x1280; client (x, y) is source (y, 719 - x).
+    vncdo(vm, "move", "700", "30")
+    assert ptr.lines(3) == [(EV_ABS, ABS_X, 30), (EV_ABS, ABS_Y, 19), SYN]
+    ptr.close()
+
+
+def test_touch_gives_a_touchscreen_with_multitouch_slots(vm):
+    vm.start_fbvncd("--touch")
+    props = vm.run("grep -A9 'Name=\"fbvncd touchscreen\"' /proc/bus/input/devices")
+    assert any("B: PROP=2" in l for l in props), props
+    touch = Reader(vm, "fbvncd touchscreen")
+    vncdo(vm, "move", "300", "400", "click", "1")
+    assert touch.lines(10) == [
+        (EV_ABS, ABS_X, 300), (EV_ABS, ABS_MT_POSITION_X, 300),
+        (EV_ABS, ABS_Y, 400), (EV_ABS, ABS_MT_POSITION_Y, 400),
+        (EV_ABS, ABS_MT_TRACKING_ID, 1), (EV_KEY, BTN_TOUCH, 1), SYN,
+        (EV_ABS, ABS_MT_TRACKING_ID, -1), (EV_KEY, BTN_TOUCH, 0), SYN]
+    touch.close()
+    vm.start_fbvncd()
+
+
 def test_a_mode_change_to_16_bpp_reaches_the_client(vm, tmp_path):
     vm.run("fbtool mode /dev/fb0 1024 600 16 && fbtool pattern /dev/fb0")
     out = vm.run("cat /sys/class/graphics/fb0/bits_per_pixel")
