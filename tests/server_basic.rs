@@ -6,6 +6,7 @@ mod common;
 
 use common::{Client, Server, pattern, temp_dir, wait_for};
 use fbvncd::capture::SourceFormat;
+use fbvncd::rfb::encoding::id;
 use fbvncd::rfb::pixel::PixelFormat;
 
 const W: u32 = 96;
@@ -34,6 +35,25 @@ fn pixels_arrive_as_rgbx_like_novnc_asks() {
     assert!(!c.name.is_empty(), "DesktopName is the host name");
     c.set_pixel_format(PixelFormat::RGBX8888);
     c.wait_screen(&px);
+}
+
+#[test]
+fn a_cursor_shape_and_the_name_for_clients_that_ask() {
+    let (server, _fb, px) = serve(SourceFormat::Xrgb8888, "xrgb8888", &[]);
+    let mut c = Client::connect(server.rfb, None);
+    let name = std::mem::take(&mut c.name);
+    c.set_encodings(&[id::RAW, id::CURSOR, id::DESKTOP_NAME]);
+    c.wait_screen(&px);
+    assert_eq!(c.name, name);
+    let (rect, pixels, mask) = c.cursor.take().expect("a cursor shape");
+    assert_eq!((rect.x, rect.y, rect.w, rect.h), (0, 0, 11, 17), "hotspot at the tip");
+    assert_eq!(pixels.len(), 11 * 17 * 4);
+    assert_eq!(mask[0], 0x80, "the tip is opaque");
+    assert!(pixels.chunks(4).any(|p| p[..3] == [0xff; 3]) && pixels.chunks(4).any(|p| p[..3] == [0; 3]));
+    // A new pixel format brings the shape again, in that format.
+    c.set_pixel_format(PixelFormat::RGB565);
+    c.wait_screen(&px);
+    assert_eq!(c.cursor.take().expect("the shape again").1.len(), 11 * 17 * 2);
 }
 
 #[test]

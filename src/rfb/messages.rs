@@ -308,6 +308,16 @@ pub fn patch_rect_count(out: &mut [u8], at: usize, count: u16) {
     out[at..at + 2].copy_from_slice(&count.to_be_bytes());
 }
 
+/// A DesktopName pseudo-rectangle (-307): a zero rectangle, then the UTF-8
+/// name with a u32 length.
+pub fn encode_desktop_name(name: &str, out: &mut Vec<u8>) {
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&crate::rfb::encoding::id::DESKTOP_NAME.to_be_bytes());
+    let n = u32::try_from(name.len()).unwrap_or(0);
+    out.extend_from_slice(&n.to_be_bytes());
+    out.extend_from_slice(&name.as_bytes()[..n as usize]);
+}
+
 /// Bell (RFC 6143 §7.6.3).
 pub fn encode_bell(out: &mut Vec<u8>) {
     out.push(2);
@@ -445,6 +455,9 @@ mod tests {
         out.clear();
         let at = begin_update(&mut out);
         patch_rect_count(&mut out, at, 258);
+        let mut name = Vec::new();
+        encode_desktop_name("pi", &mut name);
+        assert_eq!(name, [0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xfe, 0xcd, 0, 0, 0, 2, b'p', b'i']);
         assert_eq!(out, [0, 0, 1, 2]);
         out.clear();
         encode_bell(&mut out);

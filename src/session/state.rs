@@ -29,6 +29,10 @@ pub struct ClientCaps {
     pub qemu_key: bool,
     /// QEMU LED state (-261).
     pub led_state: bool,
+    /// Cursor (-239): the client draws the pointer itself.
+    pub cursor: bool,
+    /// DesktopName (-307).
+    pub desktop_name: bool,
 }
 
 /// An outstanding FramebufferUpdateRequest.
@@ -182,6 +186,8 @@ where
             ClientMsg::SetPixelFormat(pf) => {
                 pf.validate_client().map_err(|e| SessionError::BadPixelFormat(e.to_string()))?;
                 self.pf = pf;
+                // The cursor's pixels are in the client's format.
+                self.owed.cursor |= self.caps.cursor;
             }
             ClientMsg::SetEncodings(list) => self.set_encodings(&list),
             ClientMsg::FramebufferUpdateRequest { incremental, rect } => self.on_request(incremental, rect),
@@ -216,10 +222,14 @@ where
             ext_desktop_size: has(id::EXTENDED_DESKTOP_SIZE),
             qemu_key: has(id::QEMU_EXTENDED_KEY),
             led_state: has(id::QEMU_LED_STATE),
+            cursor: has(id::CURSOR),
+            desktop_name: has(id::DESKTOP_NAME),
         };
         // Confirm once what needs confirming (noVNC waits for these).
         self.owed.qemu_key_ack |= self.caps.qemu_key && !self.owed.qemu_key_acked;
         self.owed.initial_eds |= self.caps.ext_desktop_size && !self.owed.eds_sent;
+        self.owed.cursor |= self.caps.cursor && !self.owed.cursor_sent;
+        self.owed.name |= self.caps.desktop_name && !self.owed.name_sent;
         log::debug!("{}: encodings {list:?}", self.peer);
     }
 

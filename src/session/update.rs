@@ -31,11 +31,24 @@ pub struct Owed {
     pub empty_answer: bool,
     /// Lock-key LED state last sent (QEMU LED pseudo-encoding).
     pub led_sent: Option<u8>,
+    /// The cursor shape is owed (once, or again after a pixel format change).
+    pub cursor: bool,
+    /// The cursor shape was sent.
+    pub cursor_sent: bool,
+    /// The desktop name is owed (once).
+    pub name: bool,
+    /// The desktop name was sent.
+    pub name_sent: bool,
 }
 
 impl Owed {
     fn any(&self) -> bool {
-        self.qemu_key_ack || self.initial_eds || self.desktop_size_reply || self.empty_answer
+        self.qemu_key_ack
+            || self.initial_eds
+            || self.desktop_size_reply
+            || self.empty_answer
+            || self.cursor
+            || self.name
     }
 }
 
@@ -110,6 +123,16 @@ where
             messages::encode_extended_desktop_size(0, 0, w, h, out);
             self.owed.initial_eds = false;
             self.owed.eds_sent = true;
+            n += 1;
+        }
+        if std::mem::take(&mut self.owed.cursor) {
+            crate::rfb::encoding::cursor::encode(&self.pf, out);
+            self.owed.cursor_sent = true;
+            n += 1;
+        }
+        if std::mem::take(&mut self.owed.name) {
+            messages::encode_desktop_name(&self.shared.desktop_name, out);
+            self.owed.name_sent = true;
             n += 1;
         }
         if self.caps.led_state {

@@ -34,6 +34,8 @@ pub struct Client {
     pub name: String,
     /// Pixel values in `pf`, row-major.
     pub screen: Vec<u32>,
+    /// The last Cursor pseudo-rectangle: hotspot and size, pixels, mask.
+    pub cursor: Option<(Rect, Vec<u8>, Vec<u8>)>,
 }
 
 /// Reads exactly `n` bytes.
@@ -92,7 +94,7 @@ impl Client {
         let name =
             String::from_utf8_lossy(&read_n(&mut sock, be32(&init[20..24]) as usize).unwrap()).into_owned();
         let screen = vec![0; usize::from(width) * usize::from(height)];
-        Client { sock, width, height, pf, name, screen }
+        Client { sock, width, height, pf, name, screen, cursor: None }
     }
 
     /// Sends a client message.
@@ -187,6 +189,17 @@ impl Client {
                 }
             }
             id::LAST_RECT | id::QEMU_EXTENDED_KEY => {}
+            id::CURSOR => {
+                let bpp = self.pf.bytes_per_pixel();
+                let pixels = read_n(&mut self.sock, rect.area() * bpp)?;
+                let mask = read_n(&mut self.sock, usize::from(rect.w).div_ceil(8) * usize::from(rect.h))?;
+                self.cursor = Some((rect, pixels, mask));
+            }
+            id::DESKTOP_NAME => {
+                let n = read_n(&mut self.sock, 4)?;
+                let name = read_n(&mut self.sock, be32(&n) as usize)?;
+                self.name = String::from_utf8_lossy(&name).into_owned();
+            }
             id::QEMU_LED_STATE => {
                 read_n(&mut self.sock, 1)?;
             }

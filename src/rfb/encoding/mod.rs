@@ -1,6 +1,7 @@
 //! Encodings (RFC 6143 §7.7) and pseudo-encodings, and the per-client
 //! encoder state. Encoders are pure: canonical pixels in, bytes out.
 
+pub mod cursor;
 pub mod raw;
 pub mod select;
 
