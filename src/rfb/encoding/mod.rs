@@ -2,8 +2,12 @@
 //! encoder state. Encoders are pure: canonical pixels in, bytes out.
 
 pub mod cursor;
+pub mod hextile;
 pub mod raw;
 pub mod select;
+pub mod tight;
+pub mod zrle;
+pub mod zstream;
 
 /// Encoding numbers (RFC 6143 §7.7 and the community registry).
 pub mod id {
@@ -94,5 +98,56 @@ impl EncodingKind {
     /// The encoding with this number, if fbvncd produces it.
     pub fn from_id(n: i32) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.id() == n)
+    }
+}
+
+/// Pixel values in a client's format, and their bytes on the wire.
+#[derive(Clone, Copy, Debug)]
+pub struct PixelBytes {
+    pf: crate::rfb::pixel::PixelFormat,
+    /// Bytes of each value written: the full pixel, or a 3-byte CPIXEL/TPIXEL.
+    start: usize,
+    len: usize,
+}
+
+impl PixelBytes {
+    /// Whole pixels (Raw, Hextile, Tight's non-24-bit formats).
+    pub fn full(pf: &crate::rfb::pixel::PixelFormat) -> Self {
+        let bpp = pf.bytes_per_pixel();
+        Self { pf: *pf, start: if pf.big_endian { 4 - bpp } else { 0 }, len: bpp }
+    }
+
+    /// ZRLE's CPIXEL (RFC 6143 §7.7.6): three bytes when a 32-bit true-colour
+    /// pixel of depth ≤ 24 keeps all colour bits in its low or high three bytes.
+    pub fn cpixel(pf: &crate::rfb::pixel::PixelFormat) -> Self {
+        let mask = pf.pack(0x00ff_ffff);
+        if pf.bits_per_pixel != 32 || pf.depth > 24 {
+            return Self::full(pf);
+        }
+        let low = mask & 0xff00_0000 == 0;
+        let high = mask & 0xff == 0;
+        // In wire order: the low three bytes are first in little-endian.
+        let start = match (low, high, pf.big_endian) {
+            (true, _, false) | (false, true, true) => 0,
+            (true, _, true) | (false, true, false) => 1,
+            _ => return Self::full(pf),
+        };
+        Self { pf: *pf, start, len: 3 }
+    }
+
+    /// Bytes per written pixel.
+    pub fn size(&self) -> usize {
+        self.len
+    }
+
+    /// The client's value of canonical `rgb`.
+    pub fn value(&self, rgb: u32) -> u32 {
+        self.pf.pack(rgb)
+    }
+
+    /// Appends the bytes of client value `v`.
+    pub fn put(&self, v: u32, out: &mut Vec<u8>) {
+        let b = if self.pf.big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
+        out.extend_from_slice(&b[self.start..self.start + self.len]);
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! INTERFACE (fixed for the session; the compression work extends it).
 
-use super::{EncodingKind, id, raw};
+use super::tight::Tight;
+use super::zrle::Zrle;
+use super::{EncodingKind, hextile, id, raw};
 use crate::rfb::pixel::PixelFormat;
 use crate::rfb::{PixelView, Rect};
 
@@ -12,31 +14,49 @@ use crate::rfb::{PixelView, Rect};
 pub struct Encoders {
     allowed: Vec<EncodingKind>,
     chosen: EncodingKind,
+    compress: Option<u8>,
+    quality: Option<u8>,
+    zrle: Option<Zrle>,
+    tight: Option<Tight>,
 }
 
 impl Encoders {
     /// Encoders limited to `allowed` (`--encodings`; Raw is always allowed).
     pub fn new(allowed: &[EncodingKind]) -> Self {
-        Self { allowed: allowed.to_vec(), chosen: EncodingKind::Raw }
+        Self {
+            allowed: allowed.to_vec(),
+            chosen: EncodingKind::Raw,
+            compress: None,
+            quality: None,
+            zrle: None,
+            tight: None,
+        }
     }
 
-    /// Takes a client's SetEncodings list (its order of preference).
+    /// Takes a client's SetEncodings list: the first encoding in its order
+    /// that is allowed and produced, and its compression and quality levels.
     pub fn set_client_encodings(&mut self, list: &[i32]) {
         self.chosen = list
             .iter()
             .filter_map(|&n| EncodingKind::from_id(n))
-            .find(|k| *k != EncodingKind::CopyRect && self.allowed.contains(k) && Self::produces(*k))
+            .find(|k| *k != EncodingKind::CopyRect && self.allowed.contains(k))
             .unwrap_or(EncodingKind::Raw);
+        let level = |lo: i32, hi: i32| {
+            list.iter().find(|&&n| (lo..=hi).contains(&n)).and_then(|&n| u8::try_from(n - lo).ok())
+        };
+        self.compress = level(id::COMPRESS_0, id::COMPRESS_9);
+        self.quality = level(id::QUALITY_0, id::QUALITY_9);
+        if let Some(z) = self.zrle.as_mut() {
+            z.set_level(zrle_level(self.compress));
+        }
+        if let Some(t) = self.tight.as_mut() {
+            t.set_levels(self.compress, self.quality);
+        }
     }
 
     /// The encoding used for pixel data now.
     pub fn chosen(&self) -> EncodingKind {
         self.chosen
-    }
-
-    /// Whether this build can produce `k` for pixel data yet.
-    fn produces(k: EncodingKind) -> bool {
-        matches!(k, EncodingKind::Raw)
     }
 
     /// Encodes `rect` as complete rectangles (header + data) into `out` and
@@ -48,10 +68,38 @@ impl Encoders {
         pf: &PixelFormat,
         out: &mut Vec<u8>,
     ) -> u16 {
-        write_rect_header(rect, id::RAW, out);
-        raw::encode(view, rect, pf, out);
+        match self.chosen {
+            EncodingKind::Hextile => {
+                write_rect_header(rect, id::HEXTILE, out);
+                hextile::encode(view, rect, pf, out);
+            }
+            EncodingKind::Zrle => {
+                write_rect_header(rect, id::ZRLE, out);
+                let level = zrle_level(self.compress);
+                self.zrle.get_or_insert_with(|| Zrle::new(level)).encode(view, rect, pf, out);
+            }
+            EncodingKind::Tight => {
+                let (c, q) = (self.compress, self.quality);
+                let t = self.tight.get_or_insert_with(|| {
+                    let mut t = Tight::new();
+                    t.set_levels(c, q);
+                    t
+                });
+                return t.encode(view, rect, pf, out);
+            }
+            EncodingKind::Raw | EncodingKind::CopyRect => {
+                write_rect_header(rect, id::RAW, out);
+                raw::encode(view, rect, pf, out);
+            }
+        }
         1
     }
+}
+
+/// ZRLE's zlib level: the client's compression level, 6 when it sent none
+/// (ZRLE's usual default; its tiles already did most of the work).
+fn zrle_level(compress: Option<u8>) -> u32 {
+    compress.map_or(6, |c| u32::from(c.clamp(1, 9)))
 }
 
 /// A rectangle header (RFC 6143 §7.6.1): x, y, w, h, encoding.

@@ -1,0 +1,197 @@
+//! Hextile (RFC 6143 §7.7.4): 16x16 tiles, each raw or as a background
+//! with subrectangles, whichever is smaller. Background and foreground carry
+//! over from tile to tile.
+
+use super::PixelBytes;
+use crate::rfb::pixel::PixelFormat;
+use crate::rfb::{PixelView, Rect};
+
+const RAW: u8 = 1;
+const BACKGROUND: u8 = 2;
+const FOREGROUND: u8 = 4;
+const ANY_SUBRECTS: u8 = 8;
+const COLOURED: u8 = 16;
+
+/// Colours carried from the previous tile (None: undefined after Raw).
+#[derive(Default)]
+struct Carry {
+    bg: Option<u32>,
+    fg: Option<u32>,
+}
+
+/// Appends the data of one Hextile rectangle (no rectangle header).
+pub fn encode(view: &PixelView<'_>, rect: Rect, pf: &PixelFormat, out: &mut Vec<u8>) {
+    let px = PixelBytes::full(pf);
+    let mut carry = Carry::default();
+    let mut tile = Vec::with_capacity(256);
+    for ty in (0..rect.h).step_by(16) {
+        for tx in (0..rect.w).step_by(16) {
+            let t = Rect::new(rect.x + tx, rect.y + ty, (rect.w - tx).min(16), (rect.h - ty).min(16));
+            tile.clear();
+            for y in t.y..t.y + t.h {
+                tile.extend(view.row(t.x, y, t.w).iter().map(|&p| px.value(p)));
+            }
+            encode_tile(&tile, t.w, t.h, &px, &mut carry, out);
+        }
+    }
+}
+
+/// The most frequent colour and how many colours there are (up to 3).
+fn background(tile: &[u32]) -> (u32, usize) {
+    let mut colours: [(u32, usize); 2] = [(tile[0], 0), (0, 0)];
+    let mut n = 1;
+    for &p in tile {
+        if p == colours[0].0 {
+            colours[0].1 += 1;
+        } else if n == 1 {
+            colours[1] = (p, 1);
+            n = 2;
+        } else if p == colours[1].0 {
+            colours[1].1 += 1;
+        } else {
+            n = 3;
+        }
+    }
+    // With three or more colours the counts are partial; any colour is a
+    // valid background, the first is as good a guess as most.
+    let bg = if n == 2 && colours[1].1 > colours[0].1 { colours[1].0 } else { colours[0].0 };
+    (bg, n)
+}
+
+fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry, out: &mut Vec<u8>) {
+    let (bg, colours) = background(tile);
+    let mask_at = out.len();
+    out.push(0);
+    let mut mask = 0;
+    if carry.bg != Some(bg) {
+        mask |= BACKGROUND;
+        px.put(bg, out);
+    }
+    if colours == 1 {
+        out[mask_at] = mask;
+        carry.bg = Some(bg);
+        return;
+    }
+    let raw_len = tile.len() * px.size();
+    let body_at = out.len();
+    let fits = if colours == 2 {
+        let fg = *tile.iter().find(|&&p| p != bg).unwrap_or(&bg);
+        mask |= ANY_SUBRECTS;
+        if carry.fg != Some(fg) {
+            mask |= FOREGROUND;
+            px.put(fg, out);
+        }
+        subrects(tile, w, h, bg, None, out, body_at + raw_len)
+    } else {
+        mask |= ANY_SUBRECTS | COLOURED;
+        subrects(tile, w, h, bg, Some(px), out, body_at + raw_len)
+    };
+    if fits {
+        out[mask_at] = mask;
+        carry.bg = Some(bg);
+        if mask & FOREGROUND != 0 {
+            carry.fg = Some(tile.iter().copied().find(|&p| p != bg).unwrap_or(bg));
+        } else if mask & COLOURED != 0 {
+            // Coloured subrectangles leave the foreground undefined.
+            carry.fg = None;
+        }
+        return;
+    }
+    out.truncate(mask_at);
+    out.push(RAW);
+    for &p in tile {
+        px.put(p, out);
+    }
+    *carry = Carry::default();
+}
+
+/// Writes a subrectangle count and the subrectangles covering every
+/// non-background pixel (greedy: widest run, then as far down as it holds).
+/// Gives up (false) when the output would pass `limit` or 255 subrectangles.
+fn subrects(
+    tile: &[u32],
+    w: u16,
+    h: u16,
+    bg: u32,
+    coloured: Option<&PixelBytes>,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> bool {
+    let (w, h) = (usize::from(w), usize::from(h));
+    let count_at = out.len();
+    out.push(0);
+    let mut done = [false; 256];
+    let mut count = 0u8;
+    for y in 0..h {
+        for x in 0..w {
+            let c = tile[y * w + x];
+            if c == bg || done[y * w + x] {
+                continue;
+            }
+            let same = |xx: usize, yy: usize| tile[yy * w + xx] == c && !done[yy * w + xx];
+            let mut rw = 1;
+            while x + rw < w && same(x + rw, y) {
+                rw += 1;
+            }
+            let mut rh = 1;
+            while y + rh < h && (x..x + rw).all(|xx| same(xx, y + rh)) {
+                rh += 1;
+            }
+            for yy in y..y + rh {
+                done[yy * w + x..yy * w + x + rw].fill(true);
+            }
+            if let Some(px) = coloured {
+                px.put(c, out);
+            }
+            let pack = |a: usize, b: usize| u8::try_from(a << 4 | b).unwrap_or(0);
+            out.extend_from_slice(&[pack(x, y), pack(rw - 1, rh - 1)]);
+            count = match count.checked_add(1) {
+                Some(n) => n,
+                None => return false,
+            };
+            if out.len() >= limit {
+                return false;
+            }
+        }
+    }
+    out[count_at] = count;
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(px: &[u32], w: u16, h: u16) -> PixelView<'_> {
+        PixelView { pixels: px, stride: usize::from(w), width: w, height: h }
+    }
+
+    #[test]
+    fn a_solid_tile_is_a_background_and_then_nothing() {
+        let px = vec![0x00ff_0000; 32 * 16];
+        let mut out = Vec::new();
+        encode(&view(&px, 32, 16), Rect::new(0, 0, 32, 16), &PixelFormat::RGBX8888, &mut out);
+        assert_eq!(out, [BACKGROUND, 0xff, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn two_colours_are_a_foreground_subrect() {
+        let mut px = vec![0u32; 4 * 4];
+        for i in [5, 6, 9, 10] {
+            px[i] = 0x00ff_ffff;
+        }
+        let mut out = Vec::new();
+        encode(&view(&px, 4, 4), Rect::new(0, 0, 4, 4), &PixelFormat::RGB565, &mut out);
+        let mask = BACKGROUND | FOREGROUND | ANY_SUBRECTS;
+        assert_eq!(out, [mask, 0, 0, 0xff, 0xff, 1, 0x11, 0x11]);
+    }
+
+    #[test]
+    fn noise_falls_back_to_raw() {
+        let px: Vec<u32> = (0..256u32).map(|i| i.wrapping_mul(2_654_435_761) & 0xff_ffff).collect();
+        let mut out = Vec::new();
+        encode(&view(&px, 16, 16), Rect::new(0, 0, 16, 16), &PixelFormat::RGBX8888, &mut out);
+        assert_eq!(out.len(), 1 + 256 * 4);
+        assert_eq!(out[0], RAW);
+    }
+}

@@ -1,0 +1,312 @@
+//! Tight (the RFB community's encoding 7): each rectangle as a fill, a
+//! palette (mono or indexed, zlib), JPEG for photo-like content when the
+//! client asked for a quality level, or full colour through zlib. Four zlib
+//! streams live as long as the connection.
+
+use super::id;
+use super::select::write_rect_header;
+use super::zstream::ZStream;
+use crate::rfb::pixel::PixelFormat;
+use crate::rfb::{PixelView, Rect};
+
+/// Widest rectangle a Tight decoder must take.
+const MAX_WIDTH: u16 = 2048;
+/// Most pixels in one rectangle (TightVNC's limit, kept by every server).
+const MAX_PIXELS: usize = 65536;
+/// Palettes above this size are not worth it; full colour (or JPEG) instead.
+const MAX_PALETTE: usize = 64;
+/// Below this many bytes data goes uncompressed, as the format requires.
+const MIN_COMPRESS: usize = 12;
+/// JPEG only for rectangles at least this big (smaller ones compress well
+/// with zlib and JPEG's blocks would smear them).
+const MIN_JPEG_PIXELS: usize = 64 * 64;
+/// JPEG quality for Tight quality levels 0–9 (TigerVNC's table).
+const JPEG_QUALITY: [u8; 10] = [15, 29, 41, 42, 62, 77, 79, 86, 92, 100];
+
+const STREAM_FULL: usize = 0;
+const STREAM_MONO: usize = 1;
+const STREAM_INDEXED: usize = 2;
+
+/// One client's Tight state.
+#[derive(Debug)]
+pub struct Tight {
+    streams: [ZStream; 4],
+    level: u32,
+    quality: Option<u8>,
+    scratch: Vec<u8>,
+    palette: Vec<u32>,
+}
+
+impl Default for Tight {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Tight {
+    /// Streams at level 1 (fast; a Pi's CPU is the bottleneck before the LAN).
+    pub fn new() -> Self {
+        let level = 1;
+        Self {
+            streams: std::array::from_fn(|_| ZStream::new(level)),
+            level,
+            quality: None,
+            scratch: Vec::new(),
+            palette: Vec::new(),
+        }
+    }
+
+    /// The client's compression level (0–9; zlib level, at least 1) and JPEG
+    /// quality level (0–9; None: no JPEG).
+    pub fn set_levels(&mut self, compress: Option<u8>, quality: Option<u8>) {
+        let level = compress.map_or(1, |c| u32::from(c.clamp(1, 9)));
+        if level != self.level {
+            self.streams.iter_mut().for_each(|z| z.set_level(level));
+            self.level = level;
+        }
+        self.quality = quality.map(|q| q.min(9));
+    }
+
+    /// Encodes `rect` as complete Tight rectangles (headers included), split
+    /// to Tight's limits; returns how many.
+    pub fn encode(&mut self, view: &PixelView<'_>, rect: Rect, pf: &PixelFormat, out: &mut Vec<u8>) -> u16 {
+        let mut n = 0u16;
+        for part in split(rect) {
+            write_rect_header(part, id::TIGHT, out);
+            self.encode_one(view, part, pf, out);
+            n = n.saturating_add(1);
+        }
+        n
+    }
+
+    fn encode_one(&mut self, view: &PixelView<'_>, r: Rect, pf: &PixelFormat, out: &mut Vec<u8>) {
+        let tp = TPixel::new(pf);
+        let colours = palette(view, r, &tp, &mut self.palette);
+        match colours {
+            Some(1) => {
+                out.push(0x80);
+                tp.put(self.palette[0], out);
+            }
+            Some(n) if n == 2 || (n <= MAX_PALETTE && n * 4 <= r.area()) => self.indexed(view, r, &tp, out),
+            _ if self.jpeg_ok(&tp, r) => self.jpeg(view, r, &tp, out),
+            _ => self.full(view, r, &tp, out),
+        }
+    }
+
+    fn jpeg_ok(&self, tp: &TPixel, r: Rect) -> bool {
+        self.quality.is_some() && tp.rgb && r.area() >= MIN_JPEG_PIXELS
+    }
+
+    /// Palette filter: 2 colours as bits, more as one byte per pixel.
+    fn indexed(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) {
+        let mono = self.palette.len() == 2;
+        let stream = if mono { STREAM_MONO } else { STREAM_INDEXED };
+        out.push(0x40 | u8::try_from(stream << 4).unwrap_or(0));
+        out.push(1);
+        out.push(u8::try_from(self.palette.len() - 1).unwrap_or(0));
+        for &c in &self.palette {
+            tp.put(c, out);
+        }
+        self.scratch.clear();
+        for y in r.y..r.y + r.h {
+            let row = view.row(r.x, y, r.w);
+            if mono {
+                let first = self.palette[0];
+                for chunk in row.chunks(8) {
+                    let mut b = 0u8;
+                    for (i, &p) in chunk.iter().enumerate() {
+                        if tp.value(p) != first {
+                            b |= 0x80 >> i;
+                        }
+                    }
+                    self.scratch.push(b);
+                }
+            } else {
+                let pal = &self.palette;
+                self.scratch.extend(row.iter().map(|&p| {
+                    let v = tp.value(p);
+                    u8::try_from(pal.iter().position(|&c| c == v).unwrap_or(0)).unwrap_or(0)
+                }));
+            }
+        }
+        self.compressed(stream, out);
+    }
+
+    /// Basic compression, copy filter: every pixel, zlib on stream 0.
+    fn full(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) {
+        out.push(0);
+        self.scratch.clear();
+        for y in r.y..r.y + r.h {
+            for &p in view.row(r.x, y, r.w) {
+                tp.put(tp.value(p), &mut self.scratch);
+            }
+        }
+        self.compressed(STREAM_FULL, out);
+    }
+
+    /// Scratch data: raw when tiny, else a compact length and zlib bytes.
+    fn compressed(&mut self, stream: usize, out: &mut Vec<u8>) {
+        if self.scratch.len() < MIN_COMPRESS {
+            out.extend_from_slice(&self.scratch);
+            return;
+        }
+        let mut z = Vec::with_capacity(self.scratch.len() / 4 + 64);
+        self.streams[stream].compress(&self.scratch, &mut z);
+        put_compact_len(z.len(), out);
+        out.extend_from_slice(&z);
+    }
+
+    fn jpeg(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) {
+        self.scratch.clear();
+        for y in r.y..r.y + r.h {
+            for &p in view.row(r.x, y, r.w) {
+                self.scratch.extend_from_slice(&p.to_be_bytes()[1..]);
+            }
+        }
+        let quality = JPEG_QUALITY[usize::from(self.quality.unwrap_or(6))];
+        let mut jpeg = Vec::with_capacity(self.scratch.len() / 8);
+        let enc = jpeg_encoder::Encoder::new(&mut jpeg, quality);
+        if enc.encode(&self.scratch, r.w, r.h, jpeg_encoder::ColorType::Rgb).is_err() {
+            // Cannot happen for sizes within Tight's limits; stay correct anyway.
+            self.full(view, r, tp, out);
+            return;
+        }
+        out.push(0x90);
+        put_compact_len(jpeg.len(), out);
+        out.extend_from_slice(&jpeg);
+    }
+}
+
+/// Tight's pixel: R, G, B bytes for 24-bit true colour, else the client's pixel.
+#[derive(Clone, Copy)]
+struct TPixel {
+    pf: PixelFormat,
+    rgb: bool,
+}
+
+impl TPixel {
+    fn new(pf: &PixelFormat) -> Self {
+        let rgb = pf.bits_per_pixel == 32
+            && pf.depth == 24
+            && pf.red_max == 255
+            && pf.green_max == 255
+            && pf.blue_max == 255;
+        Self { pf: *pf, rgb }
+    }
+
+    /// The value compared and written: canonical RGB or the client's pixel.
+    fn value(&self, rgb: u32) -> u32 {
+        if self.rgb { rgb } else { self.pf.pack(rgb) }
+    }
+
+    fn put(&self, v: u32, out: &mut Vec<u8>) {
+        if self.rgb {
+            out.extend_from_slice(&v.to_be_bytes()[1..]);
+        } else {
+            let bpp = self.pf.bytes_per_pixel();
+            if self.pf.big_endian {
+                out.extend_from_slice(&v.to_be_bytes()[4 - bpp..]);
+            } else {
+                out.extend_from_slice(&v.to_le_bytes()[..bpp]);
+            }
+        }
+    }
+}
+
+/// Collects up to MAX_PALETTE + 1 colours of `r` into `palette`; None when
+/// there are more.
+fn palette(view: &PixelView<'_>, r: Rect, tp: &TPixel, palette: &mut Vec<u32>) -> Option<usize> {
+    palette.clear();
+    let mut last = None;
+    for y in r.y..r.y + r.h {
+        for &p in view.row(r.x, y, r.w) {
+            let v = tp.value(p);
+            if last == Some(v) {
+                continue;
+            }
+            last = Some(v);
+            if !palette.contains(&v) {
+                if palette.len() > MAX_PALETTE {
+                    return None;
+                }
+                palette.push(v);
+            }
+        }
+    }
+    Some(palette.len())
+}
+
+/// Splits `r` into rectangles within Tight's width and size limits.
+pub fn split(r: Rect) -> Vec<Rect> {
+    let mut parts = Vec::new();
+    for x in (0..r.w).step_by(usize::from(MAX_WIDTH)) {
+        let w = (r.w - x).min(MAX_WIDTH);
+        let rows = u16::try_from((MAX_PIXELS / usize::from(w.max(1))).max(1)).unwrap_or(u16::MAX);
+        for y in (0..r.h).step_by(usize::from(rows)) {
+            parts.push(Rect::new(r.x + x, r.y + y, w, (r.h - y).min(rows)));
+        }
+    }
+    parts
+}
+
+/// Tight's compact length: 7 bits per byte, low first, up to 3 bytes.
+pub fn put_compact_len(n: usize, out: &mut Vec<u8>) {
+    let n = n.min(0x3f_ffff);
+    let seven = |shift: u32| u8::try_from((n >> shift) & 0x7f).unwrap_or(0);
+    if n < 0x80 {
+        out.push(seven(0));
+    } else if n < 0x4000 {
+        out.extend_from_slice(&[seven(0) | 0x80, seven(7)]);
+    } else {
+        out.extend_from_slice(&[seven(0) | 0x80, seven(7) | 0x80, seven(14)]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(px: &[u32], w: u16, h: u16, pf: &PixelFormat) -> Vec<u8> {
+        let view = PixelView { pixels: px, stride: usize::from(w), width: w, height: h };
+        let mut out = Vec::new();
+        Tight::new().encode(&view, Rect::new(0, 0, w, h), pf, &mut out);
+        out
+    }
+
+    #[test]
+    fn compact_lengths() {
+        let len = |n| {
+            let mut v = Vec::new();
+            put_compact_len(n, &mut v);
+            v
+        };
+        assert_eq!(len(127), [127]);
+        assert_eq!(len(128), [0x80, 1]);
+        assert_eq!(len(16383), [0xff, 0x7f]);
+        assert_eq!(len(16384), [0x80, 0x80, 1]);
+    }
+
+    #[test]
+    fn a_solid_rect_is_a_fill() {
+        let out = encode(&[0x0012_3456; 4], 2, 2, &PixelFormat::RGBX8888);
+        assert_eq!(&out[12..], &[0x80, 0x12, 0x34, 0x56]);
+        let out = encode(&[0x00ff_ffff; 4], 2, 2, &PixelFormat::RGB565);
+        assert_eq!(&out[12..], &[0x80, 0xff, 0xff]);
+    }
+
+    #[test]
+    fn two_colours_are_a_mono_palette() {
+        let px = [0, 0xff_ffff, 0xff_ffff, 0];
+        let out = encode(&px, 2, 2, &PixelFormat::RGBX8888);
+        // Stream 1 with a filter, palette filter, 2 colours, then 2 rows of bits.
+        assert_eq!(&out[12..], &[0x50, 1, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0b0100_0000, 0b1000_0000]);
+    }
+
+    #[test]
+    fn big_rects_are_split_to_the_limits() {
+        let parts = split(Rect::new(5, 7, 3000, 100));
+        assert!(parts.iter().all(|p| p.w <= MAX_WIDTH && p.area() <= MAX_PIXELS));
+        assert_eq!(parts.iter().map(Rect::area).sum::<usize>(), 300_000);
+        assert_eq!(parts[0], Rect::new(5, 7, 2048, 32));
+    }
+}

@@ -1,0 +1,275 @@
+//! ZRLE (RFC 6143 §7.7.6): 64x64 tiles, each solid, packed palette, plain
+//! RLE, palette RLE or raw — the cheapest — all through one zlib stream that
+//! lives as long as the connection.
+
+use super::PixelBytes;
+use super::zstream::ZStream;
+use crate::rfb::pixel::PixelFormat;
+use crate::rfb::{PixelView, Rect};
+
+/// Palettes beyond this cannot be palette-RLE encoded.
+const MAX_PALETTE: usize = 127;
+
+/// One client's ZRLE state: its zlib stream and scratch buffers.
+#[derive(Debug)]
+pub struct Zrle {
+    z: ZStream,
+    raw: Vec<u8>,
+    tile: Vec<u32>,
+}
+
+impl Default for Zrle {
+    fn default() -> Self {
+        Self::new(6)
+    }
+}
+
+impl Zrle {
+    /// A new stream at zlib `level`.
+    pub fn new(level: u32) -> Self {
+        Self { z: ZStream::new(level), raw: Vec::new(), tile: Vec::with_capacity(64 * 64) }
+    }
+
+    /// Follows the client's compression level (0–9).
+    pub fn set_level(&mut self, level: u32) {
+        self.z.set_level(level);
+    }
+
+    /// Appends the data of one ZRLE rectangle (no rectangle header): a
+    /// length, then the compressed tiles.
+    pub fn encode(&mut self, view: &PixelView<'_>, rect: Rect, pf: &PixelFormat, out: &mut Vec<u8>) {
+        let px = PixelBytes::cpixel(pf);
+        self.raw.clear();
+        for ty in (0..rect.h).step_by(64) {
+            for tx in (0..rect.w).step_by(64) {
+                let (w, h) = ((rect.w - tx).min(64), (rect.h - ty).min(64));
+                self.tile.clear();
+                for y in rect.y + ty..rect.y + ty + h {
+                    self.tile.extend(view.row(rect.x + tx, y, w).iter().map(|&p| px.value(p)));
+                }
+                encode_tile(&self.tile, usize::from(w), &px, &mut self.raw);
+            }
+        }
+        let len_at = out.len();
+        out.extend_from_slice(&[0; 4]);
+        self.z.compress(&self.raw, out);
+        let n = u32::try_from(out.len() - len_at - 4).unwrap_or(u32::MAX);
+        out[len_at..len_at + 4].copy_from_slice(&n.to_be_bytes());
+    }
+}
+
+/// What a tile holds: its palette (if small) and its runs.
+struct Stats {
+    palette: Vec<u32>,
+    overflow: bool,
+    runs: usize,
+    /// Bytes of run lengths for plain RLE (each run: ⌈len/255⌉ bytes).
+    run_bytes: usize,
+    /// Runs longer than one pixel (palette RLE writes a length for these).
+    long_runs: usize,
+    long_run_bytes: usize,
+}
+
+fn stats(tile: &[u32]) -> Stats {
+    let mut s = Stats {
+        palette: Vec::new(),
+        overflow: false,
+        runs: 0,
+        run_bytes: 0,
+        long_runs: 0,
+        long_run_bytes: 0,
+    };
+    let mut i = 0;
+    while i < tile.len() {
+        let c = tile[i];
+        let mut j = i + 1;
+        while j < tile.len() && tile[j] == c {
+            j += 1;
+        }
+        let len = j - i;
+        s.runs += 1;
+        let lb = (len - 1) / 255 + 1;
+        s.run_bytes += lb;
+        if len > 1 {
+            s.long_runs += 1;
+            s.long_run_bytes += lb;
+        }
+        if !s.overflow && !s.palette.contains(&c) {
+            if s.palette.len() == MAX_PALETTE {
+                s.overflow = true;
+            } else {
+                s.palette.push(c);
+            }
+        }
+        i = j;
+    }
+    s
+}
+
+/// Bits per packed palette index, for 2..=16 colours.
+fn packed_bits(n: usize) -> usize {
+    match n {
+        0..=2 => 1,
+        3..=4 => 2,
+        _ => 4,
+    }
+}
+
+fn encode_tile(tile: &[u32], w: usize, px: &PixelBytes, out: &mut Vec<u8>) {
+    let s = stats(tile);
+    let cp = px.size();
+    let h = tile.len() / w;
+    if !s.overflow && s.palette.len() == 1 {
+        out.push(1);
+        px.put(tile[0], out);
+        return;
+    }
+    let raw = tile.len() * cp;
+    let plain_rle = s.runs * cp + s.run_bytes;
+    let mut best = (raw, 0u8);
+    if plain_rle < best.0 {
+        best = (plain_rle, 128);
+    }
+    if !s.overflow {
+        let n = s.palette.len();
+        let palette_rle = n * cp + s.runs + s.long_run_bytes;
+        if palette_rle < best.0 {
+            best = (palette_rle, 128 | u8::try_from(n).unwrap_or(0));
+        }
+        if n <= 16 {
+            let packed = n * cp + h * (w * packed_bits(n)).div_ceil(8);
+            if packed < best.0 {
+                best = (packed, u8::try_from(n).unwrap_or(0));
+            }
+        }
+    }
+    out.push(best.1);
+    match best.1 {
+        0 => tile.iter().for_each(|&p| px.put(p, out)),
+        128 => runs(tile, |c, len| {
+            px.put(c, out);
+            put_run_length(len, out);
+        }),
+        2..=16 => {
+            s.palette.iter().for_each(|&p| px.put(p, out));
+            packed(tile, w, &s.palette, out);
+        }
+        _ => {
+            s.palette.iter().for_each(|&p| px.put(p, out));
+            runs(tile, |c, len| {
+                let index = index_of(&s.palette, c);
+                if len == 1 {
+                    out.push(index);
+                } else {
+                    out.push(index | 128);
+                    put_run_length(len, out);
+                }
+            });
+        }
+    }
+}
+
+fn index_of(palette: &[u32], c: u32) -> u8 {
+    u8::try_from(palette.iter().position(|&p| p == c).unwrap_or(0)).unwrap_or(0)
+}
+
+/// Calls `f(colour, length)` for each run of equal pixels.
+fn runs(tile: &[u32], mut f: impl FnMut(u32, usize)) {
+    let mut i = 0;
+    while i < tile.len() {
+        let mut j = i + 1;
+        while j < tile.len() && tile[j] == tile[i] {
+            j += 1;
+        }
+        f(tile[i], j - i);
+        i = j;
+    }
+}
+
+/// A run length: (len - 1) as bytes of 255 and a final byte below 255.
+fn put_run_length(len: usize, out: &mut Vec<u8>) {
+    let mut rest = len - 1;
+    while rest >= 255 {
+        out.push(255);
+        rest -= 255;
+    }
+    out.push(u8::try_from(rest).unwrap_or(0));
+}
+
+/// Palette indices packed most significant bit first, rows padded to bytes.
+fn packed(tile: &[u32], w: usize, palette: &[u32], out: &mut Vec<u8>) {
+    let bits = packed_bits(palette.len());
+    for row in tile.chunks(w) {
+        let mut byte = 0u8;
+        let mut used = 0;
+        for &c in row {
+            byte = byte << bits | index_of(palette, c);
+            used += bits;
+            if used == 8 {
+                out.push(byte);
+                byte = 0;
+                used = 0;
+            }
+        }
+        if used > 0 {
+            out.push(byte << (8 - used));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inflate(data: &[u8]) -> Vec<u8> {
+        let n = u32::from_be_bytes([data[0], data[1], data[2], data[3]]) as usize;
+        assert_eq!(n, data.len() - 4);
+        let mut d = flate2::Decompress::new(true);
+        let mut out = Vec::with_capacity(1 << 20);
+        d.decompress_vec(&data[4..], &mut out, flate2::FlushDecompress::Sync).unwrap();
+        out
+    }
+
+    fn encode(px: &[u32], w: u16, h: u16, pf: &PixelFormat) -> Vec<u8> {
+        let view = PixelView { pixels: px, stride: usize::from(w), width: w, height: h };
+        let mut out = Vec::new();
+        Zrle::default().encode(&view, Rect::new(0, 0, w, h), pf, &mut out);
+        inflate(&out)
+    }
+
+    #[test]
+    fn a_solid_tile_is_one_cpixel() {
+        assert_eq!(encode(&[0x0012_3456], 1, 1, &PixelFormat::RGBX8888), [1, 0x12, 0x34, 0x56]);
+        assert_eq!(encode(&[0x0012_3456], 1, 1, &PixelFormat::XRGB8888), [1, 0x56, 0x34, 0x12]);
+        let be = PixelFormat { big_endian: true, ..PixelFormat::XRGB8888 };
+        assert_eq!(encode(&[0x0012_3456], 1, 1, &be), [1, 0x12, 0x34, 0x56]);
+        assert_eq!(encode(&[0x00ff_ffff], 1, 1, &PixelFormat::RGB565), [1, 0xff, 0xff]);
+    }
+
+    #[test]
+    fn two_colours_pack_one_bit_per_pixel() {
+        let px = [0, 0xff_ffff, 0xff_ffff, 0, 0, 0, 0, 0, 0xff_ffff];
+        assert_eq!(
+            encode(&px, 9, 1, &PixelFormat::XRGB8888),
+            [2, 0, 0, 0, 0xff, 0xff, 0xff, 0b0110_0000, 0b1000_0000]
+        );
+    }
+
+    #[test]
+    fn long_runs_use_rle() {
+        let mut px = vec![0x10_2030; 300];
+        px.extend(vec![0x40_5060; 300]);
+        px.extend((0..232u32).map(|i| i * 0x01_0101));
+        let tiles = encode(&px, 64, 13, &PixelFormat::RGBX8888);
+        assert_eq!(&tiles[..9], &[128, 0x10, 0x20, 0x30, 255, 44, 0x40, 0x50, 0x60]);
+    }
+
+    #[test]
+    fn tiles_cover_odd_sizes_in_order() {
+        let px: Vec<u32> = (0..130 * 70).map(|i| if i % 130 < 64 { 1 } else { 2 }).collect();
+        let t = encode(&px, 130, 70, &PixelFormat::RGBX8888);
+        // Six tiles: 64x64, 64x64, 2x64, then 64x6, 64x6, 2x6, each solid.
+        assert_eq!(t.len(), 6 * 4);
+        assert_eq!(&t[4..8], &[1, 0, 0, 2]);
+    }
+}

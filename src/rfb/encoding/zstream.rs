@@ -1,0 +1,71 @@
+//! A persistent zlib stream (flate2 on zlib-rs), flushed with Z_SYNC_FLUSH
+//! after each rectangle so the client can decode it at once while the
+//! dictionary carries over to the next.
+
+use flate2::{Compress, Compression, FlushCompress, Status};
+
+/// One client's zlib stream.
+#[derive(Debug)]
+pub struct ZStream {
+    z: Compress,
+    level: u32,
+}
+
+impl ZStream {
+    /// A new stream at `level` (0–9).
+    pub fn new(level: u32) -> Self {
+        Self { z: Compress::new(Compression::new(level), true), level }
+    }
+
+    /// Changes the level for what follows (the client's stream continues).
+    pub fn set_level(&mut self, level: u32) {
+        if level != self.level && self.z.set_level(Compression::new(level)).is_ok() {
+            self.level = level;
+        }
+    }
+
+    /// Compresses `input` and appends everything up to a sync flush to `out`.
+    pub fn compress(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        let mut rest = input;
+        loop {
+            out.reserve(rest.len() / 2 + 64);
+            let before_in = self.z.total_in();
+            let before_out = out.len();
+            let status = self.z.compress_vec(rest, out, FlushCompress::Sync);
+            let used = usize::try_from(self.z.total_in() - before_in).unwrap_or(rest.len());
+            rest = &rest[used.min(rest.len())..];
+            // Done when all input is in and the flush did not fill the buffer.
+            let full = out.len() == out.capacity();
+            if matches!(status, Ok(Status::Ok | Status::BufError)) && rest.is_empty() && !full {
+                break;
+            }
+            if status.is_err() || (used == 0 && out.len() == before_out && !full) {
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_piece_inflates_on_its_own_and_the_dictionary_carries() {
+        let mut z = ZStream::new(6);
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut a = Vec::new();
+        z.compress(&data, &mut a);
+        let mut b = Vec::new();
+        z.set_level(1);
+        z.compress(&data[..1000], &mut b);
+        assert!(b.len() < 100, "the second piece reuses the dictionary: {}", b.len());
+        let mut d = flate2::Decompress::new(true);
+        let mut got = Vec::with_capacity(300_000);
+        d.decompress_vec(&a, &mut got, flate2::FlushDecompress::Sync).unwrap();
+        assert_eq!(got, data);
+        let mut got2 = Vec::with_capacity(2000);
+        d.decompress_vec(&b, &mut got2, flate2::FlushDecompress::Sync).unwrap();
+        assert_eq!(got2, &data[..1000]);
+    }
+}

@@ -1,0 +1,61 @@
+// fbvncd's Raw, Hextile, ZRLE and Tight rectangles through noVNC's decoders:
+// pixels identical (Tight's JPEG within a stated error), over updates that
+// keep the zlib streams going, for odd sizes and random pictures.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { vectors, decodeAll, diff } from './harness.js';
+
+const SIZES = [[1, 1], [63, 65], [130, 70], [64, 64], [333, 201]];
+const QUALITY_6 = -32 + 6;
+const COMPRESS_9 = -247;
+
+for (const [name, id] of [['raw', 0], ['hextile', 5], ['zrle', 16], ['tight', 7]]) {
+    test(`${name}: exact pixels through noVNC's decoder`, () => {
+        for (const [w, h] of SIZES) {
+            for (const seed of [1, 2, 3]) {
+                const v = vectors(name, w, h, seed);
+                const { encodings } = decodeAll(v, (screen, u) => {
+                    const d = diff(screen.rgb, Buffer.from(u.rgb, 'base64'));
+                    assert.equal(d.count, 0, `${name} ${w}x${h} seed ${seed}: ${d.count} channels differ`);
+                });
+                assert.deepEqual(encodings, [id]);
+            }
+        }
+    });
+}
+
+test('tight: rectangles wider than 2048 or above 64K pixels are split', () => {
+    const v = vectors('tight', 3000, 70, 7);
+    assert.ok(v.updates[0].count >= 4, `only ${v.updates[0].count} rectangles`);
+    decodeAll(v, (screen, u) => assert.equal(diff(screen.rgb, Buffer.from(u.rgb, 'base64')).count, 0));
+});
+
+test('tight: compression level 9 keeps the streams in step', () => {
+    const v = vectors('tight', 333, 201, 5, [COMPRESS_9]);
+    decodeAll(v, (screen, u) => assert.equal(diff(screen.rgb, Buffer.from(u.rgb, 'base64')).count, 0));
+});
+
+test('tight + JPEG quality 6: smooth areas within a small error', () => {
+    const v = vectors('tight', 640, 360, 11, [QUALITY_6]);
+    // Only the first update: later ones paint noise and stripes everywhere.
+    v.updates = v.updates.slice(0, 1);
+    const { screen } = decodeAll(v, (screen, u) => {
+        const want = Buffer.from(u.rgb, 'base64');
+        // The gradient band (second quarter, away from its edges) is the
+        // photo-like part; the noise band is JPEG's worst case and not judged.
+        const band = (rgb) => {
+            const out = [];
+            for (let y = 0; y < 360; y++) {
+                for (let x = 168; x < 312; x++) out.push(...rgb.subarray((y * 640 + x) * 3, (y * 640 + x) * 3 + 3));
+            }
+            return Uint8Array.from(out);
+        };
+        const got = band(screen.rgb), exp = band(want);
+        const d = diff(got, exp);
+        // The band's blue channel wraps from 255 to 0 (a hard edge) every
+        // 256 pixels: a few channels there may be far off.
+        const far = got.filter((c, i) => Math.abs(c - exp[i]) > 24).length / got.length;
+        assert.ok(d.mean <= 3 && far <= 0.01, `gradient error: mean ${d.mean}, ${far * 100}% off by > 24`);
+    });
+    assert.ok(screen.jpegRects > 0, 'JPEG was used');
+});
