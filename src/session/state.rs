@@ -51,6 +51,7 @@ pub struct Session<S> {
     inbuf: Vec<u8>,
     pub(super) pf: PixelFormat,
     pub(super) encoders: Option<Encoders>,
+    encodings_logged: bool,
     pub(super) caps: ClientCaps,
     pub(super) request: Option<Request>,
     pub(super) size: (u16, u16),
@@ -87,6 +88,7 @@ where
             inbuf: done.leftover,
             pf: PixelFormat::XRGB8888,
             encoders: Some(Encoders::new(&shared.config.encodings)),
+            encodings_logged: false,
             caps: ClientCaps::default(),
             request: None,
             size: (p.frame.width, p.frame.height),
@@ -214,7 +216,12 @@ where
 
     fn set_encodings(&mut self, list: &[i32]) {
         if let Some(enc) = self.encoders.as_mut() {
+            let before = enc.chosen();
             enc.set_client_encodings(list);
+            if enc.chosen() != before || !self.encodings_logged {
+                log::info!("{}: pixels as {}", self.peer, enc.chosen().name());
+                self.encodings_logged = true;
+            }
         }
         let has = |n: i32| list.contains(&n);
         self.caps = ClientCaps {

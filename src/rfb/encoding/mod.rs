@@ -84,6 +84,17 @@ impl EncodingKind {
         })
     }
 
+    /// The `--encodings` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Raw => "raw",
+            Self::CopyRect => "copyrect",
+            Self::Hextile => "hextile",
+            Self::Zrle => "zrle",
+            Self::Tight => "tight",
+        }
+    }
+
     /// The RFB encoding number.
     pub fn id(self) -> i32 {
         match self {
