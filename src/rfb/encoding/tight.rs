@@ -20,6 +20,8 @@ const MIN_COMPRESS: usize = 12;
 /// JPEG only for rectangles at least this big (smaller ones compress well
 /// with zlib and JPEG's blocks would smear them).
 const MIN_JPEG_PIXELS: usize = 64 * 64;
+/// Tile side for finding photo-like areas.
+const JPEG_TILE: u16 = 64;
 /// JPEG quality for Tight quality levels 0–9 (TigerVNC's table).
 const JPEG_QUALITY: [u8; 10] = [15, 29, 41, 42, 62, 77, 79, 86, 92, 100];
 
@@ -71,12 +73,57 @@ impl Tight {
     /// to Tight's limits; returns how many.
     pub fn encode(&mut self, view: &PixelView<'_>, rect: Rect, pf: &PixelFormat, out: &mut Vec<u8>) -> u16 {
         let mut n = 0u16;
+        let tp = TPixel::new(pf);
         for part in split(rect) {
-            write_rect_header(part, id::TIGHT, out);
-            self.encode_one(view, part, pf, out);
-            n = n.saturating_add(1);
+            if self.jpeg_ok(&tp, part) {
+                n = n.saturating_add(self.encode_mixed(view, part, &tp, out));
+            } else {
+                write_rect_header(part, id::TIGHT, out);
+                self.encode_one(view, part, pf, out);
+                n = n.saturating_add(1);
+            }
         }
         n
+    }
+
+    /// With JPEG on: 64x64 tiles, where runs of photo-like tiles (too many
+    /// colours for a palette) along a row become one JPEG rectangle and the
+    /// others stay lossless, so text next to a picture stays sharp.
+    fn encode_mixed(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) -> u16 {
+        let mut n = 0u16;
+        for ty in (0..r.h).step_by(usize::from(JPEG_TILE)) {
+            let th = (r.h - ty).min(JPEG_TILE);
+            let mut run: Option<Rect> = None;
+            for tx in (0..r.w).step_by(usize::from(JPEG_TILE)) {
+                let tile = Rect::new(r.x + tx, r.y + ty, (r.w - tx).min(JPEG_TILE), th);
+                if palette(view, tile, tp, &mut self.palette).is_none() {
+                    let grown = run.map_or(tile, |p| Rect::new(p.x, p.y, p.w + tile.w, th));
+                    run = Some(grown);
+                    continue;
+                }
+                if let Some(photo) = run.take() {
+                    n = n.saturating_add(self.photo(view, photo, tp, out));
+                }
+                write_rect_header(tile, id::TIGHT, out);
+                self.encode_one(view, tile, &tp.pf, out);
+                n = n.saturating_add(1);
+            }
+            if let Some(photo) = run.take() {
+                n = n.saturating_add(self.photo(view, photo, tp, out));
+            }
+        }
+        n
+    }
+
+    /// A photo-like rectangle: JPEG when big enough, else zlib.
+    fn photo(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) -> u16 {
+        write_rect_header(r, id::TIGHT, out);
+        if r.area() >= MIN_JPEG_PIXELS / 4 {
+            self.jpeg(view, r, tp, out);
+        } else {
+            self.full(view, r, tp, out);
+        }
+        1
     }
 
     fn encode_one(&mut self, view: &PixelView<'_>, r: Rect, pf: &PixelFormat, out: &mut Vec<u8>) {
@@ -88,7 +135,6 @@ impl Tight {
                 tp.put(self.palette[0], out);
             }
             Some(n) if n == 2 || (n <= MAX_PALETTE && n * 4 <= r.area()) => self.indexed(view, r, &tp, out),
-            _ if self.jpeg_ok(&tp, r) => self.jpeg(view, r, &tp, out),
             _ => self.full(view, r, &tp, out),
         }
     }
