@@ -5,8 +5,8 @@
 # Usage:
 #   scripts/build-release.sh [--strict] [TARGET...] [-- CARGO_ARGS...]
 #
-#   TARGET      default: the host, then the Raspberry Pi targets
-#               aarch64/armv7/arm (ARMv6), musl (static) and gnu.
+#   TARGET      default: the host, static x86_64 musl, then the Raspberry
+#               Pi targets aarch64/armv7/arm (ARMv6), musl (static) and gnu.
 #   --strict    exit 1 when any target could not be built, not only when
 #               a build that could run failed.
 #   CARGO_ARGS  passed to every `cargo build`, e.g.
@@ -15,7 +15,8 @@
 #               directory with noVNC's core/ and vendor/, e.g. an unpacked
 #               @novnc/novnc 1.7.0 package) in the environment.
 #
-# Binaries are copied to target/dist/fbvncd-VERSION-TARGET; a table of
+# Binaries are copied to target/dist/fbvncd-VERSION-TARGET (with
+# --no-default-features: fbvncd-VERSION-TARGET-noweb); a table of
 # targets, sizes and linkage ends the output. Logs: target/dist/logs/.
 #
 # Per target it needs: Rust's std for it (`rustup target add`, tried here),
@@ -46,7 +47,7 @@ done
 host=$(rustc -vV | sed -n 's/^host: //p')
 if [ ${#targets[@]} -eq 0 ]; then
   targets=("$host")
-  for t in aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf arm-unknown-linux-musleabihf \
+  for t in x86_64-unknown-linux-musl aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf arm-unknown-linux-musleabihf \
            aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf arm-unknown-linux-gnueabihf; do
     [ "$t" = "$host" ] || targets+=("$t")
   done
@@ -55,6 +56,10 @@ fi
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 sysroot=$(rustc --print sysroot)
 out=target/dist
+suffix=""
+for a in ${cargo_args[@]+"${cargo_args[@]}"}; do
+  [ "$a" != "--no-default-features" ] || suffix="-noweb"
+done
 mkdir -p "$out/logs"
 
 # std_installed T: Rust's standard library for T is in the toolchain.
@@ -143,7 +148,7 @@ for t in "${targets[@]}"; do
     failed+=("$t|cargo build failed, see $log")
     continue
   fi
-  bin="$out/fbvncd-$version-$t"
+  bin="$out/fbvncd-$version-$t$suffix"
   cp "target/$t/release/fbvncd" "$bin"
   size=$(wc -c <"$bin")
   echo "--- $t: built $bin ($size bytes, $(linkage "$bin"))"
