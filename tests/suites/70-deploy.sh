@@ -183,6 +183,65 @@ grep -v '^#' "$rule" | grep -qxF 'KERNEL=="uinput", GROUP="input", MODE="0660", 
   || fail "the udev rule does not give /dev/uinput to group input, mode 0660, static node"
 ok "udev rule: /dev/uinput group input, mode 0660, static_node"
 
+# --- install.sh as root, on the real paths ---------------------------------------
+# In a private mount namespace: a copy of /etc over /etc and an empty tmpfs on
+# /usr/local, so this machine itself is not changed. There the user is really
+# created, and fbvncd runs as that user with the password file install.sh made.
+if [ "$(id -u)" -ne 0 ]; then
+  echo "NOT RUN install.sh as root: this suite is not running as root"
+elif ! unshare -m true 2>/dev/null; then
+  echo "NOT RUN install.sh as root: no private mount namespace here (unshare -m failed)"
+else
+  cp -a /etc "$work/etc"
+  mkdir -p "$work/pub"
+  chmod 0711 "$work"
+  chmod 0755 "$work/pub"
+  cp "$work/fb" "$work/pub/fb"
+  chmod 0644 "$work/pub/fb"
+  runner=""
+  [ -z "$aarch64_bin" ] || runner=qemu-aarch64
+  cat >"$work/root-install.sh" <<'EOF'
+set -euo pipefail
+mount --bind "$WORK/etc" /etc
+mount -t tmpfs none /usr/local
+scripts/install.sh "$BIN" >"$WORK/root-install.log" 2>&1 || { cat "$WORK/root-install.log"; exit 1; }
+id -nG fbvncd | tr ' ' '\n' | grep -qx video || { echo "fbvncd not in video"; exit 1; }
+id -nG fbvncd | tr ' ' '\n' | grep -qx input || { echo "fbvncd not in input"; exit 1; }
+[ "$(stat -c '%U:%G %a' /etc/fbvncd/password)" = "root:fbvncd 640" ] || { stat /etc/fbvncd/password; exit 1; }
+grep -q "VNC password is in /etc/fbvncd/password" "$WORK/root-install.log" || { cat "$WORK/root-install.log"; exit 1; }
+# fbvncd as its user, reading the installed password file.
+# shellcheck disable=SC2086 # RUNNER is empty or one word
+setpriv --reuid=fbvncd --regid=fbvncd --init-groups -- $RUNNER /usr/local/bin/fbvncd \
+  --password-file /etc/fbvncd/password --fb "file:$WORK/pub/fb" --geometry 64x48 \
+  --listen 127.0.0.1:0 --no-http --input none 2>"$WORK/user-server.log" &
+pid=$!
+port=""
+for _ in $(seq 1200); do
+  port=$(sed -n 's/^listening rfb 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$WORK/user-server.log")
+  [ -z "$port" ] || break
+  kill -0 "$pid" 2>/dev/null || { cat "$WORK/user-server.log"; exit 1; }
+  sleep 0.1
+done
+[ -n "$port" ] || { cat "$WORK/user-server.log"; exit 1; }
+[ "$(ps -o user= -p "$pid")" = fbvncd ] || { echo "fbvncd does not run as user fbvncd"; exit 1; }
+vncdo -s "127.0.0.1::$port" --nocursor -p "$(cat /etc/fbvncd/password)" capture "$WORK/user-shot.png"
+kill -TERM "$pid"
+wait "$pid"
+EOF
+  WORK="$work" BIN="$bin" RUNNER="$runner" unshare -m bash "$work/root-install.sh" \
+    || fail "install.sh as root in a private mount namespace"
+  python3 - "$work/user-shot.png" <<'EOF'
+import sys
+sys.path.insert(0, "tests/tools")
+from PIL import Image
+import pattern
+bad = pattern.mismatches(Image.open(sys.argv[1]), 64, 48)
+if bad:
+    sys.exit(f"capture: {len(bad)} pixels differ, first {bad[:5]}")
+EOF
+  ok "install.sh as root (private mount namespace): user fbvncd in video+input, password root:fbvncd 0640; fbvncd as user fbvncd serves with that password (vncdotool capture exact)"
+fi
+
 # --- the aarch64 binary under qemu-aarch64 ----------------------------------------
 if [ -z "$aarch64_bin" ]; then
   echo "NOT RUN aarch64 under qemu-aarch64 (--version, serving a picture): $target cannot be built here: $aarch64_reason"
