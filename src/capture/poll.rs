@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use super::damage::TILE;
-use super::unpack::unpack_row;
+use super::unpack::Unpacker;
 use super::{CaptureError, Frame, FrameSource, Geometry, PollOutcome, Rotation, SharedFrame};
 use crate::rfb::{Rect, fit_u16};
 
@@ -28,6 +28,7 @@ pub struct Capture {
     pass: u32,
     raw: Vec<u8>,
     row: Vec<u32>,
+    unpacker: Unpacker,
 }
 
 impl Capture {
@@ -43,6 +44,7 @@ impl Capture {
             pass: 0,
             raw: Vec::new(),
             row: Vec::new(),
+            unpacker: Unpacker::new(&geometry.format),
         };
         c.reset()?;
         Ok(c)
@@ -71,6 +73,9 @@ impl Capture {
     /// Re-reads everything after a size or layout change.
     fn reset(&mut self) -> Result<(), CaptureError> {
         let g = self.source.geometry();
+        if g.format != self.geometry.format {
+            self.unpacker = Unpacker::new(&g.format);
+        }
         let (tw, th) = self.rotation.turned_size(g.width, g.height);
         let (Ok(fw), Ok(fh)) = (u16::try_from(tw), u16::try_from(th)) else {
             return Err(CaptureError::Unsupported(format!(
@@ -100,7 +105,7 @@ impl Capture {
         self.raw.resize(w as usize * bpp, 0);
         self.source.read_span(x, y, &mut self.raw)?;
         self.row.resize(w as usize, 0);
-        unpack_row(&self.raw, &self.geometry.format, &mut self.row);
+        self.unpacker.unpack(&self.raw, &mut self.row);
         Ok(())
     }
 
@@ -141,9 +146,12 @@ impl Capture {
             y += step;
         }
         let mut changed = Vec::new();
-        for (i, _) in (0u32..).zip(hot.iter()).filter(|(_, h)| **h) {
-            if let Some(r) = self.refresh_tile(i % cols, i / cols)? {
-                changed.push(r);
+        for (ty, row) in (0u32..).zip(hot.chunks(cols as usize)) {
+            let first = row.iter().position(|h| *h);
+            let last = row.iter().rposition(|h| *h);
+            if let (Some(a), Some(b)) = (first, last) {
+                let span = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+                self.refresh_band(ty, span(a), span(b) + 1, &mut changed)?;
             }
         }
         if changed.is_empty() {
@@ -157,23 +165,38 @@ impl Capture {
         Ok(PollOutcome::Damaged(turned))
     }
 
-    /// Re-reads tile (tx, ty) whole; returns its rectangle if it changed.
-    fn refresh_tile(&mut self, tx: u32, ty: u32) -> Result<Option<Rect>, CaptureError> {
+    /// Re-reads tiles `tx0..tx1` of tile row `ty` whole (one read per line
+    /// for the span) and adds the tiles that changed to `changed`.
+    fn refresh_band(
+        &mut self,
+        ty: u32,
+        tx0: u32,
+        tx1: u32,
+        changed: &mut Vec<Rect>,
+    ) -> Result<(), CaptureError> {
         let (w, h) = (self.geometry.width, self.geometry.height);
         let t = u32::from(TILE);
-        let (x0, y0) = (tx * t, ty * t);
-        let (tw, th) = (t.min(w - x0), t.min(h - y0));
-        let mut dirty = false;
+        let (x0, y0) = (tx0 * t, ty * t);
+        let (span, th) = ((tx1 * t).min(w) - x0, t.min(h - y0));
+        let mut dirty = vec![false; (tx1 - tx0) as usize];
         for y in y0..y0 + th {
-            self.read_row(x0, y, tw)?;
+            self.read_row(x0, y, span)?;
             let start = y as usize * w as usize + x0 as usize;
-            let dst = &mut self.shadow[start..start + tw as usize];
-            if dst != self.row.as_slice() {
-                dst.copy_from_slice(&self.row);
-                dirty = true;
+            let dst = &mut self.shadow[start..start + span as usize];
+            for ((d, new), flag) in
+                dst.chunks_mut(TILE.into()).zip(self.row.chunks(TILE.into())).zip(&mut dirty)
+            {
+                if d != new {
+                    d.copy_from_slice(new);
+                    *flag = true;
+                }
             }
         }
-        Ok(dirty.then(|| Rect::new(fit_u16(x0), fit_u16(y0), fit_u16(tw), fit_u16(th))))
+        for (tx, _) in (tx0..).zip(&dirty).filter(|(_, d)| **d) {
+            let x = tx * t;
+            changed.push(Rect::new(fit_u16(x), fit_u16(y0), fit_u16(t.min(w - x)), fit_u16(th)));
+        }
+        Ok(())
     }
 }
 

@@ -40,19 +40,70 @@ pub fn to_rgb(v: u32, pf: &PixelFormat) -> u32 {
         | ch(pf.blue_shift, pf.blue_max)
 }
 
-/// Unpacks `out.len()` pixels of `src` (in `pf`) into `out`.
-pub fn unpack_row(src: &[u8], pf: &PixelFormat, out: &mut [u32]) {
-    let bpp = pf.bytes_per_pixel();
-    let xrgb = bpp == 4 && !pf.big_endian && (pf.red_shift, pf.green_shift, pf.blue_shift) == (16, 8, 0);
-    if xrgb && pf.red_max == 255 && pf.green_max == 255 && pf.blue_max == 255 {
-        for (o, c) in out.iter_mut().zip(src.chunks_exact(4)) {
-            *o = u32::from_le_bytes([c[0], c[1], c[2], 0]);
+/// How a source layout is turned into canonical pixels, prepared once per
+/// layout: a straight copy for XRGB8888, a table of all 65536 values for
+/// 16 bpp, per-channel tables for the rest.
+#[derive(Clone, Debug)]
+pub enum Unpacker {
+    /// Little-endian XRGB8888: the bytes are already canonical.
+    Xrgb,
+    /// 16 bpp: every value looked up.
+    Table16 {
+        /// Canonical pixel of each 16-bit value.
+        table: Box<[u32]>,
+        /// Byte order of the source.
+        big_endian: bool,
+    },
+    /// 24 or 32 bpp with any shifts and maxima.
+    Channels(PixelFormat),
+}
+
+impl Unpacker {
+    /// Prepares for `pf`.
+    pub fn new(pf: &PixelFormat) -> Self {
+        let bpp = pf.bytes_per_pixel();
+        let xrgb = bpp == 4 && !pf.big_endian && (pf.red_shift, pf.green_shift, pf.blue_shift) == (16, 8, 0);
+        if xrgb && pf.red_max == 255 && pf.green_max == 255 && pf.blue_max == 255 {
+            return Self::Xrgb;
         }
-        return;
+        if bpp == 2 {
+            let table = (0..=u32::from(u16::MAX)).map(|v| to_rgb(v, pf)).collect();
+            return Self::Table16 { table, big_endian: pf.big_endian };
+        }
+        Self::Channels(*pf)
     }
-    for (o, c) in out.iter_mut().zip(src.chunks_exact(bpp)) {
-        *o = to_rgb(read_value(c, pf.big_endian), pf);
+
+    /// Unpacks `out.len()` pixels of `src` into `out`.
+    pub fn unpack(&self, src: &[u8], out: &mut [u32]) {
+        match self {
+            Self::Xrgb => {
+                for (o, c) in out.iter_mut().zip(src.chunks_exact(4)) {
+                    *o = u32::from_le_bytes([c[0], c[1], c[2], 0]);
+                }
+            }
+            Self::Table16 { table, big_endian } => {
+                for (o, c) in out.iter_mut().zip(src.chunks_exact(2)) {
+                    let v = if *big_endian {
+                        u16::from_be_bytes([c[0], c[1]])
+                    } else {
+                        u16::from_le_bytes([c[0], c[1]])
+                    };
+                    *o = table[usize::from(v)];
+                }
+            }
+            Self::Channels(pf) => {
+                for (o, c) in out.iter_mut().zip(src.chunks_exact(pf.bytes_per_pixel())) {
+                    *o = to_rgb(read_value(c, pf.big_endian), pf);
+                }
+            }
+        }
     }
+}
+
+/// Unpacks `out.len()` pixels of `src` (in `pf`) into `out` (prepares the
+/// tables each call: for tests and one-offs; polling keeps an [`Unpacker`]).
+pub fn unpack_row(src: &[u8], pf: &PixelFormat, out: &mut [u32]) {
+    Unpacker::new(pf).unpack(src, out);
 }
 
 #[cfg(test)]
@@ -88,9 +139,10 @@ mod tests {
     #[test]
     fn rgb565_round_trips_exactly() {
         let pf = SourceFormat::Rgb565.pixel_format();
+        let unpacker = Unpacker::new(&pf);
         for v in 0..=u16::MAX {
             let mut out = [0u32];
-            unpack_row(&v.to_le_bytes(), &pf, &mut out);
+            unpacker.unpack(&v.to_le_bytes(), &mut out);
             assert_eq!(pf.pack(out[0]), u32::from(v));
         }
     }

@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Reads bench/run.sh's JSON lines and prints fbvncd/x11vnc ratios per
+workload, encoding and rate (bytes and server CPU; latency for squares)."""
+import json
+import sys
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+by = {}
+for r in rows:
+    if r.get("workload") == "squares":
+        if not str(r.get("phase", "")).startswith("rate"):
+            continue
+        key = ("squares", "zrle", r["phase"][4:])
+        by.setdefault(key, {})[r["server"]] = (r["bytes"], r["server_cpu_pct"], r.get("lat_ms_p50"))
+    elif "content" in r:
+        key = (r["content"], r["enc"], f'{r["rate"]:g}')
+        by.setdefault(key, {})[r["server"]] = (r["bytes"], r["server_cpu_pct"], None)
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}" if a is not None and b else "-"
+
+
+print(f"{'workload':8} {'enc':8} {'rate':>4} | {'fbvncd kB':>10} {'x11vnc kB':>10} {'bytes':>6} | "
+      f"{'fb cpu%':>7} {'x cpu%':>7} {'cpu':>6} | {'fb p50':>6} {'x p50':>6}")
+for key in sorted(by):
+    f, x = by[key].get("fbvncd"), by[key].get("x11vnc")
+    if not f or not x:
+        continue
+    print(f"{key[0]:8} {key[1]:8} {key[2]:>4} | {f[0] / 1024:10.0f} {x[0] / 1024:10.0f} {ratio(f[0], x[0]):>6} | "
+          f"{f[1]:7.1f} {x[1]:7.1f} {ratio(f[1], x[1]):>6} | {f[2] or '-':>6} {x[2] or '-':>6}")

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# fbvncd against x11vnc on the same 1280x720 file, one run, same client:
+# change-to-client latency and CPU at 2/10/30 changes per second (64x64
+# squares, ZRLE), then bytes and CPU for a scrolling console and a scrolling
+# photo-like picture with ZRLE, Tight and Hextile at 2, 10 and 30 scrolls/s.
+# Prints JSON lines, then a table of fbvncd/x11vnc ratios.
+# usage: bench/run.sh [seconds per phase, default 10]
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+SECS=${1:-10}
+command -v x11vnc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq x11vnc >/dev/null; }
+(cd "$ROOT" && cargo build --release -q --bin fbvncd)
+WORK=$(mktemp -d)
+trap 'kill $FB_PID $X_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+python3 "$HERE/mkfb.py" "$WORK/fb" >/dev/null
+"$ROOT/target/release/fbvncd" --fb "file:$WORK/fb" --geometry 1280x720 --format xrgb8888 \
+  --no-auth --no-http --listen 127.0.0.1:5931 2>"$WORK/fbvncd.log" &
+FB_PID=$!
+INPUTLOG=$WORK/input.log "$HERE/run_x11vnc.sh" "$WORK/fb" 5932 -q >"$WORK/x11vnc.log" 2>&1 &
+X_PID=$!
+sleep 3
+OUT=$WORK/results.jsonl
+for server in fbvncd:5931:$FB_PID x11vnc:5932:$X_PID; do
+  IFS=: read -r name port pid <<<"$server"
+  python3 "$HERE/rfb_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" --enc zrle \
+    --rates 2,10,30 --secs "$SECS" --idle-secs 2 | sed "s/^{/{\"server\": \"$name\", \"workload\": \"squares\", /" | tee -a "$OUT"
+  for content in text photo; do
+    for enc in zrle tight hextile; do
+      for rate in 2 10 30; do
+        python3 "$HERE/scroll_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" --enc "$enc" \
+          --rate "$rate" --secs "$SECS" --content "$content" | sed "s/^{/{\"server\": \"$name\", /" | tee -a "$OUT"
+      done
+    done
+  done
+done
+python3 "$HERE/ratios.py" "$OUT"

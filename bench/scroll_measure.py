@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""(Copied from the team's shared bench tools; --content photo added.)
+Console-scroll workload: every 1/RATE s the whole 1280x720 XRGB file scrolls up 16 rows and a new
+'text line' (random glyph-like blocks on black) appears at the bottom, as fbcon does.
+Measures bytes received and server CPU with the given encodings (not decoded).
+usage: scroll_measure.py --port P --pid PID --fb FB [--enc zrle|raw|tight|hextile] [--rate 10] [--secs 20]"""
+import argparse, json, mmap, os, random, select, socket, struct, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rfb_measure import cpu_ticks, CLK, W, H, BPP
+
+ENC = {"raw": [0], "zrle": [16, 0], "tight": [7, -26, -250, 0], "hextile": [5, 0]}
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, required=True); ap.add_argument("--pid", type=int, required=True)
+    ap.add_argument("--fb", required=True); ap.add_argument("--enc", default="zrle", choices=ENC)
+    ap.add_argument("--rate", type=float, default=10); ap.add_argument("--secs", type=float, default=20)
+    ap.add_argument("--line", type=int, default=16, help="rows scrolled per step")
+    ap.add_argument("--top", type=int, default=0); ap.add_argument("--bottom", type=int, default=720,
+                    help="scroll only rows top..bottom (a terminal between a header and a status bar)")
+    ap.add_argument("--content", default="text", choices=["text", "photo"],
+                    help="new lines of glyphs, or of a smooth picture with a little noise (photo-like)")
+    a = ap.parse_args(); random.seed(2)
+    fd = os.open(a.fb, os.O_RDWR); fb = mmap.mmap(fd, W * H * BPP); orig = bytes(fb[:])
+    # black console with some text first
+    fb[:] = bytes(W * H * BPP)
+    s = socket.create_connection(("127.0.0.1", a.port)); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def rx(n):
+        b = b""
+        while len(b) < n:
+            d = s.recv(n - len(b))
+            if not d: raise EOFError
+            b += d
+        return b
+    rx(12); s.sendall(b"RFB 003.008\n"); n = rx(1)[0]; t = rx(n); assert 1 in t, "start the server without auth"
+    s.sendall(b"\x01"); assert struct.unpack(">I", rx(4))[0] == 0; s.sendall(b"\x01")
+    rx(4); rx(16); rx(struct.unpack(">I", rx(4))[0])
+    s.sendall(b"\x00\x00\x00\x00" + struct.pack(">BBBBHHHBBB3x", 32, 24, 0, 1, 255, 255, 255, 16, 8, 0))
+    e = ENC[a.enc]; s.sendall(struct.pack(">BxH", 2, len(e)) + b"".join(struct.pack(">i", x) for x in e))
+    s.sendall(struct.pack(">BBHHHH", 3, 0, 0, 0, W, H))
+    s.setblocking(False)
+    total = 0; row = W * BPP; LINE = a.line; TOP, BOT = a.top, a.bottom
+    def drain(until):
+        nonlocal total
+        while True:
+            to = until - time.monotonic()
+            if to <= 0: return
+            r, _, _ = select.select([s], [], [], to)
+            if r:
+                try: d = s.recv(1 << 20)
+                except BlockingIOError: continue
+                if not d: raise EOFError
+                total += len(d)
+                # keep asking: one incremental request per burst of data is enough for a pull-based server
+                s.sendall(struct.pack(">BBHHHH", 3, 1, 0, 0, W, H))
+    drain(time.monotonic() + 1.0)
+    total = 0; c0 = cpu_ticks(a.pid); t0 = time.monotonic(); nxt = t0; scrolls = 0
+    glyph_on = struct.pack("<I", 0xC0C0C0); glyph_off = bytes(4)
+    while time.monotonic() - t0 < a.secs:
+        nxt += 1 / a.rate
+        fb.move(TOP * row, (TOP + LINE) * row, (BOT - TOP - LINE) * row)   # scroll the band up
+        line = bytearray()
+        if a.content == "photo":
+            for y in range(LINE):
+                yy = scrolls * LINE + y
+                line += b"".join(struct.pack("<I", ((x + yy) // 5 % 256) << 16 | (yy * 3 // 4 % 256) << 8
+                                             | (128 + x // 10 + random.getrandbits(3)) % 256) for x in range(W))
+            fb[(BOT - LINE) * row:BOT * row] = bytes(line); scrolls += 1
+            drain(nxt)
+            continue
+        cells = [random.random() < 0.6 for _ in range(W // 8)]
+        for y in range(LINE):
+            r = bytearray()
+            for c in cells:
+                pat = random.getrandbits(8) if c and 2 <= y < LINE - 2 else 0
+                for b in range(8):
+                    r += glyph_on if pat >> b & 1 else glyph_off
+            line += r
+        fb[(BOT - LINE) * row:BOT * row] = bytes(line); scrolls += 1
+        drain(nxt)
+    dt = time.monotonic() - t0
+    res = {"enc": a.enc, "content": a.content, "rate": a.rate, "line": LINE, "band": [TOP, BOT], "secs": round(dt, 1), "scrolls": scrolls, "bytes": total,
+           "kB_per_scroll": round(total / scrolls / 1024, 1), "server_cpu_pct": round(100 * (cpu_ticks(a.pid) - c0) / CLK / dt, 1)}
+    fb[:] = orig; fb.close(); os.close(fd); s.close()
+    print(json.dumps(res))
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+//! Benchmark (not a test): the cost of one capture poll at 1920x1080, as a
+//! ratio to one memcpy of the frame measured in the same run.
+//!
+//! `cargo run --release --example bench_poll` — for xrgb8888 and rgb565 file
+//! sources: a sampled poll and a full poll with nothing changed, and both
+//! with 10 % of the screen changed (random 32x32 tiles rewritten before each
+//! poll; the rewrite is not timed).
+
+#![allow(clippy::cast_possible_truncation)]
+
+use std::os::unix::fs::FileExt;
+use std::time::{Duration, Instant};
+
+use fbvncd::capture::poll::Capture;
+use fbvncd::capture::{Rotation, SourceFormat};
+
+const W: u32 = 1920;
+const H: u32 = 1080;
+const ROUNDS: u32 = 60;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn memcpy_time(bytes: usize) -> Duration {
+    let src = vec![7u8; bytes];
+    let mut dst = vec![0u8; bytes];
+    median(
+        (0..ROUNDS)
+            .map(|i| {
+                let t = Instant::now();
+                dst.copy_from_slice(&src);
+                std::hint::black_box(&mut dst)[i as usize] ^= 1;
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn main() {
+    let dir = std::env::temp_dir().join(format!("fbvncd-bench-poll-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    for (name, format, bpp) in
+        [("xrgb8888", SourceFormat::Xrgb8888, 4u32), ("rgb565", SourceFormat::Rgb565, 2)]
+    {
+        let path = dir.join(name);
+        let bytes = (W * H * bpp) as usize;
+        std::fs::write(&path, vec![0x40u8; bytes]).expect("the frame file");
+        let file = std::fs::OpenOptions::new().write(true).open(&path).expect("open for writes");
+        let source = fbvncd::capture::file::open_file(&path, W, H, format).expect("a file source");
+        let mut cap = Capture::new(source, Rotation::R0).expect("a capture");
+        cap.poll_full().expect("first poll");
+        let copy = memcpy_time(bytes);
+        let mut seed = 0x1234_5678u32;
+        let mut changed = |file: &std::fs::File| {
+            let (cols, rows) = (W / 32, H / 32);
+            for _ in 0..(cols * rows / 10) {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                let (tx, ty) = (seed % cols, (seed / cols) % rows);
+                let line = vec![(seed >> 8) as u8; (32 * bpp) as usize];
+                for y in ty * 32..ty * 32 + 32 {
+                    file.write_at(&line, u64::from((y * W + tx * 32) * bpp)).expect("a write");
+                }
+            }
+        };
+        let mut time = |full: bool, change: bool| {
+            median(
+                (0..ROUNDS)
+                    .map(|_| {
+                        if change {
+                            changed(&file);
+                        }
+                        let t = Instant::now();
+                        let out = if full { cap.poll_full() } else { cap.poll() };
+                        let d = t.elapsed();
+                        std::hint::black_box(out.expect("a poll"));
+                        d
+                    })
+                    .collect(),
+            )
+        };
+        let rows = [
+            ("sampled poll, unchanged", time(false, false)),
+            ("full poll, unchanged", time(true, false)),
+            ("sampled poll, 10 % changed", time(false, true)),
+            ("full poll, 10 % changed", time(true, true)),
+        ];
+        println!("{name} {W}x{H}: memcpy of the frame {:.2} ms", copy.as_secs_f64() * 1e3);
+        for (what, d) in rows {
+            println!(
+                "  {what:28} {:7.3} ms = {:.3} x memcpy",
+                d.as_secs_f64() * 1e3,
+                d.as_secs_f64() / copy.as_secs_f64()
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
