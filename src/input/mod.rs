@@ -34,6 +34,7 @@ impl InputSink for NullSink {
     }
 }
 
+pub mod keyboard;
 pub mod keysym;
 pub mod mapper;
 pub mod scancode;

@@ -10,6 +10,7 @@ use evdev::{
     RelativeAxisCode as Rel, UinputAbsSetup,
 };
 
+use super::keyboard::Keyboard;
 use super::{InputError, InputEvent, InputSink};
 
 /// Device names, as `/proc/bus/input/devices` shows them.
@@ -31,7 +32,7 @@ pub fn is_keyboard_key(code: u16) -> bool {
 /// The keyboard and the pointer (or touchscreen).
 #[derive(Debug)]
 pub struct UinputSink {
-    keyboard: VirtualDevice,
+    keyboard: Keyboard,
     pointer: VirtualDevice,
     touch: bool,
 }
@@ -64,9 +65,8 @@ fn unusable(e: &io::Error) -> InputError {
     InputError::Uinput(format!("/dev/uinput is not usable ({e}): {fix}"))
 }
 
-fn build_keyboard() -> io::Result<VirtualDevice> {
-    let keys: AttributeSet<K> = (1..=0x2ff).filter(|c| is_keyboard_key(*c)).map(K::new).collect();
-    VirtualDevice::builder()?.name(KEYBOARD_NAME).with_keys(&keys)?.build()
+fn build_keyboard() -> io::Result<Keyboard> {
+    Keyboard::create(KEYBOARD_NAME, (1..=0x2ff).filter(|c| is_keyboard_key(*c)))
 }
 
 fn axis(code: Abs, max: i32) -> UinputAbsSetup {
@@ -130,6 +130,10 @@ impl InputSink for UinputSink {
             self.pointer.emit(&ptr)?;
         }
         Ok(())
+    }
+
+    fn led_state(&mut self) -> Option<u8> {
+        Some(self.keyboard.leds())
     }
 
     fn set_geometry(&mut self, width: u32, height: u32) -> io::Result<()> {

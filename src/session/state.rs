@@ -35,6 +35,9 @@ pub struct ClientCaps {
     pub desktop_name: bool,
 }
 
+/// How often a client that asked for LED state is checked for changes.
+const LED_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// An outstanding FramebufferUpdateRequest.
 #[derive(Clone, Copy, Debug)]
 pub struct Request {
@@ -154,10 +157,22 @@ where
             }
             self.slot.set_waiting(&self.shared.hub, self.request.is_some());
             let stream = &mut self.stream;
-            let read = async { Some(stream.read(&mut chunk).await) }.or(async {
-                listener.await;
-                None
-            });
+            // Lock-key LEDs change without a message: look again now and then
+            // for clients that want them.
+            let led_tick = self.caps.led_state;
+            let read = async { Some(stream.read(&mut chunk).await) }
+                .or(async {
+                    listener.await;
+                    None
+                })
+                .or(async {
+                    if led_tick {
+                        smol::Timer::after(LED_POLL).await;
+                    } else {
+                        futures_lite::future::pending::<()>().await;
+                    }
+                    None
+                });
             if let Some(n) = read.await {
                 let n = n?;
                 if n == 0 {

@@ -65,8 +65,15 @@ where
             return false;
         }
         self.owed.any()
+            || self.led_changed()
             || self.shared.hub.published().size_epoch != self.size_epoch
             || self.slot.damage().intersects(req.rect)
+    }
+
+    /// The lock-key LEDs differ from what this client was last told.
+    fn led_changed(&self) -> bool {
+        self.caps.led_state
+            && crate::hub::lock(&self.shared.input).led_state().is_some_and(|s| Some(s) != self.owed.led_sent)
     }
 
     /// Sends one FramebufferUpdate answering the outstanding request.

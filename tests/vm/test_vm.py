@@ -2,6 +2,8 @@
 uinput), fbvncd inside on /dev/fb0, vncdotool on the host."""
 
 import os
+import socket
+import struct
 import subprocess
 import sys
 
@@ -116,6 +118,66 @@ def test_keys_a_move_a_click_and_a_wheel_step_reach_the_guest(vm):
         (EV_REL, REL_WHEEL, 1), SYN]
     kbd.close()
     ptr.close()
+
+
+def rfb_connect(port, encodings):
+    """A bare RFB 3.8 client (security None) asking for `encodings`."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
+
+    def rx(n):
+        b = b""
+        while len(b) < n:
+            d = s.recv(n - len(b))
+            assert d, "the server closed"
+            b += d
+        return b
+
+    rx(12)
+    s.sendall(b"RFB 003.008\n")
+    types = rx(rx(1)[0])
+    assert 1 in types
+    s.sendall(b"\x01")
+    assert rx(4) == b"\0\0\0\0"
+    s.sendall(b"\x01")
+    rx(20)
+    rx(struct.unpack(">I", rx(4))[0])
+    # 32 bpp true colour, so Raw rectangles are 4 bytes a pixel.
+    s.sendall(b"\0\0\0\0" + struct.pack(">BBBBHHHBBB3x", 32, 24, 0, 1, 255, 255, 255, 16, 8, 0))
+    s.sendall(struct.pack(">BxH", 2, len(encodings)) + b"".join(struct.pack(">i", e) for e in encodings))
+    return s, rx
+
+
+def test_caps_lock_led_reaches_a_client_that_asks(vm):
+    vm.start_fbvncd()
+    s, rx = rfb_connect(vm.port, [-223, -261])  # DesktopSize (no pixels wanted), LED state
+    leds = []
+
+    def read_leds(until):
+        """Reads updates (empty requests) until an LED state satisfies `until`."""
+        for _ in range(50):
+            s.sendall(struct.pack(">BBHHHH", 3, 1, 0, 0, 1, 1))
+            msg = rx(1)[0]
+            assert msg == 0, msg
+            _, n = struct.unpack(">BH", rx(3))
+            for _ in range(n):
+                x, y, w, h, enc = struct.unpack(">HHHHi", rx(12))
+                if enc == -261:
+                    leds.append(rx(1)[0])
+                elif enc == 0:
+                    rx(w * h * 4)
+            if leds and until(leds[-1]):
+                return leds[-1]
+        raise AssertionError(f"LED states seen: {leds}")
+
+    assert read_leds(lambda v: True) & 4 == 0
+    caps = 0xFFE5
+    for down in (1, 0):
+        s.sendall(struct.pack(">BBxxI", 4, down, caps))
+    assert read_leds(lambda v: v & 4) & 4, "Caps Lock on"
+    for down in (1, 0):
+        s.sendall(struct.pack(">BBxxI", 4, down, caps))
+    assert read_leds(lambda v: not v & 4) & 4 == 0, "Caps Lock off again"
+    s.close()
 
 
 def test_pointer_coordinates_follow_rotate_90(vm):
