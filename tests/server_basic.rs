@@ -188,3 +188,46 @@ fn a_client_arriving_after_a_quiet_spell_gets_a_fresh_first_frame() {
     let want: Vec<u32> = px.iter().map(|&p| c.pf.pack(p)).collect();
     assert!(c.screen == want, "the very first update is current");
 }
+
+#[test]
+fn clipboard_text_is_typed_only_with_paste_as_keys() {
+    use fbvncd::rfb::messages::ClientMsg::{ClientCutText, KeyEvent};
+    let dir = temp_dir("paste");
+    for (flag, typed) in [(None, false), (Some("--paste-as-keys"), true)] {
+        let trace = dir.join(format!("trace-{typed}"));
+        let trace_arg = format!("trace:{}", trace.display());
+        let mut extra = vec!["--input", trace_arg.as_str()];
+        extra.extend(flag);
+        let (server, _fb, _px) = serve(SourceFormat::Xrgb8888, "xrgb8888", &extra);
+        let mut c = Client::connect(server.rfb, None);
+        c.send(ClientCutText(b"Hi!\n\xe9".to_vec()));
+        // A key after the paste marks the end of what it typed.
+        c.send(KeyEvent { down: true, keysym: 0xff1b });
+        let got = wait_for("the Escape key", || {
+            let t = std::fs::read_to_string(&trace).unwrap_or_default();
+            t.contains("KEY_ESC 1").then_some(t)
+        });
+        let pressed: Vec<&str> =
+            got.lines().filter(|l| l.ends_with(" 1")).map(|l| l.split(' ').nth(1).unwrap_or("")).collect();
+        if typed {
+            // "H" keeps the client's Shift (none), "!" gets one, "é" cannot be typed.
+            assert_eq!(pressed, ["KEY_H", "KEY_I", "KEY_LEFTSHIFT", "KEY_1", "KEY_ENTER", "KEY_ESC"]);
+            server.wait_log(&["paste", "cannot be typed"]);
+        } else {
+            assert_eq!(pressed, ["KEY_ESC"]);
+        }
+    }
+}
+
+#[test]
+fn without_a_usable_uinput_the_log_names_the_fix_and_pixels_still_flow() {
+    let (server, _fb, px) = serve(SourceFormat::Xrgb8888, "xrgb8888", &["--input", "uinput"]);
+    if std::fs::OpenOptions::new().write(true).open("/dev/uinput").is_ok() {
+        server.wait_log(&["uinput devices", "fbvncd keyboard"]);
+    } else {
+        server.wait_log(&["/dev/uinput is not usable", "serving view-only"]);
+    }
+    let mut c = Client::connect(server.rfb, None);
+    c.set_pixel_format(PixelFormat::RGBX8888);
+    c.wait_screen(&px);
+}

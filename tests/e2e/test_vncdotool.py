@@ -75,3 +75,54 @@ def test_keys_and_pointer_reach_the_trace(fbvncd, tmp_path):
             break
         time.sleep(0.05)
     assert got == want
+
+
+def wait_trace(trace, n=None, last=None):
+    """The trace once it has `n` lines or a line `last` (or after 20 s)."""
+    deadline = time.time() + 20
+    while True:
+        got = trace.read_text().splitlines() if trace.exists() else []
+        if (n is not None and len(got) >= n) or (last is not None and last in got) or time.time() > deadline:
+            return got
+        time.sleep(0.05)
+
+
+def pressed(got):
+    """Key names pressed (value 1), in order."""
+    return [l.split()[1] for l in got if l.startswith("EV_KEY") and l.endswith(" 1")]
+
+
+def test_ctrl_c_typing_wheel_and_release_on_disconnect(fbvncd, tmp_path):
+    trace = tmp_path / "trace"
+    server = fbvncd(*file_source(tmp_path), "--no-auth", "--input", f"trace:{trace}")
+    r = vncdo(server.port, "key", "ctrl-c", "type", "Hello, World!", "move", "5", "6",
+              "mousedown", "4", "mouseup", "4", "keydown", "x")
+    assert r.returncode == 0, r.stderr
+    got = wait_trace(trace, last="EV_KEY KEY_X 0")
+    assert got[:8] == ["EV_KEY KEY_LEFTCTRL 1", "EV_SYN SYN_REPORT 0", "EV_KEY KEY_C 1", "EV_SYN SYN_REPORT 0",
+                       "EV_KEY KEY_C 0", "EV_SYN SYN_REPORT 0", "EV_KEY KEY_LEFTCTRL 0", "EV_SYN SYN_REPORT 0"]
+    typed = pressed(got)[2:]
+    # "Hello, World!": vncdotool sends the keysyms H and W without Shift, and
+    # letters keep the client's Shift (the core rule), so they come out lower
+    # case; "!" gets its Shift from fbvncd.
+    assert typed == ["KEY_H", "KEY_E", "KEY_L", "KEY_L", "KEY_O", "KEY_COMMA", "KEY_SPACE",
+                     "KEY_W", "KEY_O", "KEY_R", "KEY_L", "KEY_D", "KEY_LEFTSHIFT", "KEY_1", "KEY_X"]
+    tail = got[got.index("EV_ABS ABS_X 5"):]
+    assert tail[:7] == ["EV_ABS ABS_X 5", "EV_ABS ABS_Y 6", "EV_SYN SYN_REPORT 0",
+                        "EV_REL REL_WHEEL 1", "EV_SYN SYN_REPORT 0",
+                        "EV_KEY KEY_X 1", "EV_SYN SYN_REPORT 0"]
+    # vncdo leaves with x held: fbvncd lets it go.
+    assert tail[7:] == ["EV_KEY KEY_X 0", "EV_SYN SYN_REPORT 0"]
+
+
+def test_a_view_only_password_injects_nothing(fbvncd, tmp_path):
+    trace = tmp_path / "trace"
+    pw = tmp_path / "pw"
+    pw.write_text("full-pw1\nlook-pw2\n")
+    server = fbvncd(*file_source(tmp_path), "--password-file", str(pw), "--input", f"trace:{trace}")
+    r = vncdo(server.port, "key", "a", "move", "10", "10", "click", "1", password="look-pw2")
+    assert r.returncode == 0, r.stderr
+    r = vncdo(server.port, "key", "b", password="full-pw1")
+    assert r.returncode == 0, r.stderr
+    got = wait_trace(trace, 4)
+    assert got == ["EV_KEY KEY_B 1", "EV_SYN SYN_REPORT 0", "EV_KEY KEY_B 0", "EV_SYN SYN_REPORT 0"]
