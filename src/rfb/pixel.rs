@@ -87,6 +87,46 @@ impl PixelFormat {
     }
 }
 
+/// Packs canonical pixels into one client format, prepared once: for
+/// channel maxima of the form 2^n - 1 (every format clients use) a pixel is
+/// three shifts and masks; other maxima fall back to [`PixelFormat::pack`].
+#[derive(Clone, Copy, Debug)]
+pub struct Packer {
+    pf: PixelFormat,
+    /// Per channel: right shift of the canonical pixel, mask, left shift.
+    fast: Option<[(u32, u32, u32); 3]>,
+}
+
+impl Packer {
+    /// Prepares for `pf`.
+    pub fn new(pf: &PixelFormat) -> Self {
+        let channel = |pos: u32, max: u16, shift: u8| {
+            let m = u32::from(max);
+            let bits = (m + 1).trailing_zeros();
+            ((m + 1).is_power_of_two() && (1..=8).contains(&bits) && shift < 32)
+                .then(|| (pos + 8 - bits, m, u32::from(shift)))
+        };
+        let fast = match (
+            channel(16, pf.red_max, pf.red_shift),
+            channel(8, pf.green_max, pf.green_shift),
+            channel(0, pf.blue_max, pf.blue_shift),
+        ) {
+            (Some(r), Some(g), Some(b)) => Some([r, g, b]),
+            _ => None,
+        };
+        Self { pf: *pf, fast }
+    }
+
+    /// The client's integer value of canonical `rgb` (equals `pf.pack(rgb)`).
+    #[inline]
+    pub fn pack(&self, rgb: u32) -> u32 {
+        match &self.fast {
+            Some(ch) => ch.iter().fold(0, |v, &(right, mask, left)| v | ((rgb >> right) & mask) << left),
+            None => self.pf.pack(rgb),
+        }
+    }
+}
+
 /// Scales an 8-bit channel value to `0..=max`. For `max = 2^n - 1` (n <= 8)
 /// this keeps the top n bits, so unpack (bit replication) then pack is exact.
 pub fn scale8(v: u32, max: u16) -> u32 {
@@ -179,5 +219,35 @@ impl PixelFormat {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod packer_tests {
+    use super::*;
+
+    #[test]
+    fn the_packer_equals_the_reference_for_every_kind_of_format() {
+        let formats = [
+            PixelFormat::RGBX8888,
+            PixelFormat::XRGB8888,
+            PixelFormat::RGB565,
+            PixelFormat::true_colour(16, 15, true, 31, 31, 31, 10, 5, 0),
+            PixelFormat::true_colour(8, 8, false, 7, 7, 3, 0, 3, 6),
+            PixelFormat::true_colour(8, 6, false, 3, 3, 3, 4, 2, 0),
+            PixelFormat::true_colour(32, 30, false, 1023, 1023, 1023, 20, 10, 0),
+            PixelFormat::true_colour(16, 16, false, 100, 50, 25, 0, 7, 13),
+        ];
+        let mut seed = 0x2545_f491u32;
+        for pf in formats {
+            let packer = Packer::new(&pf);
+            for _ in 0..20_000 {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                let rgb = seed & 0x00ff_ffff;
+                assert_eq!(packer.pack(rgb), pf.pack(rgb), "{pf:?} {rgb:06x}");
+            }
+        }
     }
 }

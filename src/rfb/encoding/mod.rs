@@ -116,6 +116,7 @@ impl EncodingKind {
 #[derive(Clone, Copy, Debug)]
 pub struct PixelBytes {
     pf: crate::rfb::pixel::PixelFormat,
+    packer: crate::rfb::pixel::Packer,
     /// Bytes of each value written: the full pixel, or a 3-byte CPIXEL/TPIXEL.
     start: usize,
     len: usize,
@@ -125,7 +126,8 @@ impl PixelBytes {
     /// Whole pixels (Raw, Hextile, Tight's non-24-bit formats).
     pub fn full(pf: &crate::rfb::pixel::PixelFormat) -> Self {
         let bpp = pf.bytes_per_pixel();
-        Self { pf: *pf, start: if pf.big_endian { 4 - bpp } else { 0 }, len: bpp }
+        let packer = crate::rfb::pixel::Packer::new(pf);
+        Self { pf: *pf, packer, start: if pf.big_endian { 4 - bpp } else { 0 }, len: bpp }
     }
 
     /// ZRLE's CPIXEL (RFC 6143 §7.7.6): three bytes when a 32-bit true-colour
@@ -143,7 +145,7 @@ impl PixelBytes {
             (true, _, true) | (false, true, false) => 1,
             _ => return Self::full(pf),
         };
-        Self { pf: *pf, start, len: 3 }
+        Self { pf: *pf, packer: crate::rfb::pixel::Packer::new(pf), start, len: 3 }
     }
 
     /// Bytes per written pixel.
@@ -153,7 +155,7 @@ impl PixelBytes {
 
     /// The client's value of canonical `rgb`.
     pub fn value(&self, rgb: u32) -> u32 {
-        self.pf.pack(rgb)
+        self.packer.pack(rgb)
     }
 
     /// Appends the bytes of client value `v`.
