@@ -53,6 +53,11 @@ impl FrameSource for FileSource {
         Ok(false)
     }
 
+    fn read_rows(&mut self, y: u32, dst: &mut [u8]) -> Result<bool, CaptureError> {
+        self.file.read_exact_at(dst, u64::from(y) * self.stride)?;
+        Ok(true)
+    }
+
     fn read_span(&mut self, x: u32, y: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
         let bpp = self.geometry.format.bytes_per_pixel() as u64;
         let offset = u64::from(y) * self.stride + u64::from(x) * bpp;

@@ -46,6 +46,12 @@ pub trait FrameSource: Send {
     /// Copies `dst.len()` bytes of visible row `y`, starting at pixel `x`,
     /// in the source's own format.
     fn read_span(&mut self, x: u32, y: u32, dst: &mut [u8]) -> Result<(), CaptureError>;
+    /// Copies `dst.len()` bytes of whole rows from row `y` in one read, if
+    /// the source's rows are contiguous; false when it cannot (then the
+    /// caller reads row by row).
+    fn read_rows(&mut self, _y: u32, _dst: &mut [u8]) -> Result<bool, CaptureError> {
+        Ok(false)
+    }
 }
 
 /// The canonical picture clients see (after rotation): `0x00RRGGBB` per pixel.

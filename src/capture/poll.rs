@@ -109,6 +109,23 @@ impl Capture {
         Ok(())
     }
 
+    /// Reads `rows` rows of `w` pixels from (x, y) into `self.row` (canonical):
+    /// whole-width bands in one read when the source can, else row by row.
+    fn read_band(&mut self, x: u32, y: u32, w: u32, rows: u32) -> Result<(), CaptureError> {
+        let bpp = self.geometry.format.bytes_per_pixel();
+        let n = w as usize * rows as usize;
+        self.raw.resize(n * bpp, 0);
+        let whole = x == 0 && w == self.geometry.width && self.source.read_rows(y, &mut self.raw)?;
+        if !whole {
+            for (i, chunk) in (0..rows).zip(self.raw.chunks_mut(w as usize * bpp)) {
+                self.source.read_span(x, y + i, chunk)?;
+            }
+        }
+        self.row.resize(n, 0);
+        self.unpacker.unpack(&self.raw, &mut self.row);
+        Ok(())
+    }
+
     /// One poll: finds what changed and brings the frame up to date.
     pub fn poll(&mut self) -> Result<PollOutcome, CaptureError> {
         self.poll_rows(SAMPLE)
@@ -179,12 +196,12 @@ impl Capture {
         let (x0, y0) = (tx0 * t, ty * t);
         let (span, th) = ((tx1 * t).min(w) - x0, t.min(h - y0));
         let mut dirty = vec![false; (tx1 - tx0) as usize];
-        for y in y0..y0 + th {
-            self.read_row(x0, y, span)?;
+        self.read_band(x0, y0, span, th)?;
+        for (y, new_row) in (y0..y0 + th).zip(self.row.chunks(span as usize)) {
             let start = y as usize * w as usize + x0 as usize;
             let dst = &mut self.shadow[start..start + span as usize];
             for ((d, new), flag) in
-                dst.chunks_mut(TILE.into()).zip(self.row.chunks(TILE.into())).zip(&mut dirty)
+                dst.chunks_mut(TILE.into()).zip(new_row.chunks(TILE.into())).zip(&mut dirty)
             {
                 if d != new {
                     d.copy_from_slice(new);
