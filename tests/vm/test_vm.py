@@ -6,6 +6,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 
 import pytest
 from PIL import Image
@@ -178,6 +179,50 @@ def test_caps_lock_led_reaches_a_client_that_asks(vm):
         s.sendall(struct.pack(">BBxxI", 4, down, caps))
     assert read_leds(lambda v: not v & 4) & 4 == 0, "Caps Lock off again"
     s.close()
+
+
+def test_a_framebuffer_that_goes_away_and_comes_back(vm):
+    vm.run("fbtool pattern /dev/fb0")
+    vm.start_fbvncd()
+    s, rx = rfb_connect(vm.port, [0])
+
+    def request(incremental):
+        s.sendall(struct.pack(">BBHHHH", 3, incremental, 100, 100, 1, 1))
+
+    def read_pixel():
+        assert rx(1)[0] == 0
+        _, n = struct.unpack(">BH", rx(3))
+        px = None
+        for _ in range(n):
+            _x, _y, w, h, enc = struct.unpack(">HHHHi", rx(12))
+            assert enc == 0, enc
+            data = rx(w * h * 4)
+            px = (data[2], data[1], data[0])  # XRGB little-endian: B, G, R, X
+        return px
+
+    request(0)
+    assert read_pixel() == pattern.pixel(100, 100, 1280, 720)
+    # A request stays outstanding, so fbvncd polls through the outage.
+    request(1)
+    vm.run("echo vfb.0 > /sys/bus/platform/drivers/vfb/unbind")
+    vm.run("i=0; until [ ! -e /dev/fb0 ]; do i=$((i+1)); [ $i -gt 50 ] && exit 1; sleep 0.1; done; sleep 2")
+    vm.run("echo vfb.0 > /sys/bus/platform/drivers/vfb/bind")
+    vm.run("i=0; until [ -e /dev/fb0 ]; do i=$((i+1)); [ $i -gt 50 ] && exit 1; sleep 0.1; done")
+    # fbcon takes the new framebuffer over again: let it go, as init does.
+    vm.run('for v in /sys/class/vtconsole/vtcon*; do grep -q "frame buffer" "$v/name" && echo 0 > "$v/bind"; done; true')
+    vm.run("fbtool fill /dev/fb0 100 100 8 8 abcdef")
+    # The same connection gets the returned framebuffer's picture.
+    seen = []
+    while True:
+        seen.append(read_pixel())
+        if seen[-1] == (0xAB, 0xCD, 0xEF):
+            break
+        assert len(seen) < 20, seen
+        request(1)
+    log = vm.run("cat /tmp/log")
+    assert any("reopened" in l for l in log), log
+    s.close()
+    vm.run("fbtool pattern /dev/fb0")
 
 
 def test_pointer_coordinates_follow_rotate_90(vm):
