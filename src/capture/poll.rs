@@ -109,20 +109,18 @@ impl Capture {
         Ok(())
     }
 
-    /// Reads `rows` rows of `w` pixels from (x, y) into `self.row` (canonical):
-    /// whole-width bands in one read when the source can, else row by row.
+    /// Reads `rows` rows of `w` pixels from (x, y) into `self.raw` (source
+    /// format): whole-width bands in one read when the source can, else row
+    /// by row.
     fn read_band(&mut self, x: u32, y: u32, w: u32, rows: u32) -> Result<(), CaptureError> {
         let bpp = self.geometry.format.bytes_per_pixel();
-        let n = w as usize * rows as usize;
-        self.raw.resize(n * bpp, 0);
+        self.raw.resize(w as usize * rows as usize * bpp, 0);
         let whole = x == 0 && w == self.geometry.width && self.source.read_rows(y, &mut self.raw)?;
         if !whole {
             for (i, chunk) in (0..rows).zip(self.raw.chunks_mut(w as usize * bpp)) {
                 self.source.read_span(x, y + i, chunk)?;
             }
         }
-        self.row.resize(n, 0);
-        self.unpacker.unpack(&self.raw, &mut self.row);
         Ok(())
     }
 
@@ -168,7 +166,7 @@ impl Capture {
             let last = row.iter().rposition(|h| *h);
             if let (Some(a), Some(b)) = (first, last) {
                 let span = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
-                self.refresh_band(ty, span(a), span(b) + 1, &mut changed)?;
+                self.refresh_band(ty, row, span(a), span(b) + 1, &mut changed)?;
             }
         }
         if changed.is_empty() {
@@ -182,11 +180,13 @@ impl Capture {
         Ok(PollOutcome::Damaged(turned))
     }
 
-    /// Re-reads tiles `tx0..tx1` of tile row `ty` whole (one read per line
-    /// for the span) and adds the tiles that changed to `changed`.
+    /// Re-reads the `hot` tiles among `tx0..tx1` of tile row `ty` whole (the
+    /// band read at once, only hot tiles unpacked and compared) and adds the
+    /// tiles that changed to `changed`.
     fn refresh_band(
         &mut self,
         ty: u32,
+        hot: &[bool],
         tx0: u32,
         tx1: u32,
         changed: &mut Vec<Rect>,
@@ -195,23 +195,25 @@ impl Capture {
         let t = u32::from(TILE);
         let (x0, y0) = (tx0 * t, ty * t);
         let (span, th) = ((tx1 * t).min(w) - x0, t.min(h - y0));
-        let mut dirty = vec![false; (tx1 - tx0) as usize];
         self.read_band(x0, y0, span, th)?;
-        for (y, new_row) in (y0..y0 + th).zip(self.row.chunks(span as usize)) {
-            let start = y as usize * w as usize + x0 as usize;
-            let dst = &mut self.shadow[start..start + span as usize];
-            for ((d, new), flag) in
-                dst.chunks_mut(TILE.into()).zip(new_row.chunks(TILE.into())).zip(&mut dirty)
-            {
-                if d != new {
-                    d.copy_from_slice(new);
-                    *flag = true;
+        let bpp = self.geometry.format.bytes_per_pixel();
+        for tx in (tx0..tx1).filter(|tx| hot[*tx as usize]) {
+            let (x, tw) = (tx * t, t.min(w - tx * t));
+            let mut dirty = false;
+            self.row.resize(tw as usize, 0);
+            for r in 0..th as usize {
+                let at = (r * span as usize + (x - x0) as usize) * bpp;
+                self.unpacker.unpack(&self.raw[at..at + tw as usize * bpp], &mut self.row);
+                let start = (y0 as usize + r) * w as usize + x as usize;
+                let dst = &mut self.shadow[start..start + tw as usize];
+                if dst != self.row.as_slice() {
+                    dst.copy_from_slice(&self.row);
+                    dirty = true;
                 }
             }
-        }
-        for (tx, _) in (tx0..).zip(&dirty).filter(|(_, d)| **d) {
-            let x = tx * t;
-            changed.push(Rect::new(fit_u16(x), fit_u16(y0), fit_u16(t.min(w - x)), fit_u16(th)));
+            if dirty {
+                changed.push(Rect::new(fit_u16(x), fit_u16(y0), fit_u16(tw), fit_u16(th)));
+            }
         }
         Ok(())
     }
