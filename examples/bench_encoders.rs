@@ -59,7 +59,7 @@ fn main() {
         ("tight+jpeg q6", vec![7, -26]),
     ];
     for (name, px) in pictures() {
-        let view = PixelView { pixels: &px, stride: usize::from(W), width: W, height: H };
+        let view = PixelView::screen(&px, W, H);
         println!("{name} {W}x{H}:");
         let mut raw_len = 0;
         for (label, list) in &cases {

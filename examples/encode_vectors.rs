@@ -70,7 +70,7 @@ fn main() {
         } else {
             (0..4).map(|_| change(&mut screen, w, h, &mut rng)).collect()
         };
-        let view = PixelView { pixels: &screen, stride: usize::from(w), width: w, height: h };
+        let view = PixelView::screen(&screen, w, h);
         let mut body = Vec::new();
         let mut count = 0u32;
         for r in rects {

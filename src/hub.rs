@@ -12,9 +12,8 @@ use std::time::Duration;
 
 use event_listener::{Event, Listener};
 
-use crate::capture::damage::TileMap;
-use crate::capture::{Rotation, SharedFrame};
-use crate::rfb::Rect;
+use crate::capture::damage::Pending;
+use crate::capture::{Damage, Rotation, SharedFrame};
 
 /// The picture as published by the capture thread.
 #[derive(Clone, Debug)]
@@ -35,7 +34,9 @@ pub struct ClientSlot {
     /// Unique id (for logs and kicking).
     pub id: u64,
     /// Damage not yet sent, in client coordinates.
-    damage: Mutex<TileMap>,
+    damage: Mutex<Pending>,
+    /// The client takes CopyRect (moves are kept for it).
+    copy_ok: AtomicBool,
     /// Wakes the session: new damage, a resize, a kick or shutdown.
     pub notify: Event,
     /// The session has an outstanding request and nothing to send.
@@ -48,9 +49,19 @@ pub struct ClientSlot {
 }
 
 impl ClientSlot {
-    /// Locks this client's damage map.
-    pub fn damage(&self) -> MutexGuard<'_, TileMap> {
+    /// Locks this client's damage.
+    pub fn damage(&self) -> MutexGuard<'_, Pending> {
         lock(&self.damage)
+    }
+
+    /// Says whether the client takes CopyRect.
+    pub fn set_copy_ok(&self, on: bool) {
+        self.copy_ok.store(on, Ordering::Release);
+    }
+
+    /// True when the client takes CopyRect.
+    pub fn copy_ok(&self) -> bool {
+        self.copy_ok.load(Ordering::Acquire)
     }
 
     /// Says whether the session waits for changes.
@@ -117,7 +128,8 @@ impl Hub {
         let p = self.published();
         let slot = Arc::new(ClientSlot {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
-            damage: Mutex::new(TileMap::new(p.frame.width, p.frame.height)),
+            damage: Mutex::new(Pending::new(p.frame.width, p.frame.height)),
+            copy_ok: AtomicBool::new(false),
             notify: Event::new(),
             waiting: AtomicBool::new(false),
             kicked: AtomicBool::new(false),
@@ -144,15 +156,10 @@ impl Hub {
         }
     }
 
-    /// Publishes changed rectangles of `frame`.
-    pub fn publish_damage(&self, frame: SharedFrame, rects: &[Rect]) {
-        lock(&self.published).frame = frame;
+    /// Publishes what a poll changed (the frame is already up to date).
+    pub fn publish_damage(&self, damage: &Damage) {
         for s in lock(&self.clients).iter() {
-            let mut d = s.damage();
-            for r in rects {
-                d.mark(*r);
-            }
-            drop(d);
+            s.damage().add(damage, s.copy_ok());
             s.notify.notify(usize::MAX);
         }
     }
@@ -167,9 +174,9 @@ impl Hub {
             p.size_epoch += 1;
         }
         for s in lock(&self.clients).iter() {
-            let mut map = TileMap::new(w, h);
-            map.mark_all();
-            *s.damage() = map;
+            let mut pending = Pending::new(w, h);
+            pending.tiles.mark_all();
+            *s.damage() = pending;
             s.notify.notify(usize::MAX);
         }
     }

@@ -171,8 +171,8 @@ fn capture_loop(mut capture: Capture, shared: &Shared, fps: u32) {
         hub.poll_done();
         let changed = match outcome {
             Ok(PollOutcome::Unchanged) => false,
-            Ok(PollOutcome::Damaged(rects)) => {
-                hub.publish_damage(capture.frame().clone(), &rects);
+            Ok(PollOutcome::Damaged(damage)) => {
+                hub.publish_damage(&damage);
                 true
             }
             Ok(PollOutcome::Resized) => {

@@ -231,3 +231,55 @@ fn without_a_usable_uinput_the_log_names_the_fix_and_pixels_still_flow() {
     c.set_pixel_format(PixelFormat::RGBX8888);
     c.wait_screen(&px);
 }
+
+/// Console-like lines: a dark background with detail that differs per line.
+fn console_lines(w: u32, h: u32, seed: u32) -> Vec<u32> {
+    (0..h)
+        .flat_map(|y| {
+            (0..w).map(move |x| {
+                let v = (x ^ (y + seed).wrapping_mul(2_654_435_761)).wrapping_mul(2_246_822_519) >> 8;
+                if v % 3 == 0 { v & 0xffffff } else { 0x101010 }
+            })
+        })
+        .collect()
+}
+
+/// A file scrolled up by 16 lines reaches a client that offers CopyRect as
+/// one CopyRect plus the new lines, and a client that does not as pixels.
+#[test]
+fn a_scroll_arrives_as_copyrect_and_the_new_lines() {
+    use std::os::unix::fs::FileExt;
+    let (w, h) = (160u32, 192u32);
+    let dir = temp_dir("scroll");
+    let fb = dir.join("fb");
+    let mut px = console_lines(w, h, 0);
+    std::fs::write(&fb, pattern::encode(&px, SourceFormat::Xrgb8888)).unwrap();
+    let spec = format!("file:{}", fb.display());
+    let server =
+        Server::start(&["--fb", &spec, "--geometry", "160x192", "--format", "xrgb8888", "--no-auth"]);
+    let mut copying = Client::connect(server.rfb, None);
+    copying.set_pixel_format(PixelFormat::RGBX8888);
+    copying.set_encodings(&[id::COPYRECT, id::RAW]);
+    copying.wait_screen(&px);
+    let mut plain = Client::connect(server.rfb, None);
+    plain.set_pixel_format(PixelFormat::RGBX8888);
+    plain.wait_screen(&px);
+
+    px.drain(..(16 * w) as usize);
+    px.extend(console_lines(w, 16, 999));
+    let file = std::fs::OpenOptions::new().write(true).open(&fb).unwrap();
+    file.write_all_at(&pattern::encode(&px, SourceFormat::Xrgb8888), 0).unwrap();
+
+    let mut received = Vec::new();
+    let packed: Vec<u32> = px.iter().map(|&p| PixelFormat::RGBX8888.pack(p)).collect();
+    while copying.screen != packed {
+        copying.request(true);
+        received.extend(copying.read_update().unwrap());
+    }
+    let copies: Vec<_> = received.iter().filter(|r| r.encoding == id::COPYRECT).collect();
+    assert_eq!(copies.len(), 1, "{received:?}");
+    assert_eq!(copies[0].rect, fbvncd::rfb::Rect::new(0, 0, 160, 176));
+    let raw: usize = received.iter().filter(|r| r.encoding == id::RAW).map(|r| r.rect.area()).sum();
+    assert!(raw <= (w * 32) as usize, "only the new lines' tiles as pixels: {raw} px");
+    plain.wait_screen(&px);
+}

@@ -1,6 +1,7 @@
 //! Accumulated damage per client: a map of dirty 32x32 tiles, turned into
-//! few merged rectangles when an update is built.
+//! few merged rectangles when an update is built, and a pending move.
 
+use super::{Damage, Move};
 use crate::rfb::{Rect, fit_u16};
 
 /// Tile edge in pixels.
@@ -73,6 +74,22 @@ impl TileMap {
         cy.into_iter().any(|ty| cx.clone().any(|tx| self.dirty[ty * self.cols + tx]))
     }
 
+    /// The dirty tiles' parts inside `r`.
+    pub fn dirty_within(&self, r: Rect) -> Vec<Rect> {
+        let Some((cx, cy)) = self.span(r) else {
+            return Vec::new();
+        };
+        let t = usize::from(TILE);
+        let px = |v: usize| fit_u16(u32::try_from(v * t).unwrap_or(u32::MAX));
+        let mut out = Vec::new();
+        for ty in cy {
+            for tx in cx.clone().filter(|tx| self.dirty[ty * self.cols + tx]) {
+                out.push(Rect::new(px(tx), px(ty), TILE, TILE).intersect(&r));
+            }
+        }
+        out
+    }
+
     /// The dirty area inside `clip` as merged rectangles (clipped to `clip`);
     /// the tiles touched are cleared (damage of a partly covered tile outside
     /// `clip` is dropped: clients ask for the whole screen in practice).
@@ -118,6 +135,72 @@ impl TileMap {
             Rect::new(x, y, px(x1).saturating_sub(x), px(y1).saturating_sub(y)).intersect(&clip)
         };
         done.into_iter().map(to_rect).filter(|r| !r.is_empty()).collect()
+    }
+}
+
+/// What one client is owed: a move to send first, then dirty tiles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    /// Tiles to repaint.
+    pub tiles: TileMap,
+    /// Content the client should move itself (CopyRect), before the repaint.
+    pub copy: Option<Move>,
+}
+
+impl Pending {
+    /// Nothing owed on a `width` x `height` screen.
+    pub fn new(width: u16, height: u16) -> Self {
+        Self { tiles: TileMap::new(width, height), copy: None }
+    }
+
+    /// Marks the tiles `r` touches.
+    pub fn mark(&mut self, r: Rect) {
+        self.tiles.mark(r);
+    }
+
+    /// True when something inside `r` is owed.
+    pub fn intersects(&self, r: Rect) -> bool {
+        self.copy.is_some() || self.tiles.intersects(r)
+    }
+
+    /// Adds a poll's damage. A move is kept for a client that can copy
+    /// (`copy_ok`) and has none pending; what this client had not yet
+    /// received inside its source travels with it (the client's stale
+    /// pixels get copied along). Otherwise the move's destination is
+    /// repainted.
+    pub fn add(&mut self, damage: &Damage, copy_ok: bool) {
+        if let Some(m) = damage.moved {
+            if copy_ok && self.copy.is_none() {
+                let (dx, dy) =
+                    (i32::from(m.dst.x) - i32::from(m.src.x), i32::from(m.dst.y) - i32::from(m.src.y));
+                let shift = |v: u16, d: i32| u16::try_from(i32::from(v) + d).unwrap_or(0);
+                for r in self.tiles.dirty_within(m.src) {
+                    self.tiles.mark(Rect::new(shift(r.x, dx), shift(r.y, dy), r.w, r.h));
+                }
+                self.copy = Some(m);
+            } else {
+                self.tiles.mark(m.dst);
+            }
+        }
+        for r in &damage.rects {
+            self.tiles.mark(*r);
+        }
+    }
+
+    /// What to send for a request covering `region`: the move (if the
+    /// client can still copy and the move lies inside the region; else its
+    /// destination is repainted) and the dirty rectangles inside `region`.
+    pub fn take(&mut self, region: Rect, copy_ok: bool) -> (Option<Move>, Vec<Rect>) {
+        let inside = |r: Rect| r.intersect(&region) == r;
+        let copy = match self.copy.take() {
+            Some(m) if copy_ok && inside(m.src) && inside(m.dst) => Some(m),
+            Some(m) => {
+                self.tiles.mark(m.dst);
+                None
+            }
+            None => None,
+        };
+        (copy, self.tiles.take(region))
     }
 }
 

@@ -6,13 +6,16 @@
 //! `Capture::poll` at the pace `PollRate` gives while some client waits, and
 //! publishes `Capture::frame()` plus the damage to the sessions.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub mod damage;
 pub mod demo;
 pub mod fbdev;
 mod fbdev_sys;
 pub mod file;
+pub mod memory;
+#[cfg(test)]
+mod model_tests;
 pub mod poll;
 pub mod rate;
 pub mod unpack;
@@ -20,8 +23,8 @@ pub mod unpack;
 pub use poll::Capture;
 pub use rate::PollRate;
 
-use crate::rfb::Rect;
 use crate::rfb::pixel::PixelFormat;
+use crate::rfb::{PixelView, Rect};
 
 /// The layout and size a source currently has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,32 +57,116 @@ pub trait FrameSource: Send {
     }
 }
 
-/// The canonical picture clients see (after rotation): `0x00RRGGBB` per pixel.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The canonical picture clients see (after rotation): `0x00RRGGBB` per
+/// pixel. The capture writes changed tiles in place; a session copies the
+/// rectangles it is about to send ([`Frame::snapshot`]) and encodes the copy,
+/// so neither waits for the other longer than a copy. A session may copy a
+/// tile the capture is half way through: the capture marks that tile's
+/// damage after writing it, so the client gets it whole with the next update.
+#[derive(Debug)]
 pub struct Frame {
     /// Width in pixels.
     pub width: u16,
     /// Height in pixels.
     pub height: u16,
     /// `width * height` pixels, row-major, stride = width.
-    pub pixels: Vec<u32>,
+    pixels: RwLock<Vec<u32>>,
 }
 
 impl Frame {
     /// A black frame.
     pub fn new(width: u16, height: u16) -> Self {
-        Self { width, height, pixels: vec![0; usize::from(width) * usize::from(height)] }
+        Self::from_pixels(width, height, vec![0; usize::from(width) * usize::from(height)])
     }
 
-    /// A view for the encoders.
-    pub fn view(&self) -> crate::rfb::PixelView<'_> {
-        crate::rfb::PixelView {
-            pixels: &self.pixels,
-            stride: usize::from(self.width),
-            width: self.width,
-            height: self.height,
-        }
+    /// A frame of `pixels` (`width * height` of them).
+    pub fn from_pixels(width: u16, height: u16, pixels: Vec<u32>) -> Self {
+        debug_assert_eq!(pixels.len(), usize::from(width) * usize::from(height));
+        Self { width, height, pixels: RwLock::new(pixels) }
     }
+
+    /// Write access for the capture.
+    pub fn write(&self) -> RwLockWriteGuard<'_, Vec<u32>> {
+        self.pixels.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of every pixel (tests, tools).
+    pub fn to_vec(&self) -> Vec<u32> {
+        self.read().clone()
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Vec<u32>> {
+        self.pixels.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the pixels of `rects` (clipped to the frame; empty ones dropped).
+    pub fn snapshot(&self, rects: &[Rect]) -> Snapshot {
+        let rects: Vec<Rect> =
+            rects.iter().map(|r| r.clip(self.width, self.height)).filter(|r| !r.is_empty()).collect();
+        let mut pixels = Vec::with_capacity(rects.iter().map(Rect::area).sum());
+        let src = self.read();
+        let fw = usize::from(self.width);
+        for r in &rects {
+            for y in r.y..r.y + r.h {
+                let start = usize::from(y) * fw + usize::from(r.x);
+                pixels.extend_from_slice(&src[start..start + usize::from(r.w)]);
+            }
+        }
+        Snapshot { width: self.width, height: self.height, rects, pixels }
+    }
+}
+
+/// Copies of some rectangles of a [`Frame`], for encoding without locks.
+#[derive(Debug)]
+pub struct Snapshot {
+    width: u16,
+    height: u16,
+    rects: Vec<Rect>,
+    pixels: Vec<u32>,
+}
+
+impl Snapshot {
+    /// Each rectangle with a view of its pixels.
+    pub fn views(&self) -> impl Iterator<Item = (Rect, PixelView<'_>)> {
+        let mut at = 0;
+        self.rects.iter().map(move |r| {
+            let px = &self.pixels[at..at + r.area()];
+            at += r.area();
+            let view = PixelView {
+                pixels: px,
+                stride: usize::from(r.w),
+                width: self.width,
+                height: self.height,
+                origin: (r.x, r.y),
+            };
+            (*r, view)
+        })
+    }
+
+    /// Pixels held.
+    pub fn area(&self) -> usize {
+        self.pixels.len()
+    }
+}
+
+/// Screen content that moved (a scroll): the client can copy `src` to
+/// `dst` itself (CopyRect). Both the same size, in client coordinates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Move {
+    /// Where the content was.
+    pub src: Rect,
+    /// Where it is now.
+    pub dst: Rect,
+}
+
+/// What changed in one poll, in client coordinates: a move (applied first),
+/// then rectangles to repaint from the frame.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Damage {
+    /// Content that moved, if the poll found a scroll.
+    pub moved: Option<Move>,
+    /// Rectangles whose pixels must be sent.
+    pub rects: Vec<Rect>,
 }
 
 /// What one poll found.
@@ -87,8 +174,8 @@ impl Frame {
 pub enum PollOutcome {
     /// Nothing changed.
     Unchanged,
-    /// These rectangles (client coordinates) changed.
-    Damaged(Vec<Rect>),
+    /// Something changed (see [`Damage`]).
+    Damaged(Damage),
     /// The size or layout changed; the whole new frame is fresh.
     Resized,
 }
@@ -223,10 +310,19 @@ impl Rotation {
             Self::R270 => (w - 1 - y, x),
         }
     }
+
+    /// Where source point (`x`, `y`) of a `w` x `h` source appears for clients.
+    pub fn turned_point(self, x: u32, y: u32, w: u32, h: u32) -> (u32, u32) {
+        match self {
+            Self::R0 => (x, y),
+            Self::R90 => (h - 1 - y, x),
+            Self::R180 => (w - 1 - x, h - 1 - y),
+            Self::R270 => (y, w - 1 - x),
+        }
+    }
 }
 
-/// The frame shared with sessions: copy-on-write (sessions hold a clone of
-/// the `Arc` while they encode; the capture writes through `Arc::make_mut`).
+/// The frame shared by the capture and the sessions.
 pub type SharedFrame = Arc<Frame>;
 
 #[cfg(test)]
@@ -244,6 +340,7 @@ mod tests {
                     let (sx, sy) = rot.source_point(x, y, w, h);
                     assert!(sx < w && sy < h);
                     assert!(seen.insert((sx, sy)), "{rot:?} maps twice onto {sx},{sy}");
+                    assert_eq!(rot.turned_point(sx, sy, w, h), (x, y));
                 }
             }
         }

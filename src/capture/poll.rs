@@ -3,32 +3,54 @@
 //! Reading framebuffer memory can be slow (uncached on boards), so a poll
 //! reads as little as it can: one scanline in [`SAMPLE`] (the offset turns
 //! every poll, so every line is looked at within `SAMPLE` polls), then only
-//! the tiles whose sampled line differs, which are re-read whole. This is
-//! x11vnc's scheme: a change is found at once when it spans `SAMPLE` rows,
-//! and within `SAMPLE` polls otherwise.
+//! the bands of tiles whose sampled line differs. This is x11vnc's scheme:
+//! a change is found at once when it spans `SAMPLE` rows, and within
+//! `SAMPLE` polls otherwise. Comparisons are on the source's own bytes (a
+//! copy in the source's format, the shadow); only tiles that changed are
+//! unpacked into the frame.
+//!
+//! Scrolls: when several sampled lines changed, the poll looks for one
+//! vertical shift that explains them (probe lines found in the old picture
+//! at the same distance), then checks every line: the longest run of lines
+//! that equal the old picture shifted becomes a [`Move`] (CopyRect for the
+//! client), and only the rest of the change is repainted. A console that
+//! scrolls by a line costs the new line, not a screenful.
 
 use std::sync::Arc;
 
 use super::damage::TILE;
 use super::unpack::Unpacker;
-use super::{CaptureError, Frame, FrameSource, Geometry, PollOutcome, Rotation, SharedFrame};
+use super::{CaptureError, Damage, Frame, FrameSource, Geometry, Move, PollOutcome, Rotation, SharedFrame};
 use crate::rfb::{Rect, fit_u16};
 
 /// One scanline in this many is read per poll.
 pub const SAMPLE: u32 = 32;
+/// Fewest lines a scroll must move to be sent as a move.
+const MIN_MOVE_LINES: u32 = 64;
+/// Changed sample lines kept per poll as probes for finding a scroll.
+const MAX_PROBES: usize = 16;
+/// Probe lines searched for in the old picture per poll.
+const MAX_SEARCHES: usize = 4;
+/// A probe line found in more old lines than this says nothing.
+const MAX_MATCHES: usize = 8;
 
 /// The capture: a source, its shadow copy and the frame clients see.
 pub struct Capture {
     source: Box<dyn FrameSource>,
     rotation: Rotation,
     geometry: Geometry,
-    /// Canonical pixels of the source, unturned.
-    shadow: Vec<u32>,
+    /// The source's bytes as last read, rows packed.
+    shadow: Vec<u8>,
     frame: SharedFrame,
     pass: u32,
+    /// Read buffer: a line or a band, in the source's format.
     raw: Vec<u8>,
+    /// Unpacked pixels on their way to a turned frame.
     row: Vec<u32>,
     unpacker: Unpacker,
+    /// Changed sample lines of this poll; their bytes follow in `probe_bytes`.
+    probes: Vec<u32>,
+    probe_bytes: Vec<u8>,
 }
 
 impl Capture {
@@ -45,6 +67,8 @@ impl Capture {
             raw: Vec::new(),
             row: Vec::new(),
             unpacker: Unpacker::new(&geometry.format),
+            probes: Vec::new(),
+            probe_bytes: Vec::new(),
         };
         c.reset()?;
         Ok(c)
@@ -70,6 +94,16 @@ impl Capture {
         self.source.describe()
     }
 
+    fn row_bytes(&self) -> usize {
+        self.geometry.width as usize * self.geometry.format.bytes_per_pixel()
+    }
+
+    /// Line `y` of the shadow.
+    fn shadow_row(&self, y: u32) -> &[u8] {
+        let rb = self.row_bytes();
+        &self.shadow[y as usize * rb..(y as usize + 1) * rb]
+    }
+
     /// Re-reads everything after a size or layout change.
     fn reset(&mut self) -> Result<(), CaptureError> {
         let g = self.source.geometry();
@@ -87,31 +121,20 @@ impl Capture {
             return Err(CaptureError::Unsupported(format!("{} bits per pixel", g.format.bits_per_pixel)));
         }
         self.geometry = g;
-        self.shadow = vec![0; g.width as usize * g.height as usize];
-        let mut frame = Frame::new(fw, fh);
-        for y in 0..g.height {
-            self.read_row(0, y, g.width)?;
-            let start = y as usize * g.width as usize;
-            self.shadow[start..start + g.width as usize].copy_from_slice(&self.row);
+        let rb = self.row_bytes();
+        self.shadow = vec![0; rb * g.height as usize];
+        if !self.source.read_rows(0, &mut self.shadow)? {
+            for (y, line) in (0..g.height).zip(self.shadow.chunks_mut(rb)) {
+                self.source.read_span(0, y, line)?;
+            }
         }
-        turn_into(&self.shadow, g.width, g.height, self.rotation, Rect::new(0, 0, fw, fh), &mut frame);
-        self.frame = Arc::new(frame);
+        self.frame = Arc::new(Frame::new(fw, fh));
+        self.paint(&[Rect::new(0, 0, fit_u16(g.width), fit_u16(g.height))]);
         Ok(())
     }
 
-    /// Reads `w` source pixels of row `y` from `x` into `self.row` (canonical).
-    fn read_row(&mut self, x: u32, y: u32, w: u32) -> Result<(), CaptureError> {
-        let bpp = self.geometry.format.bytes_per_pixel();
-        self.raw.resize(w as usize * bpp, 0);
-        self.source.read_span(x, y, &mut self.raw)?;
-        self.row.resize(w as usize, 0);
-        self.unpacker.unpack(&self.raw, &mut self.row);
-        Ok(())
-    }
-
-    /// Reads `rows` rows of `w` pixels from (x, y) into `self.raw` (source
-    /// format): whole-width bands in one read when the source can, else row
-    /// by row.
+    /// Reads `rows` rows of `w` pixels from (x, y) into `self.raw`: whole-width
+    /// bands in one read when the source can, else row by row.
     fn read_band(&mut self, x: u32, y: u32, w: u32, rows: u32) -> Result<(), CaptureError> {
         let bpp = self.geometry.format.bytes_per_pixel();
         self.raw.resize(w as usize * rows as usize * bpp, 0);
@@ -141,82 +164,267 @@ impl Capture {
             self.reset()?;
             return Ok(PollOutcome::Resized);
         }
-        let (w, h) = (self.geometry.width, self.geometry.height);
-        let cols = w.div_ceil(u32::from(TILE));
-        let rows = h.div_ceil(u32::from(TILE));
+        let t = u32::from(TILE);
+        let (cols, rows) = (self.geometry.width.div_ceil(t), self.geometry.height.div_ceil(t));
         let offset = self.pass % step;
         self.pass = self.pass.wrapping_add(1);
         let mut hot = vec![false; (cols * rows) as usize];
-        let mut y = offset;
-        while y < h {
-            self.read_row(0, y, w)?;
-            let start = y as usize * w as usize;
-            let old = &self.shadow[start..start + w as usize];
-            let ty = y / u32::from(TILE);
-            for (tx, (a, b)) in old.chunks(TILE.into()).zip(self.row.chunks(TILE.into())).enumerate() {
-                if a != b {
-                    hot[(ty * cols) as usize + tx] = true;
-                }
-            }
-            y += step;
-        }
+        self.sample(offset, step, cols, &mut hot)?;
+        let shift = if self.probes.len() >= 3 { self.find_shift() } else { None };
+        let mut moved = vec![false; if shift.is_some() { self.geometry.height as usize } else { 0 }];
         let mut changed = Vec::new();
-        for (ty, row) in (0u32..).zip(hot.chunks(cols as usize)) {
-            let first = row.iter().position(|h| *h);
-            let last = row.iter().rposition(|h| *h);
-            if let (Some(a), Some(b)) = (first, last) {
-                let span = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
-                self.refresh_band(ty, row, span(a), span(b) + 1, &mut changed)?;
+        let order: Vec<u32> =
+            if shift.is_some_and(|dy| dy < 0) { (0..rows).rev().collect() } else { (0..rows).collect() };
+        for ty in order {
+            let band = &hot[(ty * cols) as usize..((ty + 1) * cols) as usize];
+            let span = band.iter().position(|h| *h).zip(band.iter().rposition(|h| *h));
+            match (shift, span) {
+                (Some(dy), Some(_)) => {
+                    self.refresh_band(ty, (0, cols), None, Some((dy, &mut moved)), &mut changed)?
+                }
+                (Some(dy), None) => self.moved_unread(ty, dy, &mut moved),
+                (None, Some((a, b))) => {
+                    let tiles = (fit_u32(a), fit_u32(b) + 1);
+                    self.refresh_band(ty, tiles, Some(band), None, &mut changed)?;
+                }
+                (None, None) => {}
             }
         }
         if changed.is_empty() {
             return Ok(PollOutcome::Unchanged);
         }
-        let turned: Vec<Rect> = changed.iter().map(|r| turn_rect(*r, w, h, self.rotation)).collect();
-        let frame = Arc::make_mut(&mut self.frame);
-        for r in &turned {
-            turn_into(&self.shadow, w, h, self.rotation, *r, frame);
-        }
-        Ok(PollOutcome::Damaged(turned))
+        self.paint(&changed);
+        Ok(PollOutcome::Damaged(self.damage(&changed, shift, &moved)))
     }
 
-    /// Re-reads the `hot` tiles among `tx0..tx1` of tile row `ty` whole (the
-    /// band read at once, only hot tiles unpacked and compared) and adds the
-    /// tiles that changed to `changed`.
+    /// Reads the sample lines; marks the tiles where they differ as hot and
+    /// keeps changed lines as scroll probes.
+    fn sample(&mut self, offset: u32, step: u32, cols: u32, hot: &mut [bool]) -> Result<(), CaptureError> {
+        let (rb, bpp) = (self.row_bytes(), self.geometry.format.bytes_per_pixel());
+        let seg = usize::from(TILE) * bpp;
+        self.probes.clear();
+        self.probe_bytes.clear();
+        self.raw.resize(rb, 0);
+        let mut y = offset;
+        while y < self.geometry.height {
+            self.source.read_span(0, y, &mut self.raw)?;
+            let old = &self.shadow[y as usize * rb..(y as usize + 1) * rb];
+            if old != self.raw.as_slice() {
+                let first = (y / u32::from(TILE) * cols) as usize;
+                for (tx, (a, b)) in old.chunks(seg).zip(self.raw.chunks(seg)).enumerate() {
+                    hot[first + tx] |= a != b;
+                }
+                if self.probes.len() < MAX_PROBES && y % SAMPLE == offset % SAMPLE {
+                    self.probes.push(y);
+                    self.probe_bytes.extend_from_slice(&self.raw);
+                }
+            }
+            y += step;
+        }
+        Ok(())
+    }
+
+    /// The vertical shift (new line y = old line y + dy) that most probes
+    /// agree on, if at least two do.
+    fn find_shift(&self) -> Option<i32> {
+        let (rb, bpp) = (self.row_bytes(), self.geometry.format.bytes_per_pixel());
+        let h = self.geometry.height;
+        let probe = |i: usize| &self.probe_bytes[i * rb..(i + 1) * rb];
+        let mut candidates = Vec::new();
+        let mut searched = 0;
+        for (i, &y) in self.probes.iter().enumerate() {
+            let line = probe(i);
+            // A plain line matches too much; search by its first detail.
+            let Some(key) = line.chunks(bpp).position(|p| p != &line[..bpp]).map(|k| k * bpp) else {
+                continue;
+            };
+            let key_end = (key + 8).min(rb);
+            let found: Vec<i32> = (0..h)
+                .filter(|&r| {
+                    let old = self.shadow_row(r);
+                    old[key..key_end] == line[key..key_end] && old == line
+                })
+                .take(MAX_MATCHES + 1)
+                .map(|r| i32::try_from(i64::from(r) - i64::from(y)).unwrap_or(0))
+                .collect();
+            if found.len() <= MAX_MATCHES {
+                candidates.extend(found);
+            }
+            searched += 1;
+            if searched == MAX_SEARCHES {
+                break;
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let score = |dy: i32| {
+            (0..self.probes.len())
+                .filter(|&i| {
+                    let src = i64::from(self.probes[i]) + i64::from(dy);
+                    (0..i64::from(h)).contains(&src) && self.shadow_row(fit_u32_i(src)) == probe(i)
+                })
+                .count()
+        };
+        let (best, dy) = candidates.into_iter().map(|dy| (score(dy), dy)).max()?;
+        (best >= 2 && dy != 0).then_some(dy)
+    }
+
+    /// Lines of tile row `ty`, not read this poll (taken as unchanged),
+    /// that equal the old line `dy` away.
+    fn moved_unread(&self, ty: u32, dy: i32, moved: &mut [bool]) {
+        let t = u32::from(TILE);
+        let h = self.geometry.height;
+        for y in ty * t..((ty + 1) * t).min(h) {
+            let src = i64::from(y) + i64::from(dy);
+            moved[y as usize] =
+                (0..i64::from(h)).contains(&src) && self.shadow_row(y) == self.shadow_row(fit_u32_i(src));
+        }
+    }
+
+    /// Re-reads tiles `tiles.0..tiles.1` of tile row `ty` (the band at once;
+    /// only those `hot` says, if given, are compared), brings the shadow up
+    /// to date and adds what changed to `changed`. With a shift, also marks
+    /// the lines that equal the old line `dy` away (then the band must be
+    /// whole-width, and is read before the shadow changes).
     fn refresh_band(
         &mut self,
         ty: u32,
-        hot: &[bool],
-        tx0: u32,
-        tx1: u32,
+        tiles: (u32, u32),
+        hot: Option<&[bool]>,
+        shift: Option<(i32, &mut Vec<bool>)>,
         changed: &mut Vec<Rect>,
     ) -> Result<(), CaptureError> {
         let (w, h) = (self.geometry.width, self.geometry.height);
+        let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
         let t = u32::from(TILE);
-        let (x0, y0) = (tx0 * t, ty * t);
-        let (span, th) = ((tx1 * t).min(w) - x0, t.min(h - y0));
+        let (x0, y0) = (tiles.0 * t, ty * t);
+        let (span, th) = ((tiles.1 * t).min(w) - x0, t.min(h - y0));
         self.read_band(x0, y0, span, th)?;
-        let bpp = self.geometry.format.bytes_per_pixel();
-        for tx in (tx0..tx1).filter(|tx| hot[*tx as usize]) {
+        let band_rb = span as usize * bpp;
+        if let Some((dy, moved)) = shift {
+            for (r, line) in (0..th).zip(self.raw.chunks(band_rb)) {
+                let src = i64::from(y0 + r) + i64::from(dy);
+                moved[(y0 + r) as usize] =
+                    (0..i64::from(h)).contains(&src) && line == self.shadow_row(fit_u32_i(src));
+            }
+        }
+        for tx in (tiles.0..tiles.1).filter(|tx| hot.is_none_or(|hot| hot[*tx as usize])) {
             let (x, tw) = (tx * t, t.min(w - tx * t));
+            let seg = tw as usize * bpp;
             let mut dirty = false;
-            self.row.resize(tw as usize, 0);
             for r in 0..th as usize {
-                let at = (r * span as usize + (x - x0) as usize) * bpp;
-                self.unpacker.unpack(&self.raw[at..at + tw as usize * bpp], &mut self.row);
-                let start = (y0 as usize + r) * w as usize + x as usize;
-                let dst = &mut self.shadow[start..start + tw as usize];
-                if dst != self.row.as_slice() {
-                    dst.copy_from_slice(&self.row);
+                let at = r * band_rb + (x - x0) as usize * bpp;
+                let to = (y0 as usize + r) * rb + x as usize * bpp;
+                let (new, old) = (&self.raw[at..at + seg], &mut self.shadow[to..to + seg]);
+                if new != old {
+                    old.copy_from_slice(new);
                     dirty = true;
                 }
             }
             if dirty {
-                changed.push(Rect::new(fit_u16(x), fit_u16(y0), fit_u16(tw), fit_u16(th)));
+                push_merged(changed, Rect::new(fit_u16(x), fit_u16(y0), fit_u16(tw), fit_u16(th)));
             }
         }
         Ok(())
     }
+
+    /// Unpacks the source rectangles `rects` from the shadow into the frame.
+    fn paint(&mut self, rects: &[Rect]) {
+        let (w, h) = (self.geometry.width, self.geometry.height);
+        let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
+        let frame = self.frame.clone();
+        let fw = usize::from(frame.width);
+        let mut px = frame.write();
+        for r in rects {
+            let (x, rw) = (usize::from(r.x), usize::from(r.w));
+            for y in r.y..r.y + r.h {
+                let at = usize::from(y) * rb + x * bpp;
+                let src = &self.shadow[at..at + rw * bpp];
+                if self.rotation == Rotation::R0 {
+                    let to = usize::from(y) * fw + x;
+                    self.unpacker.unpack(src, &mut px[to..to + rw]);
+                    continue;
+                }
+                self.row.resize(rw, 0);
+                self.unpacker.unpack(src, &mut self.row);
+                for (sx, p) in (u32::from(r.x)..).zip(&self.row) {
+                    let (cx, cy) = self.rotation.turned_point(sx, u32::from(y), w, h);
+                    px[cy as usize * fw + cx as usize] = *p;
+                }
+            }
+        }
+    }
+
+    /// What clients must be told about `changed` (source tiles): a move for
+    /// the longest run of shifted lines, if long enough and something in it
+    /// changed, and the rest to repaint; all turned.
+    fn damage(&self, changed: &[Rect], shift: Option<i32>, moved: &[bool]) -> Damage {
+        let (w, h, rot) = (self.geometry.width, self.geometry.height, self.rotation);
+        let turn = |r: Rect| turn_rect(r, w, h, rot);
+        let run = shift.zip(longest_run(moved)).filter(|(_, (a, b))| {
+            b - a >= MIN_MOVE_LINES
+                && changed.iter().any(|r| u32::from(r.y) < *b && u32::from(r.y) + u32::from(r.h) > *a)
+        });
+        let Some((dy, (a, b))) = run else {
+            return Damage { moved: None, rects: changed.iter().map(|r| turn(*r)).collect() };
+        };
+        let src_y = fit_u32_i(i64::from(a) + i64::from(dy));
+        let (fw, lines) = (fit_u16(w), fit_u16(b - a));
+        let moved = Move {
+            src: turn(Rect::new(0, fit_u16(src_y), fw, lines)),
+            dst: turn(Rect::new(0, fit_u16(a), fw, lines)),
+        };
+        let mut rects = Vec::new();
+        for r in changed {
+            let (y0, y1) = (u32::from(r.y), u32::from(r.y) + u32::from(r.h));
+            for (p0, p1) in [(y0, y1.min(a)), (y0.max(b), y1)] {
+                if p0 < p1 {
+                    rects.push(turn(Rect::new(r.x, fit_u16(p0), r.w, fit_u16(p1 - p0))));
+                }
+            }
+        }
+        Damage { moved: Some(moved), rects }
+    }
+}
+
+/// Adds `r` to `rects`, widening the last one when `r` continues it.
+fn push_merged(rects: &mut Vec<Rect>, r: Rect) {
+    if let Some(last) = rects.last_mut()
+        && last.y == r.y
+        && last.h == r.h
+        && u32::from(last.x) + u32::from(last.w) == u32::from(r.x)
+    {
+        last.w += r.w;
+        return;
+    }
+    rects.push(r);
+}
+
+/// The longest run of `true` as a line range.
+fn longest_run(lines: &[bool]) -> Option<(u32, u32)> {
+    let mut best: Option<(u32, u32)> = None;
+    let mut start = None;
+    for (y, m) in (0u32..).zip(lines.iter().chain([&false])) {
+        match (*m, start) {
+            (true, None) => start = Some(y),
+            (false, Some(s)) => {
+                if best.is_none_or(|(a, b)| b - a < y - s) {
+                    best = Some((s, y));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    best
+}
+
+fn fit_u32(v: usize) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+fn fit_u32_i(v: i64) -> u32 {
+    u32::try_from(v).unwrap_or(0)
 }
 
 /// A source rectangle in turned (client) coordinates.
@@ -229,15 +437,4 @@ pub fn turn_rect(r: Rect, w: u32, h: u32, rot: Rotation) -> Rect {
         Rotation::R270 => (y, w - (x + rw), rh, rw),
     };
     Rect::new(fit_u16(nx), fit_u16(ny), fit_u16(nw), fit_u16(nh))
-}
-
-/// Copies the turned rectangle `r` (client coordinates) from `shadow`.
-fn turn_into(shadow: &[u32], w: u32, h: u32, rot: Rotation, r: Rect, frame: &mut Frame) {
-    let fw = usize::from(frame.width);
-    for ry in u32::from(r.y)..u32::from(r.y) + u32::from(r.h) {
-        for rx in u32::from(r.x)..u32::from(r.x) + u32::from(r.w) {
-            let (sx, sy) = rot.source_point(rx, ry, w, h);
-            frame.pixels[ry as usize * fw + rx as usize] = shadow[sy as usize * w as usize + sx as usize];
-        }
-    }
 }

@@ -64,23 +64,32 @@ pub fn fit_u16(v: u32) -> u16 {
     u16::try_from(v).unwrap_or(u16::MAX)
 }
 
-/// A read-only view of canonical pixels: `0x00RRGGBB` per pixel, row-major.
+/// A read-only view of canonical pixels (`0x00RRGGBB`, row-major) of a
+/// screen, or of a window of it: `pixels` starts at screen point `origin`.
 #[derive(Clone, Copy, Debug)]
 pub struct PixelView<'a> {
-    /// The pixels; row `y` starts at `y * stride`.
+    /// The pixels; screen row `y` starts at `(y - origin.1) * stride`.
     pub pixels: &'a [u32],
-    /// Pixels per row in `pixels` (>= width).
+    /// Pixels per row in `pixels`.
     pub stride: usize,
     /// Screen width.
     pub width: u16,
     /// Screen height.
     pub height: u16,
+    /// Screen point of `pixels[0]`.
+    pub origin: (u16, u16),
 }
 
 impl<'a> PixelView<'a> {
-    /// Row `y`, pixels `x .. x + w` (caller guarantees the rectangle is inside).
+    /// A whole `width` x `height` screen with rows of `width` pixels.
+    pub fn screen(pixels: &'a [u32], width: u16, height: u16) -> Self {
+        Self { pixels, stride: usize::from(width), width, height, origin: (0, 0) }
+    }
+
+    /// Row `y`, pixels `x .. x + w` (caller guarantees the rectangle is inside
+    /// the window).
     pub fn row(&self, x: u16, y: u16, w: u16) -> &'a [u32] {
-        let start = usize::from(y) * self.stride + usize::from(x);
+        let start = usize::from(y - self.origin.1) * self.stride + usize::from(x - self.origin.0);
         &self.pixels[start..start + usize::from(w)]
     }
 }

@@ -233,6 +233,7 @@ where
         if let Some(enc) = self.encoders.as_mut() {
             let before = enc.chosen();
             enc.set_client_encodings(list);
+            self.slot.set_copy_ok(enc.copy_rect());
             if enc.chosen() != before || !self.encodings_logged {
                 log::info!("{}: pixels as {}", self.peer, enc.chosen().name());
                 self.encodings_logged = true;

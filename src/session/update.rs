@@ -8,7 +8,7 @@ use super::SessionError;
 use super::state::Session;
 use crate::rfb::Rect;
 use crate::rfb::encoding::id;
-use crate::rfb::encoding::select::write_rect_header;
+use crate::rfb::encoding::select::{write_copy_rect, write_rect_header};
 use crate::rfb::messages::{self, begin_update, patch_rect_count};
 
 /// Pixels below which encoding runs inline (cheaper than a thread hop).
@@ -93,8 +93,13 @@ where
         }
         count += self.pseudo_rects(&mut out);
         self.owed.empty_answer = false;
-        let rects = self.slot.damage().take(region);
-        let (n, body) = self.encode(published.frame, rects).await;
+        let (copy, rects) = self.slot.damage().take(region, self.slot.copy_ok());
+        if let Some(m) = copy {
+            write_copy_rect(m.src, m.dst, &mut out);
+            count += 1;
+        }
+        let snapshot = published.frame.snapshot(&rects);
+        let (n, body) = self.encode(snapshot).await;
         count = count.saturating_add(n);
         patch_rect_count(&mut out, at, count);
         out.extend_from_slice(&body);
@@ -163,22 +168,18 @@ where
         n
     }
 
-    /// Encodes `rects` of `frame`; large jobs on a blocking thread.
-    async fn encode(&mut self, frame: crate::capture::SharedFrame, rects: Vec<Rect>) -> (u16, Vec<u8>) {
+    /// Encodes the rectangles of `snapshot`; large jobs on a blocking thread.
+    async fn encode(&mut self, snapshot: crate::capture::Snapshot) -> (u16, Vec<u8>) {
         let Some(mut enc) = self.encoders.take() else {
             return (0, Vec::new());
         };
         let pf = self.pf;
-        let pixels: usize = rects.iter().map(Rect::area).sum();
+        let pixels = snapshot.area();
         let job = move || {
             let mut body = Vec::new();
             let mut n: u16 = 0;
-            let view = frame.view();
-            for r in rects {
-                let r = r.clip(view.width, view.height);
-                if !r.is_empty() {
-                    n = n.saturating_add(enc.encode_rect(&view, r, &pf, &mut body));
-                }
+            for (r, view) in snapshot.views() {
+                n = n.saturating_add(enc.encode_rect(&view, r, &pf, &mut body));
             }
             (enc, n, body)
         };

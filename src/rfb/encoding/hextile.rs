@@ -163,7 +163,7 @@ mod tests {
     use super::*;
 
     fn view(px: &[u32], w: u16, h: u16) -> PixelView<'_> {
-        PixelView { pixels: px, stride: usize::from(w), width: w, height: h }
+        PixelView::screen(px, w, h)
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::rfb::{PixelView, Rect};
 pub struct Encoders {
     allowed: Vec<EncodingKind>,
     chosen: EncodingKind,
+    copy_rect: bool,
     compress: Option<u8>,
     quality: Option<u8>,
     zrle: Option<Zrle>,
@@ -26,6 +27,7 @@ impl Encoders {
         Self {
             allowed: allowed.to_vec(),
             chosen: EncodingKind::Raw,
+            copy_rect: false,
             compress: None,
             quality: None,
             zrle: None,
@@ -41,6 +43,7 @@ impl Encoders {
             .filter_map(|&n| EncodingKind::from_id(n))
             .find(|k| *k != EncodingKind::CopyRect && self.allowed.contains(k))
             .unwrap_or(EncodingKind::Raw);
+        self.copy_rect = list.contains(&id::COPYRECT) && self.allowed.contains(&EncodingKind::CopyRect);
         let level = |lo: i32, hi: i32| {
             list.iter().find(|&&n| (lo..=hi).contains(&n)).and_then(|&n| u8::try_from(n - lo).ok())
         };
@@ -52,6 +55,12 @@ impl Encoders {
         if let Some(t) = self.tight.as_mut() {
             t.set_levels(self.compress, self.quality);
         }
+    }
+
+    /// True when moves may be sent as CopyRect (the client offered it and
+    /// `--encodings` allows it).
+    pub fn copy_rect(&self) -> bool {
+        self.copy_rect
     }
 
     /// The encoding used for pixel data now.
@@ -100,6 +109,14 @@ impl Encoders {
 /// (ZRLE's usual default; its tiles already did most of the work).
 fn zrle_level(compress: Option<u8>) -> u32 {
     compress.map_or(6, |c| u32::from(c.clamp(1, 9)))
+}
+
+/// A CopyRect rectangle (RFC 6143 §7.7.2): `dst` gets the client's own
+/// pixels from the same-sized rectangle at `src`.
+pub fn write_copy_rect(src: Rect, dst: Rect, out: &mut Vec<u8>) {
+    write_rect_header(dst, id::COPYRECT, out);
+    out.extend_from_slice(&src.x.to_be_bytes());
+    out.extend_from_slice(&src.y.to_be_bytes());
 }
 
 /// A rectangle header (RFC 6143 §7.6.1): x, y, w, h, encoding.

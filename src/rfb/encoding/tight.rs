@@ -313,7 +313,7 @@ mod tests {
     use super::*;
 
     fn encode(px: &[u32], w: u16, h: u16, pf: &PixelFormat) -> Vec<u8> {
-        let view = PixelView { pixels: px, stride: usize::from(w), width: w, height: h };
+        let view = PixelView::screen(px, w, h);
         let mut out = Vec::new();
         Tight::new().encode(&view, Rect::new(0, 0, w, h), pf, &mut out);
         out

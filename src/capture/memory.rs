@@ -1,0 +1,63 @@
+//! A source held in memory: for tests and benchmarks of the capture.
+
+use std::sync::{Arc, Mutex};
+
+use super::{CaptureError, FrameSource, Geometry, SourceFormat};
+
+/// The bytes of a [`MemorySource`], rows packed, shared with whoever edits them.
+pub type Bytes = Arc<Mutex<Vec<u8>>>;
+
+/// A picture in memory, in a source format, that callers edit between polls.
+#[derive(Clone, Debug)]
+pub struct MemorySource {
+    geometry: Geometry,
+    bytes: Bytes,
+}
+
+impl MemorySource {
+    /// A black `width` x `height` picture in `format`.
+    pub fn new(width: u32, height: u32, format: SourceFormat) -> Self {
+        let format = format.pixel_format();
+        let bytes = vec![0; width as usize * height as usize * format.bytes_per_pixel()];
+        Self { geometry: Geometry { width, height, format }, bytes: Arc::new(Mutex::new(bytes)) }
+    }
+
+    /// The bytes, to edit.
+    pub fn bytes(&self) -> Bytes {
+        self.bytes.clone()
+    }
+
+    /// Bytes per row.
+    pub fn row_bytes(&self) -> usize {
+        self.geometry.width as usize * self.geometry.format.bytes_per_pixel()
+    }
+}
+
+impl FrameSource for MemorySource {
+    fn describe(&self) -> String {
+        "memory".into()
+    }
+
+    fn geometry(&self) -> Geometry {
+        self.geometry
+    }
+
+    fn begin_poll(&mut self) -> Result<bool, CaptureError> {
+        Ok(false)
+    }
+
+    fn read_span(&mut self, x: u32, y: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
+        let start = y as usize * self.row_bytes() + x as usize * self.geometry.format.bytes_per_pixel();
+        let bytes = crate::hub::lock(&self.bytes);
+        let src = bytes
+            .get(start..start + dst.len())
+            .ok_or_else(|| CaptureError::Unsupported("read outside the picture".into()))?;
+        dst.copy_from_slice(src);
+        Ok(())
+    }
+
+    fn read_rows(&mut self, y: u32, dst: &mut [u8]) -> Result<bool, CaptureError> {
+        self.read_span(0, y, dst)?;
+        Ok(true)
+    }
+}

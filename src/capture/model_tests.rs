@@ -1,0 +1,227 @@
+//! The capture against a brute-force model: what a client is sent (moves
+//! and repaints, through a client's [`Pending`]) keeps its picture equal to
+//! the frame, and the frame equals the source.
+
+use super::damage::Pending;
+use super::memory::MemorySource;
+use super::unpack::Unpacker;
+use super::{Capture, Move, PollOutcome, Rotation, SourceFormat};
+use crate::rfb::Rect;
+
+/// A small xorshift generator.
+struct Rng(u32);
+
+impl Rng {
+    fn next(&mut self) -> u32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0
+    }
+
+    fn below(&mut self, n: u32) -> u32 {
+        self.next() % n.max(1)
+    }
+}
+
+/// The source's pixels as clients should see them, pixel by pixel.
+fn reference(src: &MemorySource, rot: Rotation) -> Vec<u32> {
+    let g = crate::capture::FrameSource::geometry(src);
+    let (w, h) = (g.width, g.height);
+    let bpp = g.format.bytes_per_pixel();
+    let bytes = crate::hub::lock(&src.bytes()).clone();
+    let (tw, _) = rot.turned_size(w, h);
+    let unpacker = Unpacker::new(&g.format);
+    let mut out = vec![0; (w * h) as usize];
+    for y in 0..h {
+        for x in 0..w {
+            let at = (y * w + x) as usize * bpp;
+            let mut p = [0u32];
+            unpacker.unpack(&bytes[at..at + bpp], &mut p);
+            let (cx, cy) = rot.turned_point(x, y, w, h);
+            out[(cy * tw + cx) as usize] = p[0];
+        }
+    }
+    out
+}
+
+/// A line of "text": a background with random runs of detail.
+fn text_line(rng: &mut Rng, bytes: usize) -> Vec<u8> {
+    let mut line = vec![0x10u8; bytes];
+    if rng.below(4) != 0 {
+        for b in line.iter_mut() {
+            if rng.below(5) == 0 {
+                *b = rng.next() as u8;
+            }
+        }
+    }
+    line
+}
+
+/// One random edit of the source: a filled rectangle, a scroll of the
+/// whole picture or of a region above a fixed status area.
+fn edit(rng: &mut Rng, src: &MemorySource, w: u32, h: u32) {
+    let rb = src.row_bytes();
+    let bpp = rb / w as usize;
+    let bytes = src.bytes();
+    let mut b = crate::hub::lock(&bytes);
+    match rng.below(3) {
+        0 => {
+            let (x, y) = (rng.below(w), rng.below(h));
+            let (rw, rh) = (1 + rng.below(w - x), 1 + rng.below(h - y));
+            let v = rng.next().to_le_bytes();
+            for yy in y..y + rh {
+                for xx in x..x + rw {
+                    let at = (yy * w + xx) as usize * bpp;
+                    b[at..at + bpp].copy_from_slice(&v[..bpp]);
+                }
+            }
+        }
+        kind => {
+            let bottom = if kind == 1 { h } else { h - rng.below(h / 4) };
+            let dy = 1 + rng.below(bottom / 2) as usize;
+            let region = &mut b[..bottom as usize * rb];
+            if rng.below(2) == 0 {
+                region.copy_within(dy * rb.., 0);
+                let fresh = region.len() - dy * rb;
+                for line in region[fresh..].chunks_mut(rb) {
+                    line.copy_from_slice(&text_line(rng, rb));
+                }
+            } else {
+                region.copy_within(..region.len() - dy * rb, dy * rb);
+                for line in region[..dy * rb].chunks_mut(rb) {
+                    line.copy_from_slice(&text_line(rng, rb));
+                }
+            }
+        }
+    }
+}
+
+/// Applies a move and repaints to a client's picture.
+fn apply(client: &mut [u32], frame: &[u32], fw: usize, copy: Option<Move>, rects: &[Rect]) {
+    if let Some(m) = copy {
+        let mut block = Vec::new();
+        for y in m.src.y..m.src.y + m.src.h {
+            let at = usize::from(y) * fw + usize::from(m.src.x);
+            block.extend_from_slice(&client[at..at + usize::from(m.src.w)]);
+        }
+        for (y, row) in (m.dst.y..).zip(block.chunks(usize::from(m.dst.w))) {
+            let at = usize::from(y) * fw + usize::from(m.dst.x);
+            client[at..at + row.len()].copy_from_slice(row);
+        }
+    }
+    for r in rects {
+        for y in r.y..r.y + r.h {
+            let at = usize::from(y) * fw + usize::from(r.x);
+            client[at..at + usize::from(r.w)].copy_from_slice(&frame[at..at + usize::from(r.w)]);
+        }
+    }
+}
+
+fn run(format: SourceFormat, rot: Rotation, seed: u32) -> usize {
+    let mut rng = Rng(seed);
+    let (w, h) = (96 + rng.below(200), 80 + rng.below(200));
+    let src = MemorySource::new(w, h, format);
+    {
+        let bytes = src.bytes();
+        let mut b = crate::hub::lock(&bytes);
+        let rb = src.row_bytes();
+        for line in b.chunks_mut(rb) {
+            line.copy_from_slice(&text_line(&mut rng, rb));
+        }
+    }
+    let mut cap = Capture::new(Box::new(src.clone()), rot).expect("a capture");
+    let fw = usize::from(cap.frame().width);
+    let (fw16, fh16) = (cap.frame().width, cap.frame().height);
+    let mut client = cap.frame().to_vec();
+    let mut pending = Pending::new(fw16, fh16);
+    let mut moves = 0;
+    for step in 0..60 {
+        edit(&mut rng, &src, w, h);
+        let full = step % 3 == 0;
+        let out = if full { cap.poll_full() } else { cap.poll() }.expect("a poll");
+        if full {
+            assert_eq!(cap.frame().to_vec(), reference(&src, rot), "{format:?} {rot:?} step {step}");
+        }
+        match out {
+            PollOutcome::Damaged(d) => {
+                moves += usize::from(d.moved.is_some());
+                pending.add(&d, true);
+            }
+            PollOutcome::Unchanged => {}
+            PollOutcome::Resized => panic!("no resize here"),
+        }
+        if rng.below(3) != 0 {
+            let (copy, rects) = pending.take(Rect::new(0, 0, fw16, fh16), true);
+            apply(&mut client, &cap.frame().to_vec(), fw, copy, &rects);
+            assert_eq!(client, cap.frame().to_vec(), "{format:?} {rot:?} seed {seed} step {step}");
+        }
+    }
+    moves
+}
+
+#[test]
+fn clients_follow_the_frame_and_the_frame_follows_the_source() {
+    let mut moves = 0;
+    for (i, format) in
+        [SourceFormat::Xrgb8888, SourceFormat::Rgb565, SourceFormat::Bgr888].into_iter().enumerate()
+    {
+        for (j, rot) in [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270].into_iter().enumerate()
+        {
+            for k in 0..3u32 {
+                moves += run(format, rot, 1 + (i as u32) * 100 + (j as u32) * 10 + k);
+            }
+        }
+    }
+    assert!(moves > 100, "scrolls were found as moves: {moves}");
+}
+
+/// A console scrolled by 16 lines: one move, and only the new lines repainted.
+#[test]
+fn a_console_scroll_is_a_move_and_the_new_lines() {
+    let (w, h) = (320u32, 240u32);
+    let mut rng = Rng(7);
+    for rot in [Rotation::R0, Rotation::R90] {
+        let src = MemorySource::new(w, h, SourceFormat::Xrgb8888);
+        let rb = src.row_bytes();
+        let bytes = src.bytes();
+        for line in crate::hub::lock(&bytes).chunks_mut(rb) {
+            line.copy_from_slice(&text_line(&mut rng, rb));
+        }
+        let mut cap = Capture::new(Box::new(src.clone()), rot).expect("a capture");
+        {
+            let mut b = crate::hub::lock(&bytes);
+            b.copy_within(16 * rb.., 0);
+            let n = b.len();
+            for line in b[n - 16 * rb..].chunks_mut(rb) {
+                line.copy_from_slice(&[0x55; 4].repeat(w as usize));
+            }
+        }
+        let PollOutcome::Damaged(d) = cap.poll().expect("a poll") else { panic!("a change") };
+        let turn = |r: Rect| super::poll::turn_rect(r, w, h, rot);
+        assert_eq!(
+            d.moved,
+            Some(Move { src: turn(Rect::new(0, 16, 320, 224)), dst: turn(Rect::new(0, 0, 320, 224)) }),
+            "{rot:?}"
+        );
+        let painted: usize = d.rects.iter().map(Rect::area).sum();
+        assert_eq!(painted, 320 * 16, "{rot:?}: only the new lines: {:?}", d.rects);
+    }
+}
+
+/// Damage a client had not received inside a move's source moves with it.
+#[test]
+fn stale_damage_travels_with_the_move() {
+    let mut p = Pending::new(128, 128);
+    p.mark(Rect::new(0, 96, 8, 8));
+    let m = Move { src: Rect::new(0, 64, 128, 64), dst: Rect::new(0, 0, 128, 64) };
+    p.add(&super::Damage { moved: Some(m), rects: vec![] }, true);
+    let (copy, rects) = p.take(Rect::new(0, 0, 128, 128), true);
+    assert_eq!(copy, Some(m));
+    assert!(rects.contains(&Rect::new(0, 32, 32, 32)), "{rects:?}");
+    assert!(rects.contains(&Rect::new(0, 96, 32, 32)), "{rects:?}");
+    // A client that cannot copy gets the destination repainted.
+    let mut p = Pending::new(128, 128);
+    p.add(&super::Damage { moved: Some(m), rects: vec![] }, false);
+    assert_eq!(p.take(Rect::new(0, 0, 128, 128), false), (None, vec![Rect::new(0, 0, 128, 64)]));
+}
