@@ -2,7 +2,9 @@
 # fbvncd against x11vnc on the same 1280x720 file, one run, same client:
 # change-to-client latency and CPU at 2/10/30 changes per second (64x64
 # squares, ZRLE), then bytes and CPU for a scrolling console and a scrolling
-# photo-like picture with ZRLE, Tight and Hextile at 2, 10 and 30 scrolls/s.
+# photo-like picture with ZRLE, Tight and Hextile at 2, 10 and 30 scrolls/s,
+# and the console again with the client offering CopyRect first (as noVNC
+# and TigerVNC do).
 # Prints JSON lines, then a table of fbvncd/x11vnc ratios.
 # usage: bench/run.sh [seconds per phase, default 10]
 set -euo pipefail
@@ -33,5 +35,15 @@ for server in fbvncd:5931:$FB_PID x11vnc:5932:$X_PID; do
       done
     done
   done
+  for enc in zrle tight hextile; do
+    for rate in 2 10 30; do
+      python3 "$HERE/scroll_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" --enc "$enc" \
+        --rate "$rate" --secs "$SECS" --content text --copyrect | sed "s/^{/{\"server\": \"$name\", /" | tee -a "$OUT"
+    done
+  done
 done
 python3 "$HERE/ratios.py" "$OUT"
+for server in fbvncd:$FB_PID x11vnc:$X_PID; do
+  IFS=: read -r name pid <<<"$server"
+  echo "$name memory: $(grep -E 'VmRSS|VmHWM' /proc/"$pid"/status | tr -s ' \t\n' ' ')"
+done

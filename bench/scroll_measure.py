@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""(Copied from the team's shared bench tools; --content photo added.)
+"""(Copied from the team's shared bench tools; --content photo and --copyrect added.)
 Console-scroll workload: every 1/RATE s the whole 1280x720 XRGB file scrolls up 16 rows and a new
 'text line' (random glyph-like blocks on black) appears at the bottom, as fbcon does.
 Measures bytes received and server CPU with the given encodings (not decoded).
@@ -20,6 +20,8 @@ def main():
                     help="scroll only rows top..bottom (a terminal between a header and a status bar)")
     ap.add_argument("--content", default="text", choices=["text", "photo"],
                     help="new lines of glyphs, or of a smooth picture with a little noise (photo-like)")
+    ap.add_argument("--copyrect", action="store_true",
+                    help="offer CopyRect first, as noVNC and TigerVNC do")
     a = ap.parse_args(); random.seed(2)
     fd = os.open(a.fb, os.O_RDWR); fb = mmap.mmap(fd, W * H * BPP); orig = bytes(fb[:])
     # black console with some text first
@@ -36,7 +38,7 @@ def main():
     s.sendall(b"\x01"); assert struct.unpack(">I", rx(4))[0] == 0; s.sendall(b"\x01")
     rx(4); rx(16); rx(struct.unpack(">I", rx(4))[0])
     s.sendall(b"\x00\x00\x00\x00" + struct.pack(">BBBBHHHBBB3x", 32, 24, 0, 1, 255, 255, 255, 16, 8, 0))
-    e = ENC[a.enc]; s.sendall(struct.pack(">BxH", 2, len(e)) + b"".join(struct.pack(">i", x) for x in e))
+    e = ([1] if a.copyrect else []) + ENC[a.enc]; s.sendall(struct.pack(">BxH", 2, len(e)) + b"".join(struct.pack(">i", x) for x in e))
     s.sendall(struct.pack(">BBHHHH", 3, 0, 0, 0, W, H))
     s.setblocking(False)
     total = 0; row = W * BPP; LINE = a.line; TOP, BOT = a.top, a.bottom
@@ -79,7 +81,7 @@ def main():
         fb[(BOT - LINE) * row:BOT * row] = bytes(line); scrolls += 1
         drain(nxt)
     dt = time.monotonic() - t0
-    res = {"enc": a.enc, "content": a.content, "rate": a.rate, "line": LINE, "band": [TOP, BOT], "secs": round(dt, 1), "scrolls": scrolls, "bytes": total,
+    res = {"enc": a.enc + ("+copyrect" if a.copyrect else ""), "content": a.content, "rate": a.rate, "line": LINE, "band": [TOP, BOT], "secs": round(dt, 1), "scrolls": scrolls, "bytes": total,
            "kB_per_scroll": round(total / scrolls / 1024, 1), "server_cpu_pct": round(100 * (cpu_ticks(a.pid) - c0) / CLK / dt, 1)}
     fb[:] = orig; fb.close(); os.close(fd); s.close()
     print(json.dumps(res))
