@@ -11,6 +11,7 @@ pub mod cli;
 pub mod hub;
 pub mod input;
 pub mod logger;
+pub mod memory;
 pub mod net;
 pub mod rfb;
 pub mod server;

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    fbvncd::memory::tune_allocator();
     let args: fbvncd::cli::Args = argh::from_env();
     if args.version {
         println!("{}", fbvncd::version_string());

@@ -142,11 +142,6 @@ impl Snapshot {
             (*r, view)
         })
     }
-
-    /// Pixels held.
-    pub fn area(&self) -> usize {
-        self.pixels.len()
-    }
 }
 
 /// Screen content that moved (a scroll): the client can copy `src` to

@@ -6,6 +6,7 @@ use futures_lite::{AsyncRead, AsyncWrite};
 
 use super::SessionError;
 use super::state::Session;
+use crate::capture::SharedFrame;
 use crate::rfb::Rect;
 use crate::rfb::encoding::id;
 use crate::rfb::encoding::select::{write_copy_rect, write_rect_header};
@@ -13,6 +14,10 @@ use crate::rfb::messages::{self, begin_update, patch_rect_count};
 
 /// Pixels below which encoding runs inline (cheaper than a thread hop).
 const INLINE_PIXELS: usize = 64 * 64 * 4;
+/// Rectangles above this many pixels are copied and encoded in strips...
+const STRIP_PIXELS: usize = 64 * 1024;
+/// ...of this many rows (ZRLE's 64-row tiles and Hextile's 16 line up).
+const STRIP_ROWS: u16 = 64;
 
 /// Pseudo-rectangles owed to the client.
 #[derive(Clone, Copy, Debug, Default)]
@@ -98,11 +103,9 @@ where
             write_copy_rect(m.src, m.dst, &mut out);
             count += 1;
         }
-        let snapshot = published.frame.snapshot(&rects);
-        let (n, body) = self.encode(snapshot).await;
+        let (n, mut out) = self.encode(published.frame, rects, out).await;
         count = count.saturating_add(n);
         patch_rect_count(&mut out, at, count);
-        out.extend_from_slice(&body);
         self.write(&out).await
     }
 
@@ -168,23 +171,34 @@ where
         n
     }
 
-    /// Encodes the rectangles of `snapshot`; large jobs on a blocking thread.
-    async fn encode(&mut self, snapshot: crate::capture::Snapshot) -> (u16, Vec<u8>) {
+    /// Encodes `rects` of `frame` onto `out`; large jobs on a blocking
+    /// thread. Each rectangle is copied out of the frame (and big ones a
+    /// strip at a time), so the capture never waits for an encoder.
+    async fn encode(&mut self, frame: SharedFrame, rects: Vec<Rect>, out: Vec<u8>) -> (u16, Vec<u8>) {
         let Some(mut enc) = self.encoders.take() else {
-            return (0, Vec::new());
+            return (0, out);
         };
         let pf = self.pf;
-        let pixels = snapshot.area();
+        let pixels: usize = rects.iter().map(Rect::area).sum();
         let job = move || {
-            let mut body = Vec::new();
+            let mut out = out;
             let mut n: u16 = 0;
-            for (r, view) in snapshot.views() {
-                n = n.saturating_add(enc.encode_rect(&view, r, &pf, &mut body));
+            for strip in rects.into_iter().flat_map(strips) {
+                let snapshot = frame.snapshot(&[strip]);
+                for (r, view) in snapshot.views() {
+                    n = n.saturating_add(enc.encode_rect(&view, r, &pf, &mut out));
+                }
             }
-            (enc, n, body)
+            (enc, n, out)
         };
-        let (enc, n, body) = if pixels <= INLINE_PIXELS { job() } else { smol::unblock(job).await };
+        let (enc, n, out) = if pixels <= INLINE_PIXELS { job() } else { smol::unblock(job).await };
         self.encoders = Some(enc);
-        (n, body)
+        (n, out)
     }
+}
+
+/// `r` cut into strips of [`STRIP_ROWS`] rows when it is big.
+fn strips(r: Rect) -> impl Iterator<Item = Rect> {
+    let rows = if r.area() > STRIP_PIXELS { STRIP_ROWS } else { r.h.max(1) };
+    (0..r.h).step_by(usize::from(rows)).map(move |dy| Rect::new(r.x, r.y + dy, r.w, (r.h - dy).min(rows)))
 }

@@ -36,10 +36,12 @@ impl Zrle {
     }
 
     /// Appends the data of one ZRLE rectangle (no rectangle header): a
-    /// length, then the compressed tiles.
+    /// length, then the compressed tiles (fed to zlib a row of tiles at a
+    /// time, so the scratch stays one tile row big).
     pub fn encode(&mut self, view: &PixelView<'_>, rect: Rect, pf: &PixelFormat, out: &mut Vec<u8>) {
         let px = PixelBytes::cpixel(pf);
-        self.raw.clear();
+        let len_at = out.len();
+        out.extend_from_slice(&[0; 4]);
         for ty in (0..rect.h).step_by(64) {
             for tx in (0..rect.w).step_by(64) {
                 let (w, h) = ((rect.w - tx).min(64), (rect.h - ty).min(64));
@@ -49,10 +51,10 @@ impl Zrle {
                 }
                 encode_tile(&self.tile, usize::from(w), &px, &mut self.raw);
             }
+            self.z.write(&self.raw, out);
+            self.raw.clear();
         }
-        let len_at = out.len();
-        out.extend_from_slice(&[0; 4]);
-        self.z.compress(&self.raw, out);
+        self.z.sync(out);
         let n = u32::try_from(out.len() - len_at - 4).unwrap_or(u32::MAX);
         out[len_at..len_at + 4].copy_from_slice(&n.to_be_bytes());
     }

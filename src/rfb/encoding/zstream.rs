@@ -48,16 +48,32 @@ impl ZStream {
 
     /// Compresses `input` and appends everything up to a sync flush to `out`.
     pub fn compress(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        self.write(input, out);
+        self.sync(out);
+    }
+
+    /// Compresses `input`, appending what zlib gives out so far (more may be
+    /// held back until [`ZStream::sync`]).
+    pub fn write(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        self.run(input, out, FlushCompress::None);
+    }
+
+    /// Appends everything still held back, up to a sync flush.
+    pub fn sync(&mut self, out: &mut Vec<u8>) {
+        self.run(&[], out, FlushCompress::Sync);
+    }
+
+    fn run(&mut self, input: &[u8], out: &mut Vec<u8>, flush: FlushCompress) {
         self.started = true;
         let mut rest = input;
         loop {
             out.reserve(rest.len() / 2 + 64);
             let before_in = self.z.total_in();
             let before_out = out.len();
-            let status = self.z.compress_vec(rest, out, FlushCompress::Sync);
+            let status = self.z.compress_vec(rest, out, flush);
             let used = usize::try_from(self.z.total_in() - before_in).unwrap_or(rest.len());
             rest = &rest[used.min(rest.len())..];
-            // Done when all input is in and the flush did not fill the buffer.
+            // Done when all input is in and zlib did not fill the buffer.
             let full = out.len() == out.capacity();
             if matches!(status, Ok(Status::Ok | Status::BufError)) && rest.is_empty() && !full {
                 break;
