@@ -238,7 +238,7 @@ fn console_lines(w: u32, h: u32, seed: u32) -> Vec<u32> {
         .flat_map(|y| {
             (0..w).map(move |x| {
                 let v = (x ^ (y + seed).wrapping_mul(2_654_435_761)).wrapping_mul(2_246_822_519) >> 8;
-                if v % 3 == 0 { v & 0xffffff } else { 0x101010 }
+                if v.is_multiple_of(3) { v & 0xffffff } else { 0x101010 }
             })
         })
         .collect()

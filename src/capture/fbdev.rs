@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::fbdev_sys::{self as sys, FbFixScreeninfo, FbVarScreeninfo};
+use super::mapping::Mapping;
 use super::{CaptureError, FrameSource, Geometry};
 use crate::rfb::pixel::PixelFormat;
 
@@ -88,44 +89,6 @@ pub fn layout(var: &FbVarScreeninfo, fix: &FbFixScreeninfo) -> Result<Layout, Ca
         )));
     }
     Ok(l)
-}
-
-/// A read-only shared mapping of the framebuffer memory.
-#[derive(Debug)]
-struct Mapping {
-    ptr: *mut std::ffi::c_void,
-    len: usize,
-}
-
-// SAFETY: the mapping is owned by one FbdevSource and only read through
-// shared references; moving it to another thread is sound.
-unsafe impl Send for Mapping {}
-
-impl Mapping {
-    fn new(file: &File, len: usize) -> std::io::Result<Self> {
-        use rustix::mm::{MapFlags, ProtFlags, mmap};
-        // SAFETY: a fresh read-only shared mapping of `len` bytes of the
-        // device; nothing else aliases it mutably from this process.
-        let ptr = unsafe { mmap(std::ptr::null_mut(), len, ProtFlags::READ, MapFlags::SHARED, file, 0) }?;
-        Ok(Self { ptr, len })
-    }
-
-    /// Copies `range` of the mapping into `dst` (same length, range checked).
-    fn read(&self, range: std::ops::Range<usize>, dst: &mut [u8]) {
-        assert!(range.end <= self.len && range.len() == dst.len(), "span checked by Layout::span");
-        // SAFETY: the range lies inside the live mapping (checked above) and
-        // `dst` is a distinct, writable buffer of the same length.
-        unsafe {
-            std::ptr::copy_nonoverlapping(self.ptr.cast::<u8>().add(range.start), dst.as_mut_ptr(), dst.len())
-        };
-    }
-}
-
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        // SAFETY: unmaps exactly the region mmap returned; no reference to it outlives self.
-        let _ = unsafe { rustix::mm::munmap(self.ptr, self.len) };
-    }
 }
 
 /// The framebuffer device source.

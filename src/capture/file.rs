@@ -1,11 +1,15 @@
 //! A raw picture file as the screen (`--fb file:PATH --geometry WxH
-//! --format FMT`), for tests and benchmarks. Rows are read with `pread`, so
-//! edits made in place (by `pwrite` or through a shared mmap) are seen.
+//! --format FMT`), for tests and benchmarks. The file is mapped shared and
+//! read-only (as x11vnc's `-rawfb map:`), so edits made in place, by `pwrite`
+//! or through another mapping, are seen at no system-call cost; `pread` when
+//! it cannot be mapped. Writers must edit in place: a file cut shorter while
+//! mapped would fault on access, so its length is checked every poll.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use super::mapping::Mapping;
 use super::{CaptureError, FrameSource, Geometry, SourceFormat};
 
 /// The file source.
@@ -15,6 +19,8 @@ pub struct FileSource {
     path: PathBuf,
     geometry: Geometry,
     stride: u64,
+    need: u64,
+    map: Option<Mapping>,
 }
 
 /// Opens `path` as a `width` x `height` picture in `format`.
@@ -36,7 +42,8 @@ pub fn open_file(
         )));
     }
     let geometry = Geometry { width, height, format: pf };
-    Ok(Box::new(FileSource { file, path: path.to_path_buf(), geometry, stride }))
+    let map = usize::try_from(need).ok().and_then(|n| Mapping::new(&file, n).ok());
+    Ok(Box::new(FileSource { file, path: path.to_path_buf(), geometry, stride, need, map }))
 }
 
 impl FrameSource for FileSource {
@@ -50,10 +57,22 @@ impl FrameSource for FileSource {
     }
 
     fn begin_poll(&mut self) -> Result<bool, CaptureError> {
+        let len = self.file.metadata()?.len();
+        if len < self.need {
+            return Err(CaptureError::Unsupported(format!(
+                "{} shrank to {len} bytes (needs {})",
+                self.path.display(),
+                self.need
+            )));
+        }
         Ok(false)
     }
 
     fn read_rows(&mut self, y: u32, dst: &mut [u8]) -> Result<bool, CaptureError> {
+        if self.map.is_some() {
+            // Mapped: spans cost no system call, so read only what is needed.
+            return Ok(false);
+        }
         self.file.read_exact_at(dst, u64::from(y) * self.stride)?;
         Ok(true)
     }
@@ -61,7 +80,11 @@ impl FrameSource for FileSource {
     fn read_span(&mut self, x: u32, y: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
         let bpp = self.geometry.format.bytes_per_pixel() as u64;
         let offset = u64::from(y) * self.stride + u64::from(x) * bpp;
-        self.file.read_exact_at(dst, offset)?;
+        let end = offset + dst.len() as u64;
+        match (&self.map, usize::try_from(offset), usize::try_from(end)) {
+            (Some(map), Ok(a), Ok(b)) if end <= self.need => map.read(a..b, dst),
+            _ => self.file.read_exact_at(dst, offset)?,
+        }
         Ok(())
     }
 }

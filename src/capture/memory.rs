@@ -12,6 +12,7 @@ pub type Bytes = Arc<Mutex<Vec<u8>>>;
 pub struct MemorySource {
     geometry: Geometry,
     bytes: Bytes,
+    whole_rows: bool,
 }
 
 impl MemorySource {
@@ -19,7 +20,17 @@ impl MemorySource {
     pub fn new(width: u32, height: u32, format: SourceFormat) -> Self {
         let format = format.pixel_format();
         let bytes = vec![0; width as usize * height as usize * format.bytes_per_pixel()];
-        Self { geometry: Geometry { width, height, format }, bytes: Arc::new(Mutex::new(bytes)) }
+        Self {
+            geometry: Geometry { width, height, format },
+            bytes: Arc::new(Mutex::new(bytes)),
+            whole_rows: true,
+        }
+    }
+
+    /// Reads line by line only, as a mapped device does.
+    pub fn spans_only(mut self) -> Self {
+        self.whole_rows = false;
+        self
     }
 
     /// The bytes, to edit.
@@ -57,7 +68,9 @@ impl FrameSource for MemorySource {
     }
 
     fn read_rows(&mut self, y: u32, dst: &mut [u8]) -> Result<bool, CaptureError> {
-        self.read_span(0, y, dst)?;
-        Ok(true)
+        if self.whole_rows {
+            self.read_span(0, y, dst)?;
+        }
+        Ok(self.whole_rows)
     }
 }

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod fbdev;
 mod fbdev_sys;
 pub mod file;
+mod mapping;
 pub mod memory;
 #[cfg(test)]
 mod model_tests;

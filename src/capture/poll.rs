@@ -48,6 +48,9 @@ pub struct Capture {
     /// Unpacked pixels on their way to a turned frame.
     row: Vec<u32>,
     unpacker: Unpacker,
+    /// The source reads whole-width bands in one go (then a band is read
+    /// whole: one read instead of a read per line).
+    whole_rows: bool,
     /// Changed sample lines of this poll; their bytes follow in `probe_bytes`.
     probes: Vec<u32>,
     probe_bytes: Vec<u8>,
@@ -67,6 +70,7 @@ impl Capture {
             raw: Vec::new(),
             row: Vec::new(),
             unpacker: Unpacker::new(&geometry.format),
+            whole_rows: false,
             probes: Vec::new(),
             probe_bytes: Vec::new(),
         };
@@ -123,7 +127,8 @@ impl Capture {
         self.geometry = g;
         let rb = self.row_bytes();
         self.shadow = vec![0; rb * g.height as usize];
-        if !self.source.read_rows(0, &mut self.shadow)? {
+        self.whole_rows = self.source.read_rows(0, &mut self.shadow)?;
+        if !self.whole_rows {
             for (y, line) in (0..g.height).zip(self.shadow.chunks_mut(rb)) {
                 self.source.read_span(0, y, line)?;
             }
@@ -177,17 +182,12 @@ impl Capture {
             if shift.is_some_and(|dy| dy < 0) { (0..rows).rev().collect() } else { (0..rows).collect() };
         for ty in order {
             let band = &hot[(ty * cols) as usize..((ty + 1) * cols) as usize];
-            let span = band.iter().position(|h| *h).zip(band.iter().rposition(|h| *h));
-            match (shift, span) {
-                (Some(dy), Some(_)) => {
-                    self.refresh_band(ty, (0, cols), None, Some((dy, &mut moved)), &mut changed)?
-                }
-                (Some(dy), None) => self.moved_unread(ty, dy, &mut moved),
-                (None, Some((a, b))) => {
-                    let tiles = (fit_u32(a), fit_u32(b) + 1);
-                    self.refresh_band(ty, tiles, Some(band), None, &mut changed)?;
-                }
-                (None, None) => {}
+            let any = band.iter().any(|h| *h);
+            match shift {
+                Some(dy) if any => self.refresh_shifted(ty, dy, &mut moved, &mut changed)?,
+                Some(dy) => self.moved_unread(ty, dy, &mut moved),
+                None if any => self.refresh_hot(ty, band, &mut changed)?,
+                None => {}
             }
         }
         if changed.is_empty() {
@@ -281,40 +281,61 @@ impl Capture {
         }
     }
 
-    /// Re-reads tiles `tiles.0..tiles.1` of tile row `ty` (the band at once;
-    /// only those `hot` says, if given, are compared), brings the shadow up
-    /// to date and adds what changed to `changed`. With a shift, also marks
-    /// the lines that equal the old line `dy` away (then the band must be
-    /// whole-width, and is read before the shadow changes).
-    fn refresh_band(
+    /// Re-reads the `hot` tiles of tile row `ty` (their sampled line
+    /// differs, so each one changed) into the shadow and adds them to
+    /// `changed`: straight from the source line by line, or through a band
+    /// read at once when the source reads whole bands.
+    fn refresh_hot(&mut self, ty: u32, hot: &[bool], changed: &mut Vec<Rect>) -> Result<(), CaptureError> {
+        let (w, h, t) = (self.geometry.width, self.geometry.height, u32::from(TILE));
+        let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
+        let (y0, th) = (ty * t, t.min(h - ty * t));
+        if self.whole_rows {
+            self.read_band(0, y0, w, th)?;
+        }
+        for (a, b) in runs(hot) {
+            let (x, x1) = (a * t, (b * t).min(w));
+            let (from, to) = (x as usize * bpp, x1 as usize * bpp);
+            for r in 0..th as usize {
+                let line = (y0 as usize + r) * rb;
+                let dst = &mut self.shadow[line + from..line + to];
+                if self.whole_rows {
+                    dst.copy_from_slice(&self.raw[r * rb + from..r * rb + to]);
+                } else {
+                    self.source.read_span(x, y0 + fit_u32(r), dst)?;
+                }
+            }
+            push_merged(changed, Rect::new(fit_u16(x), fit_u16(y0), fit_u16(x1 - x), fit_u16(th)));
+        }
+        Ok(())
+    }
+
+    /// With a shift `dy` in view: reads tile row `ty` whole, marks its lines
+    /// that equal the old line `dy` away (before the shadow changes), then
+    /// compares every tile, brings the shadow up to date and adds the tiles
+    /// that changed to `changed`.
+    fn refresh_shifted(
         &mut self,
         ty: u32,
-        tiles: (u32, u32),
-        hot: Option<&[bool]>,
-        shift: Option<(i32, &mut Vec<bool>)>,
+        dy: i32,
+        moved: &mut [bool],
         changed: &mut Vec<Rect>,
     ) -> Result<(), CaptureError> {
-        let (w, h) = (self.geometry.width, self.geometry.height);
+        let (w, h, t) = (self.geometry.width, self.geometry.height, u32::from(TILE));
         let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
-        let t = u32::from(TILE);
-        let (x0, y0) = (tiles.0 * t, ty * t);
-        let (span, th) = ((tiles.1 * t).min(w) - x0, t.min(h - y0));
-        self.read_band(x0, y0, span, th)?;
-        let band_rb = span as usize * bpp;
-        if let Some((dy, moved)) = shift {
-            for (r, line) in (0..th).zip(self.raw.chunks(band_rb)) {
-                let src = i64::from(y0 + r) + i64::from(dy);
-                moved[(y0 + r) as usize] =
-                    (0..i64::from(h)).contains(&src) && line == self.shadow_row(fit_u32_i(src));
-            }
+        let (y0, th) = (ty * t, t.min(h - ty * t));
+        self.read_band(0, y0, w, th)?;
+        for (r, line) in (0..th).zip(self.raw.chunks(rb)) {
+            let src = i64::from(y0 + r) + i64::from(dy);
+            moved[(y0 + r) as usize] =
+                (0..i64::from(h)).contains(&src) && line == self.shadow_row(fit_u32_i(src));
         }
-        for tx in (tiles.0..tiles.1).filter(|tx| hot.is_none_or(|hot| hot[*tx as usize])) {
+        for tx in 0..w.div_ceil(t) {
             let (x, tw) = (tx * t, t.min(w - tx * t));
-            let seg = tw as usize * bpp;
+            let (from, seg) = (x as usize * bpp, tw as usize * bpp);
             let mut dirty = false;
             for r in 0..th as usize {
-                let at = r * band_rb + (x - x0) as usize * bpp;
-                let to = (y0 as usize + r) * rb + x as usize * bpp;
+                let at = r * rb + from;
+                let to = (y0 as usize + r) * rb + from;
                 let (new, old) = (&self.raw[at..at + seg], &mut self.shadow[to..to + seg]);
                 if new != old {
                     old.copy_from_slice(new);
@@ -398,6 +419,17 @@ fn push_merged(rects: &mut Vec<Rect>, r: Rect) {
         return;
     }
     rects.push(r);
+}
+
+/// The runs of `true` as index ranges.
+fn runs(flags: &[bool]) -> impl Iterator<Item = (u32, u32)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let start = i + flags.get(i..)?.iter().position(|f| *f)?;
+        let len = flags[start..].iter().take_while(|f| **f).count();
+        i = start + len;
+        Some((fit_u32(start), fit_u32(start + len)))
+    })
 }
 
 /// The longest run of `true` as a line range.
