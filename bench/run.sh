@@ -3,8 +3,8 @@
 # change-to-client latency and CPU at 2/10/30 changes per second (64x64
 # squares, ZRLE), then bytes and CPU for a scrolling console and a scrolling
 # photo-like picture with ZRLE, Tight and Hextile at 2, 10 and 30 scrolls/s,
-# and the console again with the client offering CopyRect first (as noVNC
-# and TigerVNC do).
+# and the console (and the photo with Tight) again with the client offering
+# CopyRect first (as noVNC and TigerVNC do).
 # Prints JSON lines, then a table of fbvncd/x11vnc ratios.
 # usage: bench/run.sh [seconds per phase, default 10]
 set -euo pipefail
@@ -35,10 +35,11 @@ for server in fbvncd:5931:$FB_PID x11vnc:5932:$X_PID; do
       done
     done
   done
-  for enc in zrle tight hextile; do
+  for job in text:zrle text:tight text:hextile photo:tight; do
+    IFS=: read -r content enc <<<"$job"
     for rate in 2 10 30; do
       python3 "$HERE/scroll_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" --enc "$enc" \
-        --rate "$rate" --secs "$SECS" --content text --copyrect | sed "s/^{/{\"server\": \"$name\", /" | tee -a "$OUT"
+        --rate "$rate" --secs "$SECS" --content "$content" --copyrect | sed "s/^{/{\"server\": \"$name\", /" | tee -a "$OUT"
     done
   done
 done
