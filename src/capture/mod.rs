@@ -19,6 +19,7 @@ pub mod memory;
 mod model_tests;
 pub mod poll;
 pub mod rate;
+mod scroll;
 pub mod unpack;
 
 pub use poll::Capture;

@@ -19,20 +19,15 @@
 use std::sync::Arc;
 
 use super::damage::TILE;
+use super::scroll::{self, Lines, line_at};
 use super::unpack::Unpacker;
 use super::{CaptureError, Damage, Frame, FrameSource, Geometry, Move, PollOutcome, Rotation, SharedFrame};
 use crate::rfb::{Rect, fit_u16};
 
 /// One scanline in this many is read per poll.
 pub const SAMPLE: u32 = 32;
-/// Fewest lines a scroll must move to be sent as a move.
-const MIN_MOVE_LINES: u32 = 64;
 /// Changed sample lines kept per poll as probes for finding a scroll.
 const MAX_PROBES: usize = 16;
-/// Probe lines searched for in the old picture per poll.
-const MAX_SEARCHES: usize = 4;
-/// A probe line found in more old lines than this says nothing.
-const MAX_MATCHES: usize = 8;
 
 /// The capture: a source, its shadow copy and the frame clients see.
 pub struct Capture {
@@ -224,49 +219,11 @@ impl Capture {
         Ok(())
     }
 
-    /// The vertical shift (new line y = old line y + dy) that most probes
-    /// agree on, if at least two do.
     fn find_shift(&self) -> Option<i32> {
-        let (rb, bpp) = (self.row_bytes(), self.geometry.format.bytes_per_pixel());
-        let h = self.geometry.height;
-        let probe = |i: usize| &self.probe_bytes[i * rb..(i + 1) * rb];
-        let mut candidates = Vec::new();
-        let mut searched = 0;
-        for (i, &y) in self.probes.iter().enumerate() {
-            let line = probe(i);
-            // A plain line matches too much; search by its first detail.
-            let Some(key) = line.chunks(bpp).position(|p| p != &line[..bpp]).map(|k| k * bpp) else {
-                continue;
-            };
-            let key_end = (key + 8).min(rb);
-            let found: Vec<i32> = (0..h)
-                .filter(|&r| {
-                    let old = self.shadow_row(r);
-                    old[key..key_end] == line[key..key_end] && old == line
-                })
-                .take(MAX_MATCHES + 1)
-                .map(|r| i32::try_from(i64::from(r) - i64::from(y)).unwrap_or(0))
-                .collect();
-            if found.len() <= MAX_MATCHES {
-                candidates.extend(found);
-            }
-            searched += 1;
-            if searched == MAX_SEARCHES {
-                break;
-            }
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
-        let score = |dy: i32| {
-            (0..self.probes.len())
-                .filter(|&i| {
-                    let src = i64::from(self.probes[i]) + i64::from(dy);
-                    (0..i64::from(h)).contains(&src) && self.shadow_row(fit_u32_i(src)) == probe(i)
-                })
-                .count()
-        };
-        let (best, dy) = candidates.into_iter().map(|dy| (score(dy), dy)).max()?;
-        (best >= 2 && dy != 0).then_some(dy)
+        let rb = self.row_bytes();
+        let old = Lines { bytes: &self.shadow, row: rb };
+        let new = Lines { bytes: &self.probe_bytes, row: rb };
+        scroll::find_shift(old, &self.probes, new, self.geometry.format.bytes_per_pixel())
     }
 
     /// Lines of tile row `ty`, not read this poll (taken as unchanged),
@@ -275,9 +232,7 @@ impl Capture {
         let t = u32::from(TILE);
         let h = self.geometry.height;
         for y in ty * t..((ty + 1) * t).min(h) {
-            let src = i64::from(y) + i64::from(dy);
-            moved[y as usize] =
-                (0..i64::from(h)).contains(&src) && self.shadow_row(y) == self.shadow_row(fit_u32_i(src));
+            moved[y as usize] = line_at(y, dy, h).is_some_and(|s| self.shadow_row(y) == self.shadow_row(s));
         }
     }
 
@@ -325,9 +280,7 @@ impl Capture {
         let (y0, th) = (ty * t, t.min(h - ty * t));
         self.read_band(0, y0, w, th)?;
         for (r, line) in (0..th).zip(self.raw.chunks(rb)) {
-            let src = i64::from(y0 + r) + i64::from(dy);
-            moved[(y0 + r) as usize] =
-                (0..i64::from(h)).contains(&src) && line == self.shadow_row(fit_u32_i(src));
+            moved[(y0 + r) as usize] = line_at(y0 + r, dy, h).is_some_and(|s| line == self.shadow_row(s));
         }
         for tx in 0..w.div_ceil(t) {
             let (x, tw) = (tx * t, t.min(w - tx * t));
@@ -382,28 +335,16 @@ impl Capture {
     fn damage(&self, changed: &[Rect], shift: Option<i32>, moved: &[bool]) -> Damage {
         let (w, h, rot) = (self.geometry.width, self.geometry.height, self.rotation);
         let turn = |r: Rect| turn_rect(r, w, h, rot);
-        let run = shift.zip(longest_run(moved)).filter(|(_, (a, b))| {
-            b - a >= MIN_MOVE_LINES
-                && changed.iter().any(|r| u32::from(r.y) < *b && u32::from(r.y) + u32::from(r.h) > *a)
-        });
-        let Some((dy, (a, b))) = run else {
+        let Some((dy, (a, b))) = shift.zip(scroll::move_run(moved, changed)) else {
             return Damage { moved: None, rects: changed.iter().map(|r| turn(*r)).collect() };
         };
-        let src_y = fit_u32_i(i64::from(a) + i64::from(dy));
+        let src_y = line_at(a, dy, h).unwrap_or(0);
         let (fw, lines) = (fit_u16(w), fit_u16(b - a));
         let moved = Move {
             src: turn(Rect::new(0, fit_u16(src_y), fw, lines)),
             dst: turn(Rect::new(0, fit_u16(a), fw, lines)),
         };
-        let mut rects = Vec::new();
-        for r in changed {
-            let (y0, y1) = (u32::from(r.y), u32::from(r.y) + u32::from(r.h));
-            for (p0, p1) in [(y0, y1.min(a)), (y0.max(b), y1)] {
-                if p0 < p1 {
-                    rects.push(turn(Rect::new(r.x, fit_u16(p0), r.w, fit_u16(p1 - p0))));
-                }
-            }
-        }
+        let rects = scroll::outside(changed, a, b).into_iter().map(turn).collect();
         Damage { moved: Some(moved), rects }
     }
 }
@@ -432,31 +373,8 @@ fn runs(flags: &[bool]) -> impl Iterator<Item = (u32, u32)> + '_ {
     })
 }
 
-/// The longest run of `true` as a line range.
-fn longest_run(lines: &[bool]) -> Option<(u32, u32)> {
-    let mut best: Option<(u32, u32)> = None;
-    let mut start = None;
-    for (y, m) in (0u32..).zip(lines.iter().chain([&false])) {
-        match (*m, start) {
-            (true, None) => start = Some(y),
-            (false, Some(s)) => {
-                if best.is_none_or(|(a, b)| b - a < y - s) {
-                    best = Some((s, y));
-                }
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    best
-}
-
 fn fit_u32(v: usize) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
-}
-
-fn fit_u32_i(v: i64) -> u32 {
-    u32::try_from(v).unwrap_or(0)
 }
 
 /// A source rectangle in turned (client) coordinates.
