@@ -4,11 +4,13 @@
 //! `cargo run --release --example bench_poll` — for xrgb8888 and rgb565 file
 //! sources: a sampled poll and a full poll with nothing changed, and both
 //! with 10 % of the screen changed (random 32x32 tiles rewritten before each
-//! poll; the rewrite is not timed).
+//! poll; the rewrite is not timed). The file lives in memory (`/dev/shm`
+//! when there is one) and the tiles are drawn through a shared mapping, as
+//! a program draws on `/dev/fb0`: a `pwrite` to a disk file would time the
+//! file system's write path evicting the poll's buffers from the caches.
 
 #![allow(clippy::cast_possible_truncation)]
 
-use std::os::unix::fs::FileExt;
 use std::time::{Duration, Instant};
 
 use fbvncd::capture::poll::Capture;
@@ -39,7 +41,9 @@ fn memcpy_time(bytes: usize) -> Duration {
 }
 
 fn main() {
-    let dir = std::env::temp_dir().join(format!("fbvncd-bench-poll-{}", std::process::id()));
+    let shm = std::path::Path::new("/dev/shm");
+    let base = if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() };
+    let dir = base.join(format!("fbvncd-bench-poll-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temp dir");
     for (name, format, bpp) in
         [("xrgb8888", SourceFormat::Xrgb8888, 4u32), ("rgb565", SourceFormat::Rgb565, 2)]
@@ -47,22 +51,23 @@ fn main() {
         let path = dir.join(name);
         let bytes = (W * H * bpp) as usize;
         std::fs::write(&path, vec![0x40u8; bytes]).expect("the frame file");
-        let file = std::fs::OpenOptions::new().write(true).open(&path).expect("open for writes");
+        let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).expect("open for writes");
+        let mut screen = Screen::map(&file, bytes);
         let source = fbvncd::capture::file::open_file(&path, W, H, format).expect("a file source");
         let mut cap = Capture::new(source, Rotation::R0).expect("a capture");
         cap.poll_full().expect("first poll");
         let copy = memcpy_time(bytes);
         let mut seed = 0x1234_5678u32;
-        let mut changed = |file: &std::fs::File| {
+        let mut changed = |screen: &mut Screen| {
             let (cols, rows) = (W / 32, H / 32);
             for _ in 0..(cols * rows / 10) {
                 seed ^= seed << 13;
                 seed ^= seed >> 17;
                 seed ^= seed << 5;
                 let (tx, ty) = (seed % cols, (seed / cols) % rows);
-                let line = vec![(seed >> 8) as u8; (32 * bpp) as usize];
                 for y in ty * 32..ty * 32 + 32 {
-                    file.write_at(&line, u64::from((y * W + tx * 32) * bpp)).expect("a write");
+                    let at = ((y * W + tx * 32) * bpp) as usize;
+                    screen.bytes()[at..at + (32 * bpp) as usize].fill((seed >> 8) as u8);
                 }
             }
         };
@@ -71,7 +76,7 @@ fn main() {
                 (0..ROUNDS)
                     .map(|_| {
                         if change {
-                            changed(&file);
+                            changed(&mut screen);
                         }
                         let t = Instant::now();
                         let out = if full { cap.poll_full() } else { cap.poll() };
@@ -98,4 +103,37 @@ fn main() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A writable shared mapping of the frame file: the drawing program's view.
+struct Screen {
+    ptr: *mut std::ffi::c_void,
+    len: usize,
+}
+
+impl Screen {
+    fn map(file: &std::fs::File, len: usize) -> Self {
+        use rustix::mm::{MapFlags, ProtFlags, mmap};
+        // SAFETY: a fresh shared mapping of `len` bytes of a file at least
+        // that long; only this struct writes through it.
+        let ptr = unsafe {
+            mmap(std::ptr::null_mut(), len, ProtFlags::READ | ProtFlags::WRITE, MapFlags::SHARED, file, 0)
+        }
+        .expect("a mapping of the frame file");
+        Self { ptr, len }
+    }
+
+    fn bytes(&mut self) -> &mut [u8] {
+        // SAFETY: the mapping is live for self's lifetime and `len` long; the
+        // capture reads the same pages only by copying out, never through
+        // a reference.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.cast::<u8>(), self.len) }
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly what mmap returned; no slice outlives self.
+        let _ = unsafe { rustix::mm::munmap(self.ptr, self.len) };
+    }
 }
