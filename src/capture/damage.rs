@@ -1,5 +1,6 @@
-//! Accumulated damage per client: a map of dirty 32x32 tiles, turned into
-//! few merged rectangles when an update is built, and a pending move.
+//! Accumulated damage per client: a map of 32x32 tiles, each holding the
+//! box around what changed in it, turned into few merged rectangles when an
+//! update is built, and a pending move.
 
 use super::{Damage, Move};
 use crate::rfb::{Rect, fit_u16};
@@ -7,15 +8,28 @@ use crate::rfb::{Rect, fit_u16};
 /// Tile edge in pixels.
 pub const TILE: u16 = 32;
 
-/// Dirty tiles of one client's screen.
+/// Dirty parts of one client's screen: per tile, the box around what
+/// changed in it (empty when clean), so a small change costs its own
+/// pixels, not its tiles'.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TileMap {
     width: u16,
     height: u16,
     cols: usize,
     rows: usize,
-    dirty: Vec<bool>,
+    dirty: Vec<Rect>,
     count: usize,
+}
+
+/// The smallest rectangle holding both (`a` may be empty).
+fn bounding(a: Rect, b: Rect) -> Rect {
+    if a.is_empty() || b.is_empty() {
+        return if a.is_empty() { b } else { a };
+    }
+    let (x0, y0) = (a.x.min(b.x), a.y.min(b.y));
+    let x1 = (u32::from(a.x) + u32::from(a.w)).max(u32::from(b.x) + u32::from(b.w));
+    let y1 = (u32::from(a.y) + u32::from(a.h)).max(u32::from(b.y) + u32::from(b.h));
+    Rect::new(x0, y0, fit_u16(x1 - u32::from(x0)), fit_u16(y1 - u32::from(y0)))
 }
 
 impl TileMap {
@@ -23,7 +37,7 @@ impl TileMap {
     pub fn new(width: u16, height: u16) -> Self {
         let cols = usize::from(width.div_ceil(TILE));
         let rows = usize::from(height.div_ceil(TILE));
-        Self { width, height, cols, rows, dirty: vec![false; cols * rows], count: 0 }
+        Self { width, height, cols, rows, dirty: vec![Rect::default(); cols * rows], count: 0 }
     }
 
     /// Tile columns and rows touched by `r` (clipped), as ranges.
@@ -38,24 +52,30 @@ impl TileMap {
         Some((cx, cy))
     }
 
-    /// Marks the tiles `r` touches.
+    /// Tile (`tx`, `ty`) as a screen rectangle.
+    fn tile(tx: usize, ty: usize) -> Rect {
+        let px = |v: usize| fit_u16(u32::try_from(v * usize::from(TILE)).unwrap_or(u32::MAX));
+        Rect::new(px(tx), px(ty), TILE, TILE)
+    }
+
+    /// Marks `r` (clipped to the screen).
     pub fn mark(&mut self, r: Rect) {
         let Some((cx, cy)) = self.span(r) else { return };
+        let r = r.clip(self.width, self.height);
         for ty in cy {
             for tx in cx.clone() {
                 let d = &mut self.dirty[ty * self.cols + tx];
-                if !*d {
-                    *d = true;
+                if d.is_empty() {
                     self.count += 1;
                 }
+                *d = bounding(*d, Self::tile(tx, ty).intersect(&r));
             }
         }
     }
 
     /// Marks the whole screen.
     pub fn mark_all(&mut self) {
-        self.dirty.iter_mut().for_each(|d| *d = true);
-        self.count = self.dirty.len();
+        self.mark(Rect::new(0, 0, self.width, self.height));
     }
 
     /// True when nothing is dirty.
@@ -63,7 +83,7 @@ impl TileMap {
         self.count == 0
     }
 
-    /// True when a dirty tile touches `r`.
+    /// True when a dirty part touches `r`.
     pub fn intersects(&self, r: Rect) -> bool {
         if self.count == 0 {
             return false;
@@ -71,70 +91,67 @@ impl TileMap {
         let Some((cx, cy)) = self.span(r) else {
             return false;
         };
-        cy.into_iter().any(|ty| cx.clone().any(|tx| self.dirty[ty * self.cols + tx]))
+        cy.into_iter()
+            .any(|ty| cx.clone().any(|tx| !self.dirty[ty * self.cols + tx].intersect(&r).is_empty()))
     }
 
-    /// The dirty tiles' parts inside `r`.
+    /// The dirty parts inside `r`.
     pub fn dirty_within(&self, r: Rect) -> Vec<Rect> {
         let Some((cx, cy)) = self.span(r) else {
             return Vec::new();
         };
-        let t = usize::from(TILE);
-        let px = |v: usize| fit_u16(u32::try_from(v * t).unwrap_or(u32::MAX));
         let mut out = Vec::new();
         for ty in cy {
-            for tx in cx.clone().filter(|tx| self.dirty[ty * self.cols + tx]) {
-                out.push(Rect::new(px(tx), px(ty), TILE, TILE).intersect(&r));
+            for tx in cx.clone() {
+                let d = self.dirty[ty * self.cols + tx].intersect(&r);
+                if !d.is_empty() {
+                    out.push(d);
+                }
             }
         }
         out
     }
 
-    /// The dirty area inside `clip` as merged rectangles (clipped to `clip`);
-    /// the tiles touched are cleared (damage of a partly covered tile outside
-    /// `clip` is dropped: clients ask for the whole screen in practice).
+    /// The dirty area inside `clip` as merged rectangles (clipped to `clip`):
+    /// per tile row, the box around each run of dirty tiles, joined with the
+    /// box below when they line up. The tiles touched are cleared (damage of
+    /// a partly covered tile outside `clip` is dropped: clients ask for the
+    /// whole screen in practice).
     pub fn take(&mut self, clip: Rect) -> Vec<Rect> {
         let Some((cx, cy)) = self.span(clip) else {
             return Vec::new();
         };
-        // Horizontal runs per tile row, merged downwards when they line up.
-        let mut open: Vec<(usize, usize, usize, usize)> = Vec::new(); // (x0, x1, y0, y1) in tiles
-        let mut done: Vec<(usize, usize, usize, usize)> = Vec::new();
+        let mut open: Vec<Rect> = Vec::new();
+        let mut done: Vec<Rect> = Vec::new();
         for ty in cy {
             let mut runs = Vec::new();
-            let mut tx = cx.start;
-            while tx < cx.end {
-                if self.dirty[ty * self.cols + tx] {
-                    let x0 = tx;
-                    while tx < cx.end && self.dirty[ty * self.cols + tx] {
-                        self.dirty[ty * self.cols + tx] = false;
-                        self.count -= 1;
-                        tx += 1;
-                    }
-                    runs.push((x0, tx));
+            let mut run = Rect::default();
+            for tx in cx.clone() {
+                let d = std::mem::take(&mut self.dirty[ty * self.cols + tx]);
+                if d.is_empty() {
+                    runs.push(std::mem::take(&mut run));
+                    continue;
                 }
-                tx += 1;
+                self.count -= 1;
+                run = bounding(run, d.intersect(&clip));
             }
+            runs.push(run);
+            runs.retain(|r| !r.is_empty());
             let mut next = Vec::new();
             for o in open.drain(..) {
-                if let Some(i) = runs.iter().position(|r| r.0 == o.0 && r.1 == o.1) {
-                    runs.remove(i);
-                    next.push((o.0, o.1, o.2, ty + 1));
+                let below = |r: &Rect| r.x == o.x && r.w == o.w && r.y == o.y + o.h;
+                if let Some(i) = runs.iter().position(below) {
+                    let r = runs.remove(i);
+                    next.push(Rect::new(o.x, o.y, o.w, o.h + r.h));
                 } else {
                     done.push(o);
                 }
             }
-            next.extend(runs.into_iter().map(|(x0, x1)| (x0, x1, ty, ty + 1)));
+            next.extend(runs);
             open = next;
         }
         done.extend(open);
-        let t = u32::from(TILE);
-        let to_rect = |(x0, x1, y0, y1): (usize, usize, usize, usize)| {
-            let px = |v: usize| fit_u16(u32::try_from(v).unwrap_or(u32::MAX).saturating_mul(t));
-            let (x, y) = (px(x0), px(y0));
-            Rect::new(x, y, px(x1).saturating_sub(x), px(y1).saturating_sub(y)).intersect(&clip)
-        };
-        done.into_iter().map(to_rect).filter(|r| !r.is_empty()).collect()
+        done
     }
 }
 
@@ -218,12 +235,12 @@ mod tests {
         assert!(!m.intersects(Rect::new(70, 0, 10, 10)));
         let mut rects = m.take(Rect::new(0, 0, 100, 100));
         rects.sort_by_key(|r| (r.y, r.x));
-        assert_eq!(rects, vec![Rect::new(0, 0, 64, 64), Rect::new(64, 64, 32, 32)]);
+        assert_eq!(rects, vec![Rect::new(0, 0, 64, 64), Rect::new(90, 90, 1, 1)]);
         assert!(m.is_empty());
     }
 
     #[test]
-    fn take_covers_exactly_the_marked_tiles() {
+    fn take_covers_the_marked_pixels_within_their_tiles() {
         let mut seed = 12345u32;
         let mut rnd = |n: u32| {
             seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
@@ -232,34 +249,41 @@ mod tests {
         for _ in 0..200 {
             let (w, h) = (1 + rnd(300) as u16, 1 + rnd(300) as u16);
             let mut m = TileMap::new(w, h);
-            let mut truth = vec![false; usize::from(w) * usize::from(h)];
+            let (wu, hu) = (usize::from(w), usize::from(h));
+            let mut marked = vec![false; wu * hu];
+            let mut tiles = vec![false; wu * hu];
             for _ in 0..rnd(6) {
                 let r = Rect::new(rnd(400) as u16, rnd(400) as u16, rnd(100) as u16, rnd(100) as u16);
                 m.mark(r);
+                let c = r.clip(w, h);
+                for y in c.y..c.y + c.h {
+                    for x in c.x..c.x + c.w {
+                        marked[usize::from(y) * wu + usize::from(x)] = true;
+                    }
+                }
                 if let Some((cx, cy)) = m.span(r) {
+                    let t = usize::from(TILE);
                     for ty in cy {
                         for tx in cx.clone() {
-                            let t = usize::from(TILE);
-                            for y in ty * t..((ty + 1) * t).min(usize::from(h)) {
-                                for x in tx * t..((tx + 1) * t).min(usize::from(w)) {
-                                    truth[y * usize::from(w) + x] = true;
-                                }
+                            for y in ty * t..((ty + 1) * t).min(hu) {
+                                tiles[y * wu + tx * t..((tx + 1) * t).min(wu) + y * wu].fill(true);
                             }
                         }
                     }
                 }
             }
-            let mut got = vec![false; truth.len()];
+            let mut got = vec![false; marked.len()];
             for r in m.take(Rect::new(0, 0, w, h)) {
                 for y in r.y..r.y + r.h {
                     for x in r.x..r.x + r.w {
-                        let i = usize::from(y) * usize::from(w) + usize::from(x);
+                        let i = usize::from(y) * wu + usize::from(x);
                         assert!(!got[i], "rectangles overlap");
+                        assert!(tiles[i], "a rectangle reaches outside the marked tiles");
                         got[i] = true;
                     }
                 }
             }
-            assert_eq!(got, truth);
+            assert!(marked.iter().zip(&got).all(|(m, g)| !m || *g), "a marked pixel is not covered");
             assert!(m.is_empty());
         }
     }

@@ -219,10 +219,61 @@ fn stale_damage_travels_with_the_move() {
     p.add(&super::Damage { moved: Some(m), rects: vec![] }, true);
     let (copy, rects) = p.take(Rect::new(0, 0, 128, 128), true);
     assert_eq!(copy, Some(m));
-    assert!(rects.contains(&Rect::new(0, 32, 32, 32)), "{rects:?}");
-    assert!(rects.contains(&Rect::new(0, 96, 32, 32)), "{rects:?}");
+    assert!(rects.contains(&Rect::new(0, 32, 8, 8)), "{rects:?}");
+    assert!(rects.contains(&Rect::new(0, 96, 8, 8)), "{rects:?}");
     // A client that cannot copy gets the destination repainted.
     let mut p = Pending::new(128, 128);
     p.add(&super::Damage { moved: Some(m), rects: vec![] }, false);
     assert_eq!(p.take(Rect::new(0, 0, 128, 128), false), (None, vec![Rect::new(0, 0, 128, 64)]));
+}
+
+/// A change smaller than a tile is sent as its own pixels, not its tiles'.
+#[test]
+fn a_small_change_is_sent_as_its_own_box() {
+    let (w, h) = (320u32, 240u32);
+    for rot in [Rotation::R0, Rotation::R90] {
+        let src = MemorySource::new(w, h, SourceFormat::Xrgb8888);
+        let mut cap = Capture::new(Box::new(src.clone()), rot).expect("a capture");
+        {
+            let bytes = src.bytes();
+            let mut b = crate::hub::lock(&bytes);
+            for (y, x) in [(45, 37), (47, 41), (45, 41)] {
+                let at = (y * w + x) as usize * 4;
+                b[at..at + 4].copy_from_slice(&[1, 2, 3, 0]);
+            }
+        }
+        let PollOutcome::Damaged(d) = cap.poll_full().expect("a poll") else { panic!("a change") };
+        let want = super::poll::turn_rect(Rect::new(37, 45, 5, 3), w, h, rot);
+        assert_eq!(d.rects, vec![want], "{rot:?}");
+    }
+}
+
+/// A change reaching into tile rows no sample line of the poll crosses
+/// arrives whole with one sampled poll, whatever the sample offset.
+#[test]
+fn a_change_between_sample_lines_arrives_whole() {
+    let (w, h) = (256u32, 192u32);
+    for format in [SourceFormat::Xrgb8888, SourceFormat::Rgb565] {
+        let src = MemorySource::new(w, h, format).spans_only();
+        let rb = src.row_bytes();
+        let bpp = rb / w as usize;
+        let mut cap = Capture::new(Box::new(src.clone()), Rotation::R0).expect("a capture");
+        for pass in 0..2 * super::poll::SAMPLE {
+            {
+                let bytes = src.bytes();
+                let mut b = crate::hub::lock(&bytes);
+                // Lines 20..84 of columns 50..90: three tile rows.
+                for y in 20..84 {
+                    let at = y * rb + 50 * bpp;
+                    b[at..at + 40 * bpp].fill(pass as u8 + 1);
+                }
+            }
+            let PollOutcome::Damaged(d) = cap.poll().expect("a poll") else {
+                panic!("pass {pass}: a change")
+            };
+            assert_eq!(cap.frame().to_vec(), reference(&src, Rotation::R0), "{format:?} pass {pass}");
+            let area: usize = d.rects.iter().map(Rect::area).sum();
+            assert_eq!(area, 40 * 64, "{format:?} pass {pass}: exactly the change: {:?}", d.rects);
+        }
+    }
 }

@@ -2,12 +2,12 @@
 //!
 //! Reading framebuffer memory can be slow (uncached on boards), so a poll
 //! reads as little as it can: one scanline in [`SAMPLE`] (the offset turns
-//! every poll, so every line is looked at within `SAMPLE` polls), then only
-//! the bands of tiles whose sampled line differs. This is x11vnc's scheme:
-//! a change is found at once when it spans `SAMPLE` rows, and within
-//! `SAMPLE` polls otherwise. Comparisons are on the source's own bytes (a
-//! copy in the source's format, the shadow); only tiles that changed are
-//! unpacked into the frame.
+//! every poll, in bit-reversed order, so every line is looked at within
+//! `SAMPLE` polls and a 16-line change within three), then only the tiles
+//! whose sampled line differs, and the tiles a change runs on into
+//! ([`refresh`]). This is x11vnc's scheme. Comparisons are on the source's
+//! own bytes (a copy in the source's format, the shadow); only the box
+//! around what changed in each tile is unpacked into the frame and sent.
 //!
 //! Scrolls: when several sampled lines changed, the poll looks for one
 //! vertical shift that explains them (probe lines found in the old picture
@@ -23,6 +23,8 @@ use super::scroll::{self, Lines, line_at};
 use super::unpack::Unpacker;
 use super::{CaptureError, Damage, Frame, FrameSource, Geometry, Move, PollOutcome, Rotation, SharedFrame};
 use crate::rfb::{Rect, fit_u16};
+
+mod refresh;
 
 /// One scanline in this many is read per poll.
 pub const SAMPLE: u32 = 32;
@@ -166,7 +168,7 @@ impl Capture {
         }
         let t = u32::from(TILE);
         let (cols, rows) = (self.geometry.width.div_ceil(t), self.geometry.height.div_ceil(t));
-        let offset = self.pass % step;
+        let offset = sample_offset(self.pass, step);
         self.pass = self.pass.wrapping_add(1);
         let mut hot = vec![false; (cols * rows) as usize];
         self.sample(offset, step, cols, &mut hot)?;
@@ -184,6 +186,9 @@ impl Capture {
                 None if any => self.refresh_hot(ty, band, &mut changed)?,
                 None => {}
             }
+        }
+        if shift.is_none() && step > 1 {
+            self.grow(cols, &mut hot, &mut changed)?;
         }
         if changed.is_empty() {
             return Ok(PollOutcome::Unchanged);
@@ -224,82 +229,6 @@ impl Capture {
         let old = Lines { bytes: &self.shadow, row: rb };
         let new = Lines { bytes: &self.probe_bytes, row: rb };
         scroll::find_shift(old, &self.probes, new, self.geometry.format.bytes_per_pixel())
-    }
-
-    /// Lines of tile row `ty`, not read this poll (taken as unchanged),
-    /// that equal the old line `dy` away.
-    fn moved_unread(&self, ty: u32, dy: i32, moved: &mut [bool]) {
-        let t = u32::from(TILE);
-        let h = self.geometry.height;
-        for y in ty * t..((ty + 1) * t).min(h) {
-            moved[y as usize] = line_at(y, dy, h).is_some_and(|s| self.shadow_row(y) == self.shadow_row(s));
-        }
-    }
-
-    /// Re-reads the `hot` tiles of tile row `ty` (their sampled line
-    /// differs, so each one changed) into the shadow and adds them to
-    /// `changed`: straight from the source line by line, or through a band
-    /// read at once when the source reads whole bands.
-    fn refresh_hot(&mut self, ty: u32, hot: &[bool], changed: &mut Vec<Rect>) -> Result<(), CaptureError> {
-        let (w, h, t) = (self.geometry.width, self.geometry.height, u32::from(TILE));
-        let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
-        let (y0, th) = (ty * t, t.min(h - ty * t));
-        if self.whole_rows {
-            self.read_band(0, y0, w, th)?;
-        }
-        for (a, b) in runs(hot) {
-            let (x, x1) = (a * t, (b * t).min(w));
-            let (from, to) = (x as usize * bpp, x1 as usize * bpp);
-            for r in 0..th as usize {
-                let line = (y0 as usize + r) * rb;
-                let dst = &mut self.shadow[line + from..line + to];
-                if self.whole_rows {
-                    dst.copy_from_slice(&self.raw[r * rb + from..r * rb + to]);
-                } else {
-                    self.source.read_span(x, y0 + fit_u32(r), dst)?;
-                }
-            }
-            push_merged(changed, Rect::new(fit_u16(x), fit_u16(y0), fit_u16(x1 - x), fit_u16(th)));
-        }
-        Ok(())
-    }
-
-    /// With a shift `dy` in view: reads tile row `ty` whole, marks its lines
-    /// that equal the old line `dy` away (before the shadow changes), then
-    /// compares every tile, brings the shadow up to date and adds the tiles
-    /// that changed to `changed`.
-    fn refresh_shifted(
-        &mut self,
-        ty: u32,
-        dy: i32,
-        moved: &mut [bool],
-        changed: &mut Vec<Rect>,
-    ) -> Result<(), CaptureError> {
-        let (w, h, t) = (self.geometry.width, self.geometry.height, u32::from(TILE));
-        let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
-        let (y0, th) = (ty * t, t.min(h - ty * t));
-        self.read_band(0, y0, w, th)?;
-        for (r, line) in (0..th).zip(self.raw.chunks(rb)) {
-            moved[(y0 + r) as usize] = line_at(y0 + r, dy, h).is_some_and(|s| line == self.shadow_row(s));
-        }
-        for tx in 0..w.div_ceil(t) {
-            let (x, tw) = (tx * t, t.min(w - tx * t));
-            let (from, seg) = (x as usize * bpp, tw as usize * bpp);
-            let mut dirty = false;
-            for r in 0..th as usize {
-                let at = r * rb + from;
-                let to = (y0 as usize + r) * rb + from;
-                let (new, old) = (&self.raw[at..at + seg], &mut self.shadow[to..to + seg]);
-                if new != old {
-                    old.copy_from_slice(new);
-                    dirty = true;
-                }
-            }
-            if dirty {
-                push_merged(changed, Rect::new(fit_u16(x), fit_u16(y0), fit_u16(tw), fit_u16(th)));
-            }
-        }
-        Ok(())
     }
 
     /// Unpacks the source rectangles `rects` from the shadow into the frame.
@@ -349,30 +278,6 @@ impl Capture {
     }
 }
 
-/// Adds `r` to `rects`, widening the last one when `r` continues it.
-fn push_merged(rects: &mut Vec<Rect>, r: Rect) {
-    if let Some(last) = rects.last_mut()
-        && last.y == r.y
-        && last.h == r.h
-        && u32::from(last.x) + u32::from(last.w) == u32::from(r.x)
-    {
-        last.w += r.w;
-        return;
-    }
-    rects.push(r);
-}
-
-/// The runs of `true` as index ranges.
-fn runs(flags: &[bool]) -> impl Iterator<Item = (u32, u32)> + '_ {
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        let start = i + flags.get(i..)?.iter().position(|f| *f)?;
-        let len = flags[start..].iter().take_while(|f| **f).count();
-        i = start + len;
-        Some((fit_u32(start), fit_u32(start + len)))
-    })
-}
-
 fn fit_u32(v: usize) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
@@ -387,4 +292,40 @@ pub fn turn_rect(r: Rect, w: u32, h: u32, rot: Rotation) -> Rect {
         Rotation::R270 => (y, w - (x + rw), rh, rw),
     };
     Rect::new(fit_u16(nx), fit_u16(ny), fit_u16(nw), fit_u16(nh))
+}
+
+/// The sample line (within each `step` lines) of poll number `pass`: the
+/// offsets in bit-reversed order (0, 16, 8, 24, 4, ...) for a power of two,
+/// as x11vnc does, so a change `k` lines high is found within `step / k`
+/// polls (a typed character, 16 lines, within two), not up to `step`.
+fn sample_offset(pass: u32, step: u32) -> u32 {
+    if step <= 1 || !step.is_power_of_two() {
+        return pass % step.max(1);
+    }
+    (pass % step).reverse_bits() >> (32 - step.trailing_zeros())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Polls until a sample line falls in a change `high` lines high at
+    /// `y0` (modulo `SAMPLE`), from poll number `start`.
+    fn polls_to_find(start: u32, y0: u32, high: u32) -> u32 {
+        (0..).find(|k| (sample_offset(start + k, SAMPLE) + SAMPLE - y0) % SAMPLE < high).unwrap_or(0) + 1
+    }
+
+    #[test]
+    fn sample_offsets_cover_every_line_and_find_short_changes_soon() {
+        let mut seen: Vec<u32> = (0..SAMPLE).map(|p| sample_offset(p, SAMPLE)).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..SAMPLE).collect::<Vec<_>>(), "every line within SAMPLE polls");
+        let worst =
+            |high| (0..SAMPLE).flat_map(|s| (0..SAMPLE).map(move |y| polls_to_find(s, y, high))).max();
+        // A typed character (16 lines) within 3 polls, 8 lines within 7
+        // (in sequence it would take up to 17 and 25).
+        assert_eq!(worst(16), Some(3));
+        assert_eq!(worst(8), Some(7));
+        assert_eq!(sample_offset(5, 1), 0);
+    }
 }

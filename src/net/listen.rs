@@ -170,7 +170,12 @@ pub fn serve_until_signal(bound: Vec<Bound>, shared: Arc<Shared>) -> std::io::Re
         let (ex2, shared) = (ex.clone(), shared.clone());
         ex.spawn(accept_loop(b, ex2, shared)).detach();
     }
-    smol::block_on(ex.run(async {
+    // Not smol::block_on: with it, this thread and async-io's own reactor
+    // thread hand the reactor back and forth (the latter with short sleeps
+    // after every event), which cost more CPU than the sessions' work at a
+    // few dozen updates a second. Here the "async-io" thread alone waits for
+    // I/O and this one runs the tasks.
+    futures_lite::future::block_on(ex.run(async {
         if let Some(sig) = signals.next().await {
             log::info!("{:?}: shutting down", sig.ok());
         }

@@ -1,0 +1,4 @@
+async-io 386 6525640
+blocking-1 51 7708408
+capture 1127 57883813
+fbvncd 803 33541525

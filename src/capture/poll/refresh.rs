@@ -1,0 +1,222 @@
+//! Bringing the shadow up to date where a poll found changes: hot tiles
+//! (with the box around what changed in each), the tiles a change runs on
+//! into, and whole bands while a scroll is in view.
+
+use super::*;
+
+impl Capture {
+    /// Follows a change across tile rows: where a changed box ends on a
+    /// tile row's edge, the line just beyond it is compared, and the tiles
+    /// where it differs are refreshed too (and so on). A change that ends
+    /// between sample lines then arrives whole in one update (x11vnc looks
+    /// at a changed tile's neighbours the same way), not its last rows up to
+    /// `SAMPLE` polls later.
+    pub(super) fn grow(
+        &mut self,
+        cols: u32,
+        hot: &mut [bool],
+        changed: &mut Vec<Rect>,
+    ) -> Result<(), CaptureError> {
+        let (h, t) = (self.geometry.height, u32::from(TILE));
+        let mut i = 0;
+        while let Some(r) = changed.get(i).copied() {
+            i += 1;
+            let (top, bottom) = (u32::from(r.y), u32::from(r.y) + u32::from(r.h));
+            let above = (top % t == 0 && top > 0).then(|| top - 1);
+            let below = (bottom % t == 0 && bottom < h).then_some(bottom);
+            for y in above.into_iter().chain(below) {
+                let ty = y / t;
+                let band = &mut hot[(ty * cols) as usize..((ty + 1) * cols) as usize];
+                let mut found = vec![false; band.len()];
+                let tiles = u32::from(r.x) / t..(u32::from(r.x) + u32::from(r.w)).div_ceil(t);
+                for tx in tiles.filter(|tx| !band[*tx as usize]) {
+                    found[tx as usize] = self.tile_line_differs(tx, y)?;
+                }
+                if found.iter().any(|f| *f) {
+                    band.iter_mut().zip(&found).for_each(|(h, f)| *h |= *f);
+                    let mut more = Vec::new();
+                    self.refresh_hot(ty, &found, &mut more)?;
+                    changed.extend(more);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// True when line `y` of tile column `tx` differs from the shadow.
+    fn tile_line_differs(&mut self, tx: u32, y: u32) -> Result<bool, CaptureError> {
+        let (w, t) = (self.geometry.width, u32::from(TILE));
+        let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
+        let (x, tw) = (tx * t, t.min(w - tx * t));
+        self.raw.resize(tw as usize * bpp, 0);
+        self.source.read_span(x, y, &mut self.raw)?;
+        let at = y as usize * rb + x as usize * bpp;
+        Ok(self.raw != self.shadow[at..at + self.raw.len()])
+    }
+
+    /// Lines of tile row `ty`, not read this poll (taken as unchanged),
+    /// that equal the old line `dy` away.
+    pub(super) fn moved_unread(&self, ty: u32, dy: i32, moved: &mut [bool]) {
+        let t = u32::from(TILE);
+        let h = self.geometry.height;
+        for y in ty * t..((ty + 1) * t).min(h) {
+            moved[y as usize] = line_at(y, dy, h).is_some_and(|s| self.shadow_row(y) == self.shadow_row(s));
+        }
+    }
+
+    /// Re-reads the `hot` tiles of tile row `ty` (their sampled line
+    /// differs) into the shadow and adds the box around what changed in each
+    /// to `changed`: line by line from the source, or out of a band read at
+    /// once when the source reads whole bands.
+    pub(super) fn refresh_hot(
+        &mut self,
+        ty: u32,
+        hot: &[bool],
+        changed: &mut Vec<Rect>,
+    ) -> Result<(), CaptureError> {
+        let (w, h, t) = (self.geometry.width, self.geometry.height, u32::from(TILE));
+        let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
+        let (y0, th) = (ty * t, t.min(h - ty * t));
+        if self.whole_rows {
+            self.read_band(0, y0, w, th)?;
+        }
+        let mut boxes = Vec::new();
+        for (a, b) in runs(hot) {
+            let (x, x1) = (a * t, (b * t).min(w));
+            let (from, len) = (x as usize * bpp, (x1 - x) as usize * bpp);
+            // Per tile of the run: changed columns and lines seen so far.
+            boxes.clear();
+            boxes.resize((b - a) as usize, ((t, 0), (th, 0)));
+            for r in 0..th {
+                let at = (y0 + r) as usize * rb + from;
+                let new = if self.whole_rows {
+                    &self.raw[r as usize * rb + from..][..len]
+                } else {
+                    self.raw.resize(len, 0);
+                    self.source.read_span(x, y0 + r, &mut self.raw)?;
+                    &self.raw[..len]
+                };
+                let old = &mut self.shadow[at..at + len];
+                let seg = usize::from(TILE) * bpp;
+                for ((o, n), (cols, lines)) in old.chunks_mut(seg).zip(new.chunks(seg)).zip(boxes.iter_mut())
+                {
+                    if let Some((c0, c1)) = differing_pixels(o, n, bpp) {
+                        o.copy_from_slice(n);
+                        *cols = (cols.0.min(c0), cols.1.max(c1));
+                        *lines = (lines.0.min(r), r + 1);
+                    }
+                }
+            }
+            for (tx, (cols, lines)) in (a..).zip(&boxes).filter(|(_, (_, l))| l.1 > l.0) {
+                let (x, y) = (tx * t + cols.0, y0 + lines.0);
+                push_merged(
+                    changed,
+                    Rect::new(fit_u16(x), fit_u16(y), fit_u16(cols.1 - cols.0), fit_u16(lines.1 - lines.0)),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// With a shift `dy` in view: reads tile row `ty` whole, marks its lines
+    /// that equal the old line `dy` away (before the shadow changes), then
+    /// compares every tile, brings the shadow up to date and adds the tiles
+    /// that changed to `changed`.
+    pub(super) fn refresh_shifted(
+        &mut self,
+        ty: u32,
+        dy: i32,
+        moved: &mut [bool],
+        changed: &mut Vec<Rect>,
+    ) -> Result<(), CaptureError> {
+        let (w, h, t) = (self.geometry.width, self.geometry.height, u32::from(TILE));
+        let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
+        let (y0, th) = (ty * t, t.min(h - ty * t));
+        self.read_band(0, y0, w, th)?;
+        for (r, line) in (0..th).zip(self.raw.chunks(rb)) {
+            moved[(y0 + r) as usize] = line_at(y0 + r, dy, h).is_some_and(|s| line == self.shadow_row(s));
+        }
+        for tx in 0..w.div_ceil(t) {
+            let (x, tw) = (tx * t, t.min(w - tx * t));
+            let (from, seg) = (x as usize * bpp, tw as usize * bpp);
+            let mut dirty = false;
+            for r in 0..th as usize {
+                let at = r * rb + from;
+                let to = (y0 as usize + r) * rb + from;
+                let (new, old) = (&self.raw[at..at + seg], &mut self.shadow[to..to + seg]);
+                if new != old {
+                    old.copy_from_slice(new);
+                    dirty = true;
+                }
+            }
+            if dirty {
+                push_merged(changed, Rect::new(fit_u16(x), fit_u16(y0), fit_u16(tw), fit_u16(th)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Adds `r` to `rects`, widening the last one when `r` continues it.
+fn push_merged(rects: &mut Vec<Rect>, r: Rect) {
+    if let Some(last) = rects.last_mut()
+        && last.y == r.y
+        && last.h == r.h
+        && u32::from(last.x) + u32::from(last.w) == u32::from(r.x)
+    {
+        last.w += r.w;
+        return;
+    }
+    rects.push(r);
+}
+
+/// The first and one past the last pixel where `old` and `new` (`bpp`
+/// bytes a pixel, same length) differ, or None when they are equal.
+/// Compares eight bytes at a time, inline: the spans are short (a tile's
+/// width), so a library call per span would cost more than the comparing.
+fn differing_pixels(old: &[u8], new: &[u8], bpp: usize) -> Option<(u32, u32)> {
+    let (oc, or) = old.as_chunks::<8>();
+    let (nc, nr) = new.as_chunks::<8>();
+    let byte = |i: usize, a: &[u8], b: &[u8]| a.iter().zip(b).position(|(x, y)| x != y).map(|j| i + j);
+    let first = match oc.iter().zip(nc).position(|(a, b)| a != b) {
+        Some(i) => byte(i * 8, &oc[i], &nc[i]),
+        None => byte(oc.len() * 8, or, nr),
+    }?;
+    let last = match or.iter().zip(nr).rposition(|(a, b)| a != b) {
+        Some(j) => oc.len() * 8 + j,
+        None => {
+            let i = oc.iter().zip(nc).rposition(|(a, b)| a != b)?;
+            i * 8 + oc[i].iter().zip(&nc[i]).rposition(|(x, y)| x != y)?
+        }
+    };
+    Some((fit_u32(first / bpp), fit_u32(last / bpp + 1)))
+}
+
+/// The runs of `true` as index ranges.
+fn runs(flags: &[bool]) -> impl Iterator<Item = (u32, u32)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let start = i + flags.get(i..)?.iter().position(|f| *f)?;
+        let len = flags[start..].iter().take_while(|f| **f).count();
+        i = start + len;
+        Some((fit_u32(start), fit_u32(start + len)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differing_pixels_finds_the_first_and_last() {
+        let old = vec![0u8; 4 * 37];
+        let mut new = old.clone();
+        assert_eq!(differing_pixels(&old, &new, 4), None);
+        new[4 * 3 + 2] = 1;
+        assert_eq!(differing_pixels(&old, &new, 4), Some((3, 4)));
+        new[4 * 36] = 9;
+        assert_eq!(differing_pixels(&old, &new, 4), Some((3, 37)));
+        new[0] = 9;
+        assert_eq!(differing_pixels(&old[..6], &new[..6], 2), Some((0, 1)));
+    }
+}
