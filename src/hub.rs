@@ -1,21 +1,20 @@
-//! The meeting point of the capture thread and the sessions: the current
+//! The meeting point of the capture and the sessions: the current
 //! frame, each client's accumulated damage, and the wake-ups between them.
 //!
-//! The capture thread never waits for a session: it marks damage in every
-//! client's tile map and notifies. A session that has an outstanding update
-//! request and nothing to send says it is waiting; the capture thread polls
-//! only while someone waits (so it costs nothing otherwise).
+//! The capture never waits for a session: it marks damage in every client's
+//! tile map and notifies. A session that has an outstanding update request
+//! and nothing to send says it is waiting; the capture polls only while
+//! someone waits (so it costs nothing otherwise).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
-use event_listener::{Event, Listener};
+use event_listener::Event;
 
 use crate::capture::damage::Pending;
 use crate::capture::{Damage, Rotation, SharedFrame};
 
-/// The picture as published by the capture thread.
+/// The picture as published by the capture.
 #[derive(Clone, Debug)]
 pub struct Published {
     /// The canonical (turned) frame.
@@ -64,20 +63,15 @@ impl ClientSlot {
         self.copy_ok.load(Ordering::Acquire)
     }
 
-    /// Says whether the session waits for changes.
-    pub fn set_waiting(&self, hub: &Hub, waiting: bool) {
-        let was = self.waiting.swap(waiting, Ordering::AcqRel);
-        if waiting && !was {
-            hub.poll_wanted.notify(usize::MAX);
-        }
+    /// Says whether the session waits for changes (the poller, on the
+    /// sessions' thread, looks before it sleeps).
+    pub fn set_waiting(&self, waiting: bool) {
+        self.waiting.store(waiting, Ordering::Release);
     }
 
     /// Asks to be woken after the next poll.
-    pub fn want_fresh(&self, hub: &Hub, on: bool) {
+    pub fn want_fresh(&self, on: bool) {
         self.wants_fresh.store(on, Ordering::Release);
-        if on {
-            hub.poll_wanted.notify(usize::MAX);
-        }
     }
 
     fn kick(&self) {
@@ -100,8 +94,6 @@ pub struct Hub {
     next_id: AtomicU64,
     /// Polls done so far.
     polls: AtomicU64,
-    /// Wakes the capture thread when a session starts waiting.
-    poll_wanted: Event,
     shutdown: AtomicBool,
 }
 
@@ -113,7 +105,6 @@ impl Hub {
             clients: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
             polls: AtomicU64::new(0),
-            poll_wanted: Event::new(),
             shutdown: AtomicBool::new(false),
         }
     }
@@ -199,7 +190,7 @@ impl Hub {
         self.polls.load(Ordering::Acquire)
     }
 
-    /// Called by the capture thread after every poll (changed or not).
+    /// Called by the poller after every poll (changed or not).
     pub fn poll_done(&self) {
         self.polls.fetch_add(1, Ordering::AcqRel);
         for s in lock(&self.clients).iter().filter(|s| s.wants_fresh.load(Ordering::Acquire)) {
@@ -207,22 +198,12 @@ impl Hub {
         }
     }
 
-    /// Blocks (capture thread) until a session waits, shutdown, or `timeout`.
-    pub fn wait_for_waiter(&self, timeout: Duration) {
-        let listener = self.poll_wanted.listen();
-        if self.anyone_waiting() || self.is_shutdown() {
-            return;
-        }
-        let _ = listener.wait_timeout(timeout);
-    }
-
-    /// Starts shutting down: every session and the capture thread are woken.
+    /// Starts shutting down: every session is woken.
     pub fn shutdown(&self) {
         self.shutdown.store(true, Ordering::Release);
         for s in lock(&self.clients).iter() {
             s.kick();
         }
-        self.poll_wanted.notify(usize::MAX);
     }
 
     /// True once shutdown began.

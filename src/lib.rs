@@ -13,6 +13,7 @@ pub mod input;
 pub mod logger;
 pub mod memory;
 pub mod net;
+pub mod poller;
 pub mod rfb;
 pub mod server;
 pub mod session;

@@ -1,12 +1,11 @@
 //! The server: opens the screen and the input sink, binds the listeners,
-//! runs the capture thread and one task per client until SIGINT/SIGTERM.
+//! runs the capture and one task per client until SIGINT/SIGTERM.
 
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use crate::auth_limit::AuthLimiter;
-use crate::capture::{Capture, CaptureError, FrameSource, PollOutcome, PollRate};
+use crate::capture::{Capture, CaptureError, FrameSource};
 use crate::cli::{Auth, Config, FbSpec};
 use crate::hub::{Hub, Published};
 use crate::input::{InputSink, NullSink};
@@ -100,15 +99,9 @@ pub fn run(config: Config) -> Result<(), ServerError> {
         config,
     });
     listen::announce(&listeners, &shared.config);
-    let fps = shared.config.fps;
-    let capture_shared = shared.clone();
-    let capture_thread = std::thread::Builder::new()
-        .name("capture".into())
-        .spawn(move || capture_loop(capture, &capture_shared, fps))
-        .map_err(ServerError::Io)?;
-    let result = listen::serve_until_signal(listeners, shared.clone());
+    let poller = crate::poller::Poller::new(capture, shared.config.fps);
+    let result = listen::serve_until_signal(listeners, shared.clone(), poller);
     shared.hub.shutdown();
-    let _ = capture_thread.join();
     // Dropping the sink destroys uinput devices.
     *crate::hub::lock(&shared.input) = Box::new(NullSink);
     log::info!("stopped");
@@ -154,46 +147,6 @@ fn open_input(config: &Config, width: u32, height: u32) -> (Box<dyn InputSink>, 
             log::warn!("{}; serving view-only", crate::error_chain(&e));
             (Box::new(NullSink), false)
         }
-    }
-}
-
-/// The capture thread: polls while some client waits, publishes changes.
-fn capture_loop(mut capture: Capture, shared: &Shared, fps: u32) {
-    let hub = &shared.hub;
-    let mut rate = PollRate::new(fps);
-    let mut failing = false;
-    while !hub.is_shutdown() {
-        if !hub.anyone_waiting() {
-            hub.wait_for_waiter(Duration::from_secs(1));
-            continue;
-        }
-        let outcome = if hub.fresh_wanted() { capture.poll_full() } else { capture.poll() };
-        hub.poll_done();
-        let changed = match outcome {
-            Ok(PollOutcome::Unchanged) => false,
-            Ok(PollOutcome::Damaged(damage)) => {
-                hub.publish_damage(&damage);
-                true
-            }
-            Ok(PollOutcome::Resized) => {
-                let g = capture.source_geometry();
-                if let Err(e) = crate::hub::lock(&shared.input).set_geometry(g.width, g.height) {
-                    log::warn!("input devices not resized: {e}");
-                }
-                hub.publish_resize(capture.frame().clone(), (g.width, g.height));
-                true
-            }
-            Err(e) => {
-                if !failing {
-                    log::error!("{}", crate::error_chain(&e));
-                }
-                failing = true;
-                std::thread::sleep(Duration::from_secs(1));
-                continue;
-            }
-        };
-        failing = false;
-        std::thread::sleep(rate.next_delay(changed));
     }
 }
 

@@ -9,6 +9,7 @@ use smol::Async;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 use crate::cli::{Auth, Config};
+use crate::poller::Poller;
 use crate::server::Shared;
 
 /// Default RFB port.
@@ -161,8 +162,8 @@ pub fn announce(bound: &[Bound], config: &Config) {
     }
 }
 
-/// Accepts on every listener until SIGINT or SIGTERM.
-pub fn serve_until_signal(bound: Vec<Bound>, shared: Arc<Shared>) -> std::io::Result<()> {
+/// Accepts on every listener and polls the screen until SIGINT or SIGTERM.
+pub fn serve_until_signal(bound: Vec<Bound>, shared: Arc<Shared>, mut poller: Poller) -> std::io::Result<()> {
     use async_signal::{Signal, Signals};
     let mut signals = Signals::new([Signal::Int, Signal::Term])?;
     let ex = Arc::new(smol::Executor::new());
@@ -174,8 +175,9 @@ pub fn serve_until_signal(bound: Vec<Bound>, shared: Arc<Shared>) -> std::io::Re
     // thread hand the reactor back and forth (the latter with short sleeps
     // after every event), which cost more CPU than the sessions' work at a
     // few dozen updates a second. Here the "async-io" thread alone waits for
-    // I/O and this one runs the tasks.
-    futures_lite::future::block_on(ex.run(async {
+    // I/O; this one runs the tasks and the capture's polls.
+    let idle_shared = shared.clone();
+    let main = ex.run(async {
         if let Some(sig) = signals.next().await {
             log::info!("{:?}: shutting down", sig.ok());
         }
@@ -191,7 +193,8 @@ pub fn serve_until_signal(bound: Vec<Bound>, shared: Arc<Shared>) -> std::io::Re
                 smol::Timer::after(std::time::Duration::from_secs(2)).await;
             })
             .await;
-    }));
+    });
+    crate::poller::block_on(main, || poller.tick(&idle_shared));
     Ok(())
 }
 

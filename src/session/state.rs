@@ -104,7 +104,7 @@ where
             fresh_after: shared.hub.polls() + 2,
             shared,
         };
-        s.slot.want_fresh(&s.shared.hub, true);
+        s.slot.want_fresh(true);
         let mut out = Vec::new();
         messages::encode_server_init(s.size.0, s.size.1, &s.pf, &s.shared.desktop_name, &mut out);
         s.write(&out).await?;
@@ -146,7 +146,7 @@ where
                 });
             }
             if self.ready_to_send() {
-                self.slot.set_waiting(&self.shared.hub, false);
+                self.slot.set_waiting(false);
                 self.send_update().await?;
                 continue;
             }
@@ -155,7 +155,7 @@ where
             if self.ready_to_send() || self.slot.kicked.load(Ordering::Acquire) {
                 continue;
             }
-            self.slot.set_waiting(&self.shared.hub, self.request.is_some());
+            self.slot.set_waiting(self.request.is_some());
             let stream = &mut self.stream;
             // Lock-key LEDs change without a message: look again now and then
             // for clients that want them.
@@ -291,7 +291,7 @@ where
     pub fn finish(&mut self) {
         let release = self.mapper.release_all();
         self.emit(&release);
-        self.slot.set_waiting(&self.shared.hub, false);
+        self.slot.set_waiting(false);
         self.shared.hub.unregister(&self.slot);
     }
 

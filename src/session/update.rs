@@ -86,7 +86,7 @@ where
         let Some(req) = self.request.take() else {
             return Ok(());
         };
-        self.slot.want_fresh(&self.shared.hub, false);
+        self.slot.want_fresh(false);
         let published = self.shared.hub.published();
         let mut out = Vec::with_capacity(1024);
         let at = begin_update(&mut out);

@@ -1,0 +1,112 @@
+//! The capture's pace, run on the executor's thread between tasks: a poll
+//! whenever one is due and some client waits, publishing what changed.
+//!
+//! Polling on the thread that runs the sessions (as x11vnc does in its one
+//! loop) saves a thread hand-off per change: the sessions a poll wakes run
+//! right after it on the same thread, and the thread sleeps once, until the
+//! next poll or the next I/O event, whichever comes first.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use crate::capture::{Capture, PollOutcome, PollRate};
+use crate::server::Shared;
+
+/// The capture and when to poll it next.
+pub struct Poller {
+    capture: Capture,
+    rate: PollRate,
+    /// The next poll, while some client waits (None: poll as soon as one does).
+    next: Option<Instant>,
+    failing: bool,
+}
+
+impl Poller {
+    /// Polls `capture` at most `fps` times a second.
+    pub fn new(capture: Capture, fps: u32) -> Self {
+        Self { capture, rate: PollRate::new(fps), next: None, failing: false }
+    }
+
+    /// Polls if a poll is due and someone waits; returns when the next one
+    /// is due (None: nobody waits, nothing to do until a session runs).
+    pub fn tick(&mut self, shared: &Shared) -> Option<Instant> {
+        let hub = &shared.hub;
+        if hub.is_shutdown() || !hub.anyone_waiting() {
+            self.next = None;
+            return None;
+        }
+        if let Some(at) = self.next.filter(|at| Instant::now() < *at) {
+            return Some(at);
+        }
+        let delay = self.poll(shared);
+        let at = Instant::now() + delay;
+        self.next = Some(at);
+        Some(at)
+    }
+
+    /// One poll; the delay before the next.
+    fn poll(&mut self, shared: &Shared) -> Duration {
+        let hub = &shared.hub;
+        let outcome = if hub.fresh_wanted() { self.capture.poll_full() } else { self.capture.poll() };
+        hub.poll_done();
+        let changed = match outcome {
+            Ok(PollOutcome::Unchanged) => false,
+            Ok(PollOutcome::Damaged(damage)) => {
+                hub.publish_damage(&damage);
+                true
+            }
+            Ok(PollOutcome::Resized) => {
+                let g = self.capture.source_geometry();
+                if let Err(e) = crate::hub::lock(&shared.input).set_geometry(g.width, g.height) {
+                    log::warn!("input devices not resized: {e}");
+                }
+                hub.publish_resize(self.capture.frame().clone(), (g.width, g.height));
+                true
+            }
+            Err(e) => {
+                if !self.failing {
+                    log::error!("{}", crate::error_chain(&e));
+                }
+                self.failing = true;
+                return Duration::from_secs(1);
+            }
+        };
+        self.failing = false;
+        self.rate.next_delay(changed)
+    }
+}
+
+/// Wakes the thread that runs [`block_on`].
+struct ThreadWaker(std::thread::Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Runs `fut` on this thread; between its turns calls `idle`, which does
+/// due work and says until when the thread may sleep (None: until woken).
+pub fn block_on<T>(fut: impl Future<Output = T>, mut idle: impl FnMut() -> Option<Instant>) -> T {
+    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = pin!(fut);
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        // A wake-up during `idle` (a poll waking sessions) makes the park
+        // below return at once.
+        match idle() {
+            Some(at) => std::thread::park_timeout(at.saturating_duration_since(Instant::now())),
+            None => std::thread::park(),
+        }
+    }
+}
