@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Reads bench/run.sh's JSON lines and prints fbvncd/x11vnc ratios per
-workload, encoding and rate (bytes and server CPU; latency for squares)."""
+workload, encoding and rate (bytes and server CPU; latency for squares).
+A workload measured in several rounds counts with its median figures."""
 import json
+import statistics
 import sys
 
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
@@ -11,21 +13,32 @@ for r in rows:
         if not str(r.get("phase", "")).startswith("rate"):
             continue
         key = ("squares", "zrle", r["phase"][4:])
-        by.setdefault(key, {})[r["server"]] = (r["bytes"], r["server_cpu_pct"], r.get("lat_ms_p50"))
+        by.setdefault(key, {}).setdefault(r["server"], []).append((r["bytes"], r["server_cpu_pct"], r.get("lat_ms_p50")))
     elif "content" in r:
         key = (r["content"], r["enc"], f'{r["rate"]:g}')
-        by.setdefault(key, {})[r["server"]] = (r["bytes"], r["server_cpu_pct"], None)
+        by.setdefault(key, {}).setdefault(r["server"], []).append((r["bytes"], r["server_cpu_pct"], None))
+
+
+def median(runs):
+    """Per figure, the median over the rounds (None stays None)."""
+    if not runs:
+        return None
+    return tuple(None if col[0] is None else statistics.median(col) for col in zip(*runs))
 
 
 def ratio(a, b):
     return f"{a / b:.2f}" if a is not None and b else "-"
 
 
-print(f"{'workload':8} {'enc':8} {'rate':>4} | {'fbvncd kB':>10} {'x11vnc kB':>10} {'bytes':>6} | "
+def ms(v):
+    return f"{v:.1f}" if v is not None else "-"
+
+
+print(f"{'workload':8} {'enc':16} {'rate':>4} | {'fbvncd kB':>10} {'x11vnc kB':>10} {'bytes':>6} | "
       f"{'fb cpu%':>7} {'x cpu%':>7} {'cpu':>6} | {'fb p50':>6} {'x p50':>6}")
 for key in sorted(by):
-    f, x = by[key].get("fbvncd"), by[key].get("x11vnc")
+    f, x = median(by[key].get("fbvncd")), median(by[key].get("x11vnc"))
     if not f or not x:
         continue
-    print(f"{key[0]:8} {key[1]:8} {key[2]:>4} | {f[0] / 1024:10.0f} {x[0] / 1024:10.0f} {ratio(f[0], x[0]):>6} | "
-          f"{f[1]:7.1f} {x[1]:7.1f} {ratio(f[1], x[1]):>6} | {f[2] or '-':>6} {x[2] or '-':>6}")
+    print(f"{key[0]:8} {key[1]:16} {key[2]:>4} | {f[0] / 1024:10.0f} {x[0] / 1024:10.0f} {ratio(f[0], x[0]):>6} | "
+          f"{f[1]:7.2f} {x[1]:7.2f} {ratio(f[1], x[1]):>6} | {ms(f[2]):>6} {ms(x[2]):>6}")

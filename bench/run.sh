@@ -6,11 +6,14 @@
 # and the console (and the photo with Tight) again with the client offering
 # CopyRect first (as noVNC and TigerVNC do).
 # Prints JSON lines, then a table of fbvncd/x11vnc ratios.
-# usage: bench/run.sh [seconds per phase, default 10]
+# The squares (latency and CPU, the core aim) run in ROUNDS rounds (default
+# 3), the servers taking turns; ratios use the median of the rounds.
+# usage: [ROUNDS=N] bench/run.sh [seconds per phase, default 10]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 SECS=${1:-10}
+ROUNDS=${ROUNDS:-3}
 command -v x11vnc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq x11vnc >/dev/null; }
 (cd "$ROOT" && cargo build --release -q --bin fbvncd)
 WORK=$(mktemp -d)
@@ -23,10 +26,17 @@ INPUTLOG=$WORK/input.log "$HERE/run_x11vnc.sh" "$WORK/fb" 5932 -q >"$WORK/x11vnc
 X_PID=$!
 sleep 3
 OUT=$WORK/results.jsonl
-for server in fbvncd:5931:$FB_PID x11vnc:5932:$X_PID; do
+SERVERS="fbvncd:5931:$FB_PID x11vnc:5932:$X_PID"
+for round in $(seq "$ROUNDS"); do
+  for server in $SERVERS; do
+    IFS=: read -r name port pid <<<"$server"
+    python3 "$HERE/rfb_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" --enc zrle \
+      --rates 2,10,30 --secs "$SECS" --idle-secs 2 |
+      sed "s/^{/{\"server\": \"$name\", \"workload\": \"squares\", \"round\": $round, /" | tee -a "$OUT"
+  done
+done
+for server in $SERVERS; do
   IFS=: read -r name port pid <<<"$server"
-  python3 "$HERE/rfb_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" --enc zrle \
-    --rates 2,10,30 --secs "$SECS" --idle-secs 2 | sed "s/^{/{\"server\": \"$name\", \"workload\": \"squares\", /" | tee -a "$OUT"
   for content in text photo; do
     for enc in zrle tight hextile; do
       for rate in 2 10 30; do

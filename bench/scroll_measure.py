@@ -82,7 +82,7 @@ def main():
         drain(nxt)
     dt = time.monotonic() - t0
     res = {"enc": a.enc + ("+copyrect" if a.copyrect else ""), "content": a.content, "rate": a.rate, "line": LINE, "band": [TOP, BOT], "secs": round(dt, 1), "scrolls": scrolls, "bytes": total,
-           "kB_per_scroll": round(total / scrolls / 1024, 1), "server_cpu_pct": round(100 * (cpu_ticks(a.pid) - c0) / CLK / dt, 1)}
+           "kB_per_scroll": round(total / scrolls / 1024, 1), "server_cpu_pct": round(100 * (cpu_ticks(a.pid) - c0) / CLK / dt, 2)}
     fb[:] = orig; fb.close(); os.close(fd); s.close()
     print(json.dumps(res))
 
