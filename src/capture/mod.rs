@@ -57,6 +57,15 @@ pub trait FrameSource: Send {
     fn read_rows(&mut self, _y: u32, _dst: &mut [u8]) -> Result<bool, CaptureError> {
         Ok(false)
     }
+    /// Copies `rows` spans of `dst.len() / rows` bytes, from pixel `x` of
+    /// rows `y`.., into `dst` (packed): a tile's worth in one call.
+    fn read_spans(&mut self, x: u32, y: u32, rows: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
+        let len = dst.len() / rows.max(1) as usize;
+        for (i, span) in (0..rows).zip(dst.chunks_exact_mut(len.max(1))) {
+            self.read_span(x, y + i, span)?;
+        }
+        Ok(())
+    }
 }
 
 /// The canonical picture clients see (after rotation): `0x00RRGGBB` per

@@ -87,15 +87,15 @@ impl Capture {
             // Per tile of the run: changed columns and lines seen so far.
             boxes.clear();
             boxes.resize((b - a) as usize, ((t, 0), (th, 0)));
+            // The run's spans: out of the band, or read in one call (packed).
+            let (base, pitch) = if self.whole_rows { (from, rb) } else { (0, len) };
+            if !self.whole_rows {
+                self.raw.resize(len * th as usize, 0);
+                self.source.read_spans(x, y0, th, &mut self.raw)?;
+            }
             for r in 0..th {
                 let at = (y0 + r) as usize * rb + from;
-                let new = if self.whole_rows {
-                    &self.raw[r as usize * rb + from..][..len]
-                } else {
-                    self.raw.resize(len, 0);
-                    self.source.read_span(x, y0 + r, &mut self.raw)?;
-                    &self.raw[..len]
-                };
+                let new = &self.raw[r as usize * pitch + base..][..len];
                 let old = &mut self.shadow[at..at + len];
                 let seg = usize::from(TILE) * bpp;
                 for ((o, n), (cols, lines)) in old.chunks_mut(seg).zip(new.chunks(seg)).zip(boxes.iter_mut())
@@ -172,9 +172,12 @@ fn push_merged(rects: &mut Vec<Rect>, r: Rect) {
 
 /// The first and one past the last pixel where `old` and `new` (`bpp`
 /// bytes a pixel, same length) differ, or None when they are equal.
-/// Compares eight bytes at a time, inline: the spans are short (a tile's
-/// width), so a library call per span would cost more than the comparing.
+/// Equal spans are the common case (one library compare); where they
+/// differ, the ends are found eight bytes at a time.
 fn differing_pixels(old: &[u8], new: &[u8], bpp: usize) -> Option<(u32, u32)> {
+    if old == new {
+        return None;
+    }
     let (oc, or) = old.as_chunks::<8>();
     let (nc, nr) = new.as_chunks::<8>();
     let byte = |i: usize, a: &[u8], b: &[u8]| a.iter().zip(b).position(|(x, y)| x != y).map(|j| i + j);
