@@ -151,27 +151,32 @@ impl Capture {
 
     /// One poll: finds what changed and brings the frame up to date.
     pub fn poll(&mut self) -> Result<PollOutcome, CaptureError> {
-        self.poll_rows(SAMPLE)
+        self.poll_rows(false)
     }
 
     /// A poll that compares every line, not a sample: for a client that
     /// connects after a quiet spell (small changes made meanwhile would
-    /// otherwise reach it only within `SAMPLE` polls).
+    /// otherwise reach it only within `SAMPLE` polls). The sample still
+    /// runs (its changed lines are the scroll probes); then every tile is
+    /// read and compared as if its sampled line had differed.
     pub fn poll_full(&mut self) -> Result<PollOutcome, CaptureError> {
-        self.poll_rows(1)
+        self.poll_rows(true)
     }
 
-    fn poll_rows(&mut self, step: u32) -> Result<PollOutcome, CaptureError> {
+    fn poll_rows(&mut self, full: bool) -> Result<PollOutcome, CaptureError> {
         if self.source.begin_poll()? || self.source.geometry() != self.geometry {
             self.reset()?;
             return Ok(PollOutcome::Resized);
         }
         let t = u32::from(TILE);
         let (cols, rows) = (self.geometry.width.div_ceil(t), self.geometry.height.div_ceil(t));
-        let offset = sample_offset(self.pass, step);
+        let offset = sample_offset(self.pass, SAMPLE);
         self.pass = self.pass.wrapping_add(1);
         let mut hot = vec![false; (cols * rows) as usize];
-        self.sample(offset, step, cols, &mut hot)?;
+        self.sample(offset, cols, &mut hot)?;
+        if full {
+            hot.fill(true);
+        }
         let shift = if self.probes.len() >= 3 { self.find_shift() } else { None };
         let mut moved = vec![false; if shift.is_some() { self.geometry.height as usize } else { 0 }];
         let mut changed = Vec::new();
@@ -187,7 +192,7 @@ impl Capture {
                 None => {}
             }
         }
-        if shift.is_none() && step > 1 {
+        if shift.is_none() && !full {
             self.grow(cols, &mut hot, &mut changed)?;
         }
         if changed.is_empty() {
@@ -199,7 +204,7 @@ impl Capture {
 
     /// Reads the sample lines; marks the tiles where they differ as hot and
     /// keeps changed lines as scroll probes.
-    fn sample(&mut self, offset: u32, step: u32, cols: u32, hot: &mut [bool]) -> Result<(), CaptureError> {
+    fn sample(&mut self, offset: u32, cols: u32, hot: &mut [bool]) -> Result<(), CaptureError> {
         let (rb, bpp) = (self.row_bytes(), self.geometry.format.bytes_per_pixel());
         let seg = usize::from(TILE) * bpp;
         self.probes.clear();
@@ -214,12 +219,12 @@ impl Capture {
                 for (tx, (a, b)) in old.chunks(seg).zip(self.raw.chunks(seg)).enumerate() {
                     hot[first + tx] |= a != b;
                 }
-                if self.probes.len() < MAX_PROBES && y % SAMPLE == offset % SAMPLE {
+                if self.probes.len() < MAX_PROBES {
                     self.probes.push(y);
                     self.probe_bytes.extend_from_slice(&self.raw);
                 }
             }
-            y += step;
+            y += SAMPLE;
         }
         Ok(())
     }

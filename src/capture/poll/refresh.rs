@@ -97,6 +97,9 @@ impl Capture {
                 let at = (y0 + r) as usize * rb + from;
                 let new = &self.raw[r as usize * pitch + base..][..len];
                 let old = &mut self.shadow[at..at + len];
+                if old == new {
+                    continue;
+                }
                 let seg = usize::from(TILE) * bpp;
                 for ((o, n), (cols, lines)) in old.chunks_mut(seg).zip(new.chunks(seg)).zip(boxes.iter_mut())
                 {
