@@ -283,3 +283,38 @@ fn a_scroll_arrives_as_copyrect_and_the_new_lines() {
     assert!(raw <= (w * 32) as usize, "only the new lines' tiles as pixels: {raw} px");
     plain.wait_screen(&px);
 }
+
+#[test]
+fn a_big_update_goes_out_strip_by_strip_with_the_count_announced() {
+    // 1024x600 is above the size where an update is written a group of
+    // strips at a time; Raw makes one rectangle per strip, so the header
+    // carries the exact count even though LastRect is offered.
+    let (w, h) = (1024u32, 600u32);
+    let dir = temp_dir("stream");
+    let fb = dir.join("fb");
+    let px = pattern::write(&fb, w, h, SourceFormat::Xrgb8888);
+    let spec = format!("file:{}", fb.display());
+    let geometry = format!("{w}x{h}");
+    let server = Server::start(&[
+        "--fb",
+        &spec,
+        "--geometry",
+        &geometry,
+        "--format",
+        "xrgb8888",
+        "--no-auth",
+        "--log-level",
+        "debug",
+    ]);
+    let mut c = Client::connect(server.rfb, None);
+    c.set_pixel_format(PixelFormat::RGBX8888);
+    c.set_encodings(&[id::RAW, id::LAST_RECT]);
+    c.request(false);
+    let got = c.read_update().expect("the first update");
+    let strips: Vec<_> = got.iter().filter(|r| r.encoding == id::RAW).collect();
+    assert_eq!(strips.len(), h.div_ceil(64) as usize, "one Raw rectangle per 64-row strip");
+    assert!(got.iter().all(|r| r.encoding != id::LAST_RECT), "counted, no LastRect");
+    let packed: Vec<u32> = px.iter().map(|&p| c.pf.pack(p)).collect();
+    assert!(c.screen == packed, "the whole screen arrived exactly");
+    server.wait_log(&["update streamed in 10 strips, counted"]);
+}

@@ -50,6 +50,8 @@ pub enum SessionError {
     ResizeUnsupported,
     /// A client sent more handshake bytes than any handshake needs.
     Flood,
+    /// An update came out other than announced (a bug; the stream cannot go on).
+    Internal(&'static str),
 }
 
 impl std::fmt::Display for SessionError {
@@ -68,6 +70,7 @@ impl std::fmt::Display for SessionError {
                 f.write_str("the screen size changed and the client does not support DesktopSize")
             }
             Self::Flood => f.write_str("too many bytes during the handshake"),
+            Self::Internal(s) => write!(f, "internal error: {s} differs from the announced one"),
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct ClientCaps {
     pub cursor: bool,
     /// DesktopName (-307).
     pub desktop_name: bool,
+    /// LastRect (-224): an update may end with a marker instead of a count.
+    pub last_rect: bool,
 }
 
 /// How often a client that asked for LED state is checked for changes.
@@ -247,6 +249,7 @@ where
             led_state: has(id::QEMU_LED_STATE),
             cursor: has(id::CURSOR),
             desktop_name: has(id::DESKTOP_NAME),
+            last_rect: has(id::LAST_RECT),
         };
         // Confirm once what needs confirming (noVNC waits for these).
         self.owed.qemu_key_ack |= self.caps.qemu_key && !self.owed.qemu_key_acked;

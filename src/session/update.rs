@@ -9,7 +9,7 @@ use super::state::Session;
 use crate::capture::SharedFrame;
 use crate::rfb::Rect;
 use crate::rfb::encoding::id;
-use crate::rfb::encoding::select::{write_copy_rect, write_rect_header};
+use crate::rfb::encoding::select::{Encoders, write_copy_rect, write_rect_header};
 use crate::rfb::messages::{self, begin_update, patch_rect_count};
 
 /// Pixels below which encoding runs inline (cheaper than a thread hop).
@@ -18,6 +18,12 @@ const INLINE_PIXELS: usize = 64 * 64 * 4;
 const STRIP_PIXELS: usize = 64 * 1024;
 /// ...of this many rows (ZRLE's 64-row tiles and Hextile's 16 line up).
 const STRIP_ROWS: u16 = 64;
+/// Updates above this many pixels go out a group of strips at a time (a
+/// full screen of a photo in Hextile or Raw is a frame's worth of bytes,
+/// which would otherwise be held whole until the count is known)...
+const STREAM_PIXELS: usize = 256 * 1024;
+/// ...and written whenever this many encoded bytes are waiting.
+const FLUSH_BYTES: usize = 256 * 1024;
 
 /// Pseudo-rectangles owed to the client.
 #[derive(Clone, Copy, Debug, Default)]
@@ -103,9 +109,75 @@ where
             write_copy_rect(m.src, m.dst, &mut out);
             count += 1;
         }
+        let pixels: usize = rects.iter().map(Rect::area).sum();
+        if pixels > STREAM_PIXELS
+            && let Some(stream) = self.streamed(&published.frame, &rects, count)
+        {
+            return self.send_streamed(published.frame, stream, out, at).await;
+        }
         let (n, mut out) = self.encode(published.frame, rects, out).await;
         count = count.saturating_add(n);
         patch_rect_count(&mut out, at, count);
+        self.write(&out).await
+    }
+
+    /// How a big update can go out before all of it is encoded: the strips,
+    /// and the count to announce when each makes exactly one rectangle
+    /// (else LastRect ends it, for clients that know it). None: it cannot.
+    fn streamed(&self, frame: &SharedFrame, rects: &[Rect], count: u16) -> Option<Streamed> {
+        let strips: Vec<Rect> = rects
+            .iter()
+            .copied()
+            .flat_map(strips)
+            .map(|r| r.clip(frame.width, frame.height))
+            .filter(|r| !r.is_empty())
+            .collect();
+        let known = self.encoders.as_ref().is_some_and(Encoders::one_rect_each);
+        let total = u16::try_from(strips.len()).ok().and_then(|n| count.checked_add(n));
+        match total {
+            Some(total) if known && total < u16::MAX => Some(Streamed { strips, count: Some(total) }),
+            _ if self.caps.last_rect => Some(Streamed { strips, count: None }),
+            _ => None,
+        }
+    }
+
+    /// Encodes and writes `stream` a group of strips at a time after the
+    /// header and pseudo-rectangles already in `out`.
+    async fn send_streamed(
+        &mut self,
+        frame: SharedFrame,
+        stream: Streamed,
+        mut out: Vec<u8>,
+        at: usize,
+    ) -> Result<(), SessionError> {
+        patch_rect_count(&mut out, at, stream.count.unwrap_or(u16::MAX));
+        let mut sent: usize = 0;
+        let mut group = Vec::new();
+        let mut strips = stream.strips.iter().copied().peekable();
+        while let Some(strip) = strips.next() {
+            group.push(strip);
+            let pixels: usize = group.iter().map(Rect::area).sum();
+            if pixels < STREAM_PIXELS && strips.peek().is_some() {
+                continue;
+            }
+            let (n, more) = self.encode(frame.clone(), std::mem::take(&mut group), out).await;
+            (sent, out) = (sent + usize::from(n), more);
+            if out.len() >= FLUSH_BYTES {
+                self.write(&out).await?;
+                out.clear();
+            }
+        }
+        match stream.count {
+            None => write_rect_header(Rect::new(0, 0, 0, 0), id::LAST_RECT, &mut out),
+            Some(_) if sent != stream.strips.len() => return Err(SessionError::Internal("rectangle count")),
+            Some(_) => {}
+        }
+        log::debug!(
+            "{}: update streamed in {} strips, {}",
+            self.peer,
+            stream.strips.len(),
+            if stream.count.is_some() { "counted" } else { "ended by LastRect" }
+        );
         self.write(&out).await
     }
 
@@ -195,6 +267,13 @@ where
         self.encoders = Some(enc);
         (n, out)
     }
+}
+
+/// A big update's strips and the rectangle count to announce (None:
+/// end with LastRect).
+struct Streamed {
+    strips: Vec<Rect>,
+    count: Option<u16>,
 }
 
 /// `r` cut into strips of [`STRIP_ROWS`] rows when it is big.

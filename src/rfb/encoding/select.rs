@@ -68,6 +68,12 @@ impl Encoders {
         self.chosen
     }
 
+    /// True when [`Encoders::encode_rect`] writes exactly one rectangle per
+    /// call (all but Tight, which splits and joins).
+    pub fn one_rect_each(&self) -> bool {
+        self.chosen != EncodingKind::Tight
+    }
+
     /// Encodes `rect` as complete rectangles (header + data) into `out` and
     /// returns how many rectangles it wrote.
     pub fn encode_rect(
