@@ -21,3 +21,37 @@ pub fn tune_allocator() {
         libc::mallopt(libc::M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD);
     }
 }
+
+/// Asks for huge pages (2 MiB with 4 KiB base pages) under the aligned
+/// middle of `buf`: a frame-sized buffer read a line or a tile here and
+/// there takes a TLB miss on nearly every line with small pages (about a
+/// quarter of a poll's time with 10 % of a 1080p screen changed). Only
+/// advice: kernels without transparent huge pages ignore it.
+pub fn huge_pages<T>(buf: &mut [T]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let (start, len) = (buf.as_mut_ptr() as usize, std::mem::size_of_val(buf));
+        let (a, b) = (start.next_multiple_of(HUGE), (start + len) / HUGE * HUGE);
+        if b > a {
+            // SAFETY: the range lies inside `buf`, which we own mutably;
+            // MADV_HUGEPAGE changes only how the kernel backs it, not its contents.
+            let _ = unsafe {
+                rustix::mm::madvise(a as *mut std::ffi::c_void, b - a, rustix::mm::Advice::LinuxHugepage)
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn huge_page_advice_keeps_the_contents() {
+        let mut big: Vec<u32> = (0..3 << 20).collect();
+        super::huge_pages(&mut big);
+        assert!(big.iter().enumerate().all(|(i, v)| *v as usize == i));
+        let mut small = vec![7u8; 100];
+        super::huge_pages(&mut small);
+        assert_eq!(small, vec![7u8; 100]);
+    }
+}

@@ -87,7 +87,9 @@ pub struct Frame {
 impl Frame {
     /// A black frame.
     pub fn new(width: u16, height: u16) -> Self {
-        Self::from_pixels(width, height, vec![0; usize::from(width) * usize::from(height)])
+        let mut pixels = vec![0; usize::from(width) * usize::from(height)];
+        crate::memory::huge_pages(&mut pixels);
+        Self::from_pixels(width, height, pixels)
     }
 
     /// A frame of `pixels` (`width * height` of them).

@@ -124,6 +124,7 @@ impl Capture {
         self.geometry = g;
         let rb = self.row_bytes();
         self.shadow = vec![0; rb * g.height as usize];
+        crate::memory::huge_pages(&mut self.shadow);
         self.whole_rows = self.source.read_rows(0, &mut self.shadow)?;
         if !self.whole_rows {
             for (y, line) in (0..g.height).zip(self.shadow.chunks_mut(rb)) {
