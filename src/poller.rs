@@ -9,6 +9,7 @@
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
@@ -79,34 +80,95 @@ impl Poller {
     }
 }
 
-/// Wakes the thread that runs [`block_on`].
-struct ThreadWaker(std::thread::Thread);
+/// Wakes the thread that runs [`block_on`] and notes that it was woken.
+struct ThreadWaker {
+    thread: std::thread::Thread,
+    woken: AtomicBool,
+}
 
 impl Wake for ThreadWaker {
     fn wake(self: Arc<Self>) {
-        self.0.unpark();
+        self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
+        self.woken.store(true, Ordering::Release);
+        self.thread.unpark();
     }
 }
 
 /// Runs `fut` on this thread; between its turns calls `idle`, which does
 /// due work and says until when the thread may sleep (None: until woken).
+/// `fut` is polled again only when something woke it: a thread that wakes
+/// just to poll the screen does not also poll every task's sources (each
+/// such look costs system calls: a read and a re-arm per source).
 pub fn block_on<T>(fut: impl Future<Output = T>, mut idle: impl FnMut() -> Option<Instant>) -> T {
-    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
+    let waker = Arc::new(ThreadWaker { thread: std::thread::current(), woken: AtomicBool::new(true) });
+    let cx_waker = Waker::from(waker.clone());
+    let mut cx = Context::from_waker(&cx_waker);
     let mut fut = pin!(fut);
     loop {
-        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+        if waker.woken.swap(false, Ordering::AcqRel)
+            && let Poll::Ready(v) = fut.as_mut().poll(&mut cx)
+        {
             return v;
         }
-        // A wake-up during `idle` (a poll waking sessions) makes the park
-        // below return at once.
+        // A wake-up during `idle` (a poll waking sessions) sets `woken` and
+        // makes the park below return at once.
         match idle() {
+            _ if waker.woken.load(Ordering::Acquire) => {}
             Some(at) => std::thread::park_timeout(at.saturating_duration_since(Instant::now())),
             None => std::thread::park(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Duration;
+
+    /// A future that counts its polls and is ready once `done` is set (by
+    /// another thread, which then wakes it).
+    struct Counted {
+        polls: Arc<AtomicUsize>,
+        done: Arc<AtomicBool>,
+        waker: Arc<std::sync::Mutex<Option<Waker>>>,
+    }
+
+    impl Future for Counted {
+        type Output = ();
+        fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            self.polls.fetch_add(1, Ordering::SeqCst);
+            if self.done.load(Ordering::SeqCst) {
+                return Poll::Ready(());
+            }
+            *self.waker.lock().unwrap() = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+
+    #[test]
+    fn timer_wakes_run_idle_work_without_polling_the_tasks() {
+        let (polls, done) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
+        let waker = Arc::new(std::sync::Mutex::new(None::<Waker>));
+        let fut = Counted { polls: polls.clone(), done: done.clone(), waker: waker.clone() };
+        let (d, w) = (done.clone(), waker.clone());
+        let wake_later = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            d.store(true, Ordering::SeqCst);
+            if let Some(w) = w.lock().unwrap().take() {
+                w.wake();
+            }
+        });
+        let mut idles = 0;
+        block_on(fut, || {
+            idles += 1;
+            Some(Instant::now() + Duration::from_millis(5))
+        });
+        wake_later.join().unwrap();
+        assert!(idles >= 10, "idle work ran on its timer: {idles} times");
+        assert_eq!(polls.load(Ordering::SeqCst), 2, "polled at the start and once when woken");
     }
 }
