@@ -78,13 +78,7 @@ impl FrameSource for FileSource {
     }
 
     fn read_spans(&mut self, x: u32, y: u32, rows: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
-        // The same loop as the trait's, with read_span inlined (no dynamic
-        // call per line of a tile).
-        let len = dst.len() / rows.max(1) as usize;
-        for (i, span) in (0..rows).zip(dst.chunks_exact_mut(len.max(1))) {
-            self.read_span(x, y + i, span)?;
-        }
-        Ok(())
+        super::each_span(rows, dst, |i, span| self.read_span(x, y + i, span))
     }
 
     fn read_span(&mut self, x: u32, y: u32, dst: &mut [u8]) -> Result<(), CaptureError> {

@@ -60,12 +60,23 @@ pub trait FrameSource: Send {
     /// Copies `rows` spans of `dst.len() / rows` bytes, from pixel `x` of
     /// rows `y`.., into `dst` (packed): a tile's worth in one call.
     fn read_spans(&mut self, x: u32, y: u32, rows: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
-        let len = dst.len() / rows.max(1) as usize;
-        for (i, span) in (0..rows).zip(dst.chunks_exact_mut(len.max(1))) {
-            self.read_span(x, y + i, span)?;
-        }
-        Ok(())
+        each_span(rows, dst, |i, span| self.read_span(x, y + i, span))
     }
+}
+
+/// Cuts `dst` into `rows` equal spans and fills span `i` with `read(i, span)`.
+/// Sources with their own `read_spans` call it with their `read_span`, which
+/// then inlines (no dynamic call per line of a tile).
+pub fn each_span(
+    rows: u32,
+    dst: &mut [u8],
+    mut read: impl FnMut(u32, &mut [u8]) -> Result<(), CaptureError>,
+) -> Result<(), CaptureError> {
+    let len = dst.len() / rows.max(1) as usize;
+    for (i, span) in (0..rows).zip(dst.chunks_exact_mut(len.max(1))) {
+        read(i, span)?;
+    }
+    Ok(())
 }
 
 /// The canonical picture clients see (after rotation): `0x00RRGGBB` per
