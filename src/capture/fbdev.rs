@@ -225,6 +225,13 @@ impl FrameSource for FbdevSource {
         super::each_span(rows, dst, |i, span| self.read_span(x, y + i, span))
     }
 
+    fn span_equals(&mut self, x: u32, y: u32, expected: &[u8]) -> Result<Option<bool>, CaptureError> {
+        let (Some(map), Some(range)) = (&self.map, self.layout.span(x, y, expected.len())) else {
+            return Ok(None);
+        };
+        Ok(Some(map.equals(range, expected)))
+    }
+
     fn read_span(&mut self, x: u32, y: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
         let range = self
             .layout

@@ -46,6 +46,21 @@ pub fn open_file(
     Ok(Box::new(FileSource { file, path: path.to_path_buf(), geometry, stride, need, map }))
 }
 
+impl FileSource {
+    /// Byte offset of pixel (`x`, `y`) in the file.
+    fn offset(&self, x: u32, y: u32) -> u64 {
+        u64::from(y) * self.stride + u64::from(x) * self.geometry.format.bytes_per_pixel() as u64
+    }
+
+    /// The mapping and the range of `len` bytes from (`x`, `y`), when mapped
+    /// and inside the part of the file that must exist.
+    fn mapped(&self, x: u32, y: u32, len: usize) -> Option<(&Mapping, std::ops::Range<usize>)> {
+        let offset = self.offset(x, y);
+        let end = offset.checked_add(len as u64).filter(|e| *e <= self.need)?;
+        Some((self.map.as_ref()?, usize::try_from(offset).ok()?..usize::try_from(end).ok()?))
+    }
+}
+
 impl FrameSource for FileSource {
     fn describe(&self) -> String {
         let g = self.geometry;
@@ -81,14 +96,46 @@ impl FrameSource for FileSource {
         super::each_span(rows, dst, |i, span| self.read_span(x, y + i, span))
     }
 
+    fn span_equals(&mut self, x: u32, y: u32, expected: &[u8]) -> Result<Option<bool>, CaptureError> {
+        Ok(self.mapped(x, y, expected.len()).map(|(map, range)| map.equals(range, expected)))
+    }
+
     fn read_span(&mut self, x: u32, y: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
-        let bpp = self.geometry.format.bytes_per_pixel() as u64;
-        let offset = u64::from(y) * self.stride + u64::from(x) * bpp;
-        let end = offset + dst.len() as u64;
-        match (&self.map, usize::try_from(offset), usize::try_from(end)) {
-            (Some(map), Ok(a), Ok(b)) if end <= self.need => map.read(a..b, dst),
-            _ => self.file.read_exact_at(dst, offset)?,
+        match self.mapped(x, y, dst.len()) {
+            Some((map, range)) => map.read(range, dst),
+            None => self.file.read_exact_at(dst, self.offset(x, y))?,
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_compare_in_place_and_read_what_the_file_holds() {
+        let dir = std::env::temp_dir().join(format!("fbvncd-file-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("fb");
+        let bytes: Vec<u8> = (0..4 * 8 * 3).map(|i| i as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let mut src = open_file(&path, 8, 3, SourceFormat::Xrgb8888).unwrap();
+        let row1 = &bytes[32..64];
+        assert_eq!(src.span_equals(0, 1, row1).unwrap(), Some(true));
+        assert_eq!(src.span_equals(2, 1, &row1[8..16]).unwrap(), Some(true));
+        assert_eq!(src.span_equals(0, 2, row1).unwrap(), Some(false));
+        // An edit in place is seen by both the compare and the read.
+        let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.write_all_at(&[0xee], 32 + 5).unwrap();
+        assert_eq!(src.span_equals(0, 1, row1).unwrap(), Some(false));
+        let mut got = vec![0; 32];
+        src.read_span(0, 1, &mut got).unwrap();
+        assert_eq!(got[5], 0xee);
+        assert_eq!(got[..5], row1[..5]);
+        // Past the picture: no in-place answer; the read fails.
+        assert_eq!(src.span_equals(0, 3, row1).unwrap(), None);
+        assert!(src.read_span(0, 3, &mut got).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,6 +1,6 @@
 //! A read-only shared mapping of a device or file, read by copying spans
-//! out (the memory may change under us at any time, so no references into
-//! it are handed out).
+//! out or comparing them in place (the memory may change under us at any
+//! time, so no references into it are handed out).
 
 use std::fs::File;
 
@@ -23,6 +23,23 @@ impl Mapping {
         // file; nothing else aliases it mutably from this process.
         let ptr = unsafe { mmap(std::ptr::null_mut(), len, ProtFlags::READ, MapFlags::SHARED, file, 0) }?;
         Ok(Self { ptr, len })
+    }
+
+    /// True when `range` of the mapping holds exactly `expected` (same
+    /// length, range checked): an unchanged line costs one read, no copy.
+    pub fn equals(&self, range: std::ops::Range<usize>, expected: &[u8]) -> bool {
+        assert!(range.end <= self.len && range.len() == expected.len(), "span checked by the caller");
+        // SAFETY: the range lies inside the live mapping (checked above);
+        // memcmp reads both sides through raw pointers, so no reference to
+        // memory that may change under us is made (as with the copy below).
+        let cmp = unsafe {
+            libc::memcmp(
+                self.ptr.cast::<u8>().add(range.start).cast(),
+                expected.as_ptr().cast(),
+                expected.len(),
+            )
+        };
+        cmp == 0
     }
 
     /// Copies `range` of the mapping into `dst` (same length, range checked).

@@ -57,6 +57,12 @@ pub trait FrameSource: Send {
     fn read_rows(&mut self, _y: u32, _dst: &mut [u8]) -> Result<bool, CaptureError> {
         Ok(false)
     }
+    /// Compares `expected.len()` bytes of visible row `y` from pixel `x` with
+    /// `expected` where they lie (a mapped source); None when the source
+    /// cannot (then the caller reads the span and compares).
+    fn span_equals(&mut self, _x: u32, _y: u32, _expected: &[u8]) -> Result<Option<bool>, CaptureError> {
+        Ok(None)
+    }
     /// Copies `rows` spans of `dst.len() / rows` bytes, from pixel `x` of
     /// rows `y`.., into `dst` (packed): a tile's worth in one call.
     fn read_spans(&mut self, x: u32, y: u32, rows: u32, dst: &mut [u8]) -> Result<(), CaptureError> {

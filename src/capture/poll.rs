@@ -213,8 +213,12 @@ impl Capture {
         self.raw.resize(rb, 0);
         let mut y = offset;
         while y < self.geometry.height {
-            self.source.read_span(0, y, &mut self.raw)?;
             let old = &self.shadow[y as usize * rb..(y as usize + 1) * rb];
+            if self.source.span_equals(0, y, old)? == Some(true) {
+                y += SAMPLE;
+                continue;
+            }
+            self.source.read_span(0, y, &mut self.raw)?;
             if old != self.raw.as_slice() {
                 let first = (y / u32::from(TILE) * cols) as usize;
                 for (tx, (a, b)) in old.chunks(seg).zip(self.raw.chunks(seg)).enumerate() {
