@@ -221,8 +221,15 @@ impl FrameSource for FbdevSource {
         }
     }
 
-    fn read_spans(&mut self, x: u32, y: u32, rows: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
-        super::each_span(rows, dst, |i, span| self.read_span(x, y + i, span))
+    fn read_changed_spans(
+        &mut self,
+        at: (u32, u32),
+        old: &[u8],
+        pitch: usize,
+        dst: &mut [u8],
+        fresh: &mut [bool],
+    ) -> Result<(), CaptureError> {
+        super::changed_spans(self, at, old, pitch, dst, fresh)
     }
 
     fn span_equals(&mut self, x: u32, y: u32, expected: &[u8]) -> Result<Option<bool>, CaptureError> {

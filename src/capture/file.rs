@@ -92,8 +92,15 @@ impl FrameSource for FileSource {
         Ok(true)
     }
 
-    fn read_spans(&mut self, x: u32, y: u32, rows: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
-        super::each_span(rows, dst, |i, span| self.read_span(x, y + i, span))
+    fn read_changed_spans(
+        &mut self,
+        at: (u32, u32),
+        old: &[u8],
+        pitch: usize,
+        dst: &mut [u8],
+        fresh: &mut [bool],
+    ) -> Result<(), CaptureError> {
+        super::changed_spans(self, at, old, pitch, dst, fresh)
     }
 
     fn span_equals(&mut self, x: u32, y: u32, expected: &[u8]) -> Result<Option<bool>, CaptureError> {
@@ -133,6 +140,11 @@ mod tests {
         src.read_span(0, 1, &mut got).unwrap();
         assert_eq!(got[5], 0xee);
         assert_eq!(got[..5], row1[..5]);
+        // A tile's rows at once (4 pixels of each): only the edited row is read.
+        let (mut dst, mut fresh) = (vec![0; 3 * 16], vec![false; 3]);
+        src.read_changed_spans((0, 0), &bytes, 32, &mut dst, &mut fresh).unwrap();
+        assert_eq!(fresh, [false, true, false]);
+        assert_eq!(dst[16..32], got[..16]);
         // Past the picture: no in-place answer; the read fails.
         assert_eq!(src.span_equals(0, 3, row1).unwrap(), None);
         assert!(src.read_span(0, 3, &mut got).is_err());

@@ -63,24 +63,41 @@ pub trait FrameSource: Send {
     fn span_equals(&mut self, _x: u32, _y: u32, _expected: &[u8]) -> Result<Option<bool>, CaptureError> {
         Ok(None)
     }
-    /// Copies `rows` spans of `dst.len() / rows` bytes, from pixel `x` of
-    /// rows `y`.., into `dst` (packed): a tile's worth in one call.
-    fn read_spans(&mut self, x: u32, y: u32, rows: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
-        each_span(rows, dst, |i, span| self.read_span(x, y + i, span))
+    /// Brings the spans of `fresh.len()` rows from pixel `x` of row `y` on,
+    /// `dst.len() / fresh.len()` bytes each, into `dst` (packed), where they
+    /// differ from `old` (row `i`'s old bytes at `old[i * pitch..]`);
+    /// `fresh[i]` says whether row `i` was read. A tile's worth in one call.
+    fn read_changed_spans(
+        &mut self,
+        at: (u32, u32),
+        old: &[u8],
+        pitch: usize,
+        dst: &mut [u8],
+        fresh: &mut [bool],
+    ) -> Result<(), CaptureError> {
+        changed_spans(self, at, old, pitch, dst, fresh)
     }
 }
 
-/// Cuts `dst` into `rows` equal spans and fills span `i` with `read(i, span)`.
-/// Sources with their own `read_spans` call it with their `read_span`, which
-/// then inlines (no dynamic call per line of a tile).
-pub fn each_span(
-    rows: u32,
+/// [`FrameSource::read_changed_spans`] for any source: a row equal in place
+/// is skipped, others are read. Sources override the method with a call to
+/// this, so that their `span_equals` and `read_span` inline (no dynamic call
+/// per line of a tile).
+pub fn changed_spans<S: FrameSource + ?Sized>(
+    src: &mut S,
+    (x, y): (u32, u32),
+    old: &[u8],
+    pitch: usize,
     dst: &mut [u8],
-    mut read: impl FnMut(u32, &mut [u8]) -> Result<(), CaptureError>,
+    fresh: &mut [bool],
 ) -> Result<(), CaptureError> {
-    let len = dst.len() / rows.max(1) as usize;
-    for (i, span) in (0..rows).zip(dst.chunks_exact_mut(len.max(1))) {
-        read(i, span)?;
+    let len = dst.len() / fresh.len().max(1);
+    for (i, (span, f)) in (0u32..).zip(dst.chunks_exact_mut(len.max(1)).zip(fresh.iter_mut())) {
+        let before = &old[i as usize * pitch..][..len];
+        *f = src.span_equals(x, y + i, before)? != Some(true);
+        if *f {
+            src.read_span(x, y + i, span)?;
+        }
     }
     Ok(())
 }

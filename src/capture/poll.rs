@@ -51,6 +51,8 @@ pub struct Capture {
     /// Changed sample lines of this poll; their bytes follow in `probe_bytes`.
     probes: Vec<u32>,
     probe_bytes: Vec<u8>,
+    /// Per row of a tile run: read this poll (it differed in place).
+    fresh: Vec<bool>,
 }
 
 impl Capture {
@@ -70,6 +72,7 @@ impl Capture {
             whole_rows: false,
             probes: Vec::new(),
             probe_bytes: Vec::new(),
+            fresh: Vec::new(),
         };
         c.reset()?;
         Ok(c)

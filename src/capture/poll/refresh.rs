@@ -87,13 +87,17 @@ impl Capture {
             // Per tile of the run: changed columns and lines seen so far.
             boxes.clear();
             boxes.resize((b - a) as usize, ((t, 0), (th, 0)));
-            // The run's spans: out of the band, or read in one call (packed).
+            // The run's spans: out of the band, or in one call the rows that
+            // differ (compared in place by mapped sources), packed.
             let (base, pitch) = if self.whole_rows { (from, rb) } else { (0, len) };
+            self.fresh.clear();
+            self.fresh.resize(th as usize, true);
             if !self.whole_rows {
                 self.raw.resize(len * th as usize, 0);
-                self.source.read_spans(x, y0, th, &mut self.raw)?;
+                let old = &self.shadow[y0 as usize * rb + from..];
+                self.source.read_changed_spans((x, y0), old, rb, &mut self.raw, &mut self.fresh)?;
             }
-            for r in 0..th {
+            for r in (0..th).filter(|r| self.fresh[*r as usize]) {
                 let at = (y0 + r) as usize * rb + from;
                 let new = &self.raw[r as usize * pitch + base..][..len];
                 let old = &mut self.shadow[at..at + len];
