@@ -221,15 +221,8 @@ impl FrameSource for FbdevSource {
         }
     }
 
-    fn read_changed_spans(
-        &mut self,
-        at: (u32, u32),
-        old: &[u8],
-        pitch: usize,
-        dst: &mut [u8],
-        fresh: &mut [bool],
-    ) -> Result<(), CaptureError> {
-        super::changed_spans(self, at, old, pitch, dst, fresh)
+    fn read_changed_spans(&mut self, spans: super::Spans<'_>) -> Result<(), CaptureError> {
+        super::changed_spans(self, spans)
     }
 
     fn span_equals(&mut self, x: u32, y: u32, expected: &[u8]) -> Result<Option<bool>, CaptureError> {

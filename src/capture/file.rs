@@ -92,15 +92,8 @@ impl FrameSource for FileSource {
         Ok(true)
     }
 
-    fn read_changed_spans(
-        &mut self,
-        at: (u32, u32),
-        old: &[u8],
-        pitch: usize,
-        dst: &mut [u8],
-        fresh: &mut [bool],
-    ) -> Result<(), CaptureError> {
-        super::changed_spans(self, at, old, pitch, dst, fresh)
+    fn read_changed_spans(&mut self, spans: super::Spans<'_>) -> Result<(), CaptureError> {
+        super::changed_spans(self, spans)
     }
 
     fn span_equals(&mut self, x: u32, y: u32, expected: &[u8]) -> Result<Option<bool>, CaptureError> {
@@ -142,7 +135,9 @@ mod tests {
         assert_eq!(got[..5], row1[..5]);
         // A tile's rows at once (4 pixels of each): only the edited row is read.
         let (mut dst, mut fresh) = (vec![0; 3 * 16], vec![false; 3]);
-        src.read_changed_spans((0, 0), &bytes, 32, &mut dst, &mut fresh).unwrap();
+        let spans =
+            super::super::Spans { at: (0, 0), old: &bytes, pitch: 32, dst: &mut dst, fresh: &mut fresh };
+        src.read_changed_spans(spans).unwrap();
         assert_eq!(fresh, [false, true, false]);
         assert_eq!(dst[16..32], got[..16]);
         // Past the picture: no in-place answer; the read fails.

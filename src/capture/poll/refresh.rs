@@ -3,6 +3,7 @@
 //! into, and whole bands while a scroll is in view.
 
 use super::*;
+use crate::capture::Spans;
 
 impl Capture {
     /// Follows a change across tile rows: where a changed box ends on a
@@ -95,7 +96,8 @@ impl Capture {
             if !self.whole_rows {
                 self.raw.resize(len * th as usize, 0);
                 let old = &self.shadow[y0 as usize * rb + from..];
-                self.source.read_changed_spans((x, y0), old, rb, &mut self.raw, &mut self.fresh)?;
+                let (dst, fresh) = (&mut self.raw[..], &mut self.fresh[..]);
+                self.source.read_changed_spans(Spans { at: (x, y0), old, pitch: rb, dst, fresh })?;
             }
             for r in (0..th).filter(|r| self.fresh[*r as usize]) {
                 let at = (y0 + r) as usize * rb + from;
