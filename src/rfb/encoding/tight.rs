@@ -9,6 +9,8 @@ use super::zstream::ZStream;
 use crate::rfb::pixel::PixelFormat;
 use crate::rfb::{PixelView, Rect};
 
+mod mixed;
+
 /// Widest rectangle a Tight decoder must take.
 const MAX_WIDTH: u16 = 2048;
 /// Most pixels in one rectangle (TightVNC's limit, kept by every server).
@@ -84,72 +86,6 @@ impl Tight {
             }
         }
         n
-    }
-
-    /// With JPEG on: 64x64 tiles, where runs of photo-like tiles (too many
-    /// colours for a palette) along a row become one JPEG rectangle and the
-    /// others stay lossless, so text next to a picture stays sharp. Runs of
-    /// lossless tiles go as one rectangle while their colours still make a
-    /// palette (a rectangle per tile would cost a header, a palette and a
-    /// zlib flush each: twice the bytes for a console).
-    fn encode_mixed(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) -> u16 {
-        let mut n = 0u16;
-        let mut colours = Vec::new();
-        for ty in (0..r.h).step_by(usize::from(JPEG_TILE)) {
-            let th = (r.h - ty).min(JPEG_TILE);
-            let mut photo: Option<Rect> = None;
-            let mut flat: Option<Rect> = None;
-            for tx in (0..r.w).step_by(usize::from(JPEG_TILE)) {
-                let tile = Rect::new(r.x + tx, r.y + ty, (r.w - tx).min(JPEG_TILE), th);
-                let widen = |run: Option<Rect>| run.map_or(tile, |g| Rect::new(g.x, g.y, g.w + tile.w, th));
-                if palette(view, tile, tp, &mut self.palette).is_none() {
-                    n = n.saturating_add(self.run(view, flat.take(), false, tp, out));
-                    photo = Some(widen(photo));
-                    continue;
-                }
-                n = n.saturating_add(self.run(view, photo.take(), true, tp, out));
-                match flat {
-                    Some(f) if joins(f, tile, &mut colours, &self.palette) => flat = Some(widen(flat)),
-                    _ => {
-                        // (Before sending the old run: that reuses the palette.)
-                        colours.clone_from(&self.palette);
-                        n = n.saturating_add(self.run(view, flat.replace(tile), false, tp, out));
-                    }
-                }
-            }
-            n = n.saturating_add(self.run(view, photo, true, tp, out));
-            n = n.saturating_add(self.run(view, flat, false, tp, out));
-        }
-        n
-    }
-
-    /// Sends a finished run of tiles, photo-like or lossless.
-    fn run(
-        &mut self,
-        view: &PixelView<'_>,
-        run: Option<Rect>,
-        photo: bool,
-        tp: &TPixel,
-        out: &mut Vec<u8>,
-    ) -> u16 {
-        let Some(r) = run else { return 0 };
-        if photo {
-            return self.photo(view, r, tp, out);
-        }
-        write_rect_header(r, id::TIGHT, out);
-        self.encode_one(view, r, &tp.pf, out);
-        1
-    }
-
-    /// A photo-like rectangle: JPEG when big enough, else zlib.
-    fn photo(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) -> u16 {
-        write_rect_header(r, id::TIGHT, out);
-        if r.area() >= MIN_JPEG_PIXELS / 4 {
-            self.jpeg(view, r, tp, out);
-        } else {
-            self.full(view, r, tp, out);
-        }
-        1
     }
 
     fn encode_one(&mut self, view: &PixelView<'_>, r: Rect, pf: &PixelFormat, out: &mut Vec<u8>) {
@@ -308,21 +244,6 @@ fn palette(view: &PixelView<'_>, r: Rect, tp: &TPixel, palette: &mut Vec<u32>) -
     Some(palette.len())
 }
 
-/// True when `tile` may join the lossless run `run` (same rows, within
-/// Tight's size limit, and the run's `colours` plus the tile's `add` still
-/// make a palette); then `colours` takes the tile's.
-fn joins(run: Rect, tile: Rect, colours: &mut Vec<u32>, add: &[u32]) -> bool {
-    if (usize::from(run.w) + usize::from(tile.w)) * usize::from(run.h) > MAX_PIXELS {
-        return false;
-    }
-    let extra: Vec<u32> = add.iter().copied().filter(|c| !colours.contains(c)).collect();
-    if colours.len() + extra.len() > MAX_PALETTE {
-        return false;
-    }
-    colours.extend(extra);
-    true
-}
-
 /// Splits `r` into rectangles within Tight's width and size limits.
 pub fn split(r: Rect) -> Vec<Rect> {
     let mut parts = Vec::new();
@@ -395,18 +316,5 @@ mod tests {
         assert!(parts.iter().all(|p| p.w <= MAX_WIDTH && p.area() <= MAX_PIXELS));
         assert_eq!(parts.iter().map(Rect::area).sum::<usize>(), 300_000);
         assert_eq!(parts[0], Rect::new(5, 7, 2048, 32));
-    }
-
-    #[test]
-    fn lossless_tiles_join_while_they_make_a_palette_and_fit() {
-        let run = Rect::new(0, 0, 64, 64);
-        let mut colours = vec![1, 2];
-        assert!(joins(run, Rect::new(64, 0, 64, 64), &mut colours, &[2, 3]));
-        assert_eq!(colours, vec![1, 2, 3]);
-        let wide = Rect::new(0, 0, 1024, 64);
-        assert!(!joins(wide, Rect::new(1024, 0, 64, 64), &mut colours, &[1]), "over 65536 pixels");
-        let many: Vec<u32> = (10..10 + MAX_PALETTE as u32).collect();
-        assert!(!joins(run, Rect::new(64, 0, 64, 64), &mut colours, &many), "too many colours");
-        assert_eq!(colours, vec![1, 2, 3], "unchanged when refused");
     }
 }
