@@ -94,8 +94,7 @@ fn main() {
                 }
             }
         };
-        let mut time = |full: bool, change: bool, evict: Option<&mut Evictor>| {
-            let mut evict = evict;
+        let mut time = |full: bool, change: bool, mut evict: Option<&mut Evictor>| {
             median(
                 (0..ROUNDS)
                     .map(|_| {

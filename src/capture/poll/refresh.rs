@@ -49,10 +49,14 @@ impl Capture {
         let (w, t) = (self.geometry.width, u32::from(TILE));
         let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
         let (x, tw) = (tx * t, t.min(w - tx * t));
-        self.raw.resize(tw as usize * bpp, 0);
-        self.source.read_span(x, y, &mut self.raw)?;
         let at = y as usize * rb + x as usize * bpp;
-        Ok(self.raw != self.shadow[at..at + self.raw.len()])
+        let old = &self.shadow[at..at + tw as usize * bpp];
+        if let Some(same) = self.source.span_equals(x, y, old)? {
+            return Ok(!same);
+        }
+        self.raw.resize(old.len(), 0);
+        self.source.read_span(x, y, &mut self.raw)?;
+        Ok(self.raw != *old)
     }
 
     /// Lines of tile row `ty`, not read this poll (taken as unchanged),
