@@ -17,7 +17,7 @@ use crate::capture::{Damage, Rotation, SharedFrame};
 /// The picture as published by the capture.
 #[derive(Clone, Debug)]
 pub struct Published {
-    /// The canonical (turned) frame.
+    /// The frame (the source as last read; snapshots are turned).
     pub frame: SharedFrame,
     /// Unturned source size (input axes use it).
     pub source_size: (u32, u32),

@@ -1,18 +1,19 @@
 //! The screen: sources ([`FrameSource`]: fbdev, file, demo), change
-//! detection and the canonical frame clients are served from.
+//! detection and the frame clients are served from.
 //!
 //! INTERFACE (fixed for the server; the capture work fills it in):
 //! the server owns one [`Capture`] on a blocking thread, calls
 //! `Capture::poll` at the pace `PollRate` gives while some client waits, and
 //! publishes `Capture::frame()` plus the damage to the sessions.
 
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 
 pub mod damage;
 pub mod demo;
 pub mod fbdev;
 mod fbdev_sys;
 pub mod file;
+mod frame;
 mod mapping;
 pub mod memory;
 #[cfg(test)]
@@ -22,11 +23,12 @@ pub mod rate;
 mod scroll;
 pub mod unpack;
 
+pub use frame::{Frame, Snapshot};
 pub use poll::Capture;
 pub use rate::PollRate;
 
+use crate::rfb::Rect;
 use crate::rfb::pixel::PixelFormat;
-use crate::rfb::{PixelView, Rect};
 
 /// The layout and size a source currently has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,95 +103,6 @@ pub fn changed_spans<S: FrameSource + ?Sized>(src: &mut S, s: Spans<'_>) -> Resu
         }
     }
     Ok(())
-}
-
-/// The canonical picture clients see (after rotation): `0x00RRGGBB` per
-/// pixel. The capture writes changed tiles in place; a session copies the
-/// rectangles it is about to send ([`Frame::snapshot`]) and encodes the copy,
-/// so neither waits for the other longer than a copy. A session may copy a
-/// tile the capture is half way through: the capture marks that tile's
-/// damage after writing it, so the client gets it whole with the next update.
-#[derive(Debug)]
-pub struct Frame {
-    /// Width in pixels.
-    pub width: u16,
-    /// Height in pixels.
-    pub height: u16,
-    /// `width * height` pixels, row-major, stride = width.
-    pixels: RwLock<Vec<u32>>,
-}
-
-impl Frame {
-    /// A black frame.
-    pub fn new(width: u16, height: u16) -> Self {
-        let mut pixels = vec![0; usize::from(width) * usize::from(height)];
-        crate::memory::huge_pages(&mut pixels);
-        Self::from_pixels(width, height, pixels)
-    }
-
-    /// A frame of `pixels` (`width * height` of them).
-    pub fn from_pixels(width: u16, height: u16, pixels: Vec<u32>) -> Self {
-        debug_assert_eq!(pixels.len(), usize::from(width) * usize::from(height));
-        Self { width, height, pixels: RwLock::new(pixels) }
-    }
-
-    /// Write access for the capture.
-    pub fn write(&self) -> RwLockWriteGuard<'_, Vec<u32>> {
-        self.pixels.write().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// A copy of every pixel (tests, tools).
-    pub fn to_vec(&self) -> Vec<u32> {
-        self.read().clone()
-    }
-
-    fn read(&self) -> RwLockReadGuard<'_, Vec<u32>> {
-        self.pixels.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// A copy of the pixels of `rects` (clipped to the frame; empty ones dropped).
-    pub fn snapshot(&self, rects: &[Rect]) -> Snapshot {
-        let rects: Vec<Rect> =
-            rects.iter().map(|r| r.clip(self.width, self.height)).filter(|r| !r.is_empty()).collect();
-        let mut pixels = Vec::with_capacity(rects.iter().map(Rect::area).sum());
-        let src = self.read();
-        let fw = usize::from(self.width);
-        for r in &rects {
-            for y in r.y..r.y + r.h {
-                let start = usize::from(y) * fw + usize::from(r.x);
-                pixels.extend_from_slice(&src[start..start + usize::from(r.w)]);
-            }
-        }
-        Snapshot { width: self.width, height: self.height, rects, pixels }
-    }
-}
-
-/// Copies of some rectangles of a [`Frame`], for encoding without locks.
-#[derive(Debug)]
-pub struct Snapshot {
-    width: u16,
-    height: u16,
-    rects: Vec<Rect>,
-    pixels: Vec<u32>,
-}
-
-impl Snapshot {
-    /// Each rectangle with a view of its pixels.
-    pub fn views(&self) -> impl Iterator<Item = (Rect, PixelView<'_>)> {
-        let mut at = 0;
-        self.rects.iter().map(move |r| {
-            let px = &self.pixels[at..at + r.area()];
-            at += r.area();
-            let view = PixelView {
-                pixels: px,
-                stride: usize::from(r.w),
-                width: self.width,
-                height: self.height,
-                origin: (r.x, r.y),
-            };
-            (*r, view)
-        })
-    }
 }
 
 /// Screen content that moved (a scroll): the client can copy `src` to

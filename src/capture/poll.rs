@@ -1,4 +1,4 @@
-//! Change detection and the canonical frame.
+//! Change detection: keeping the frame (the shadow of the source) current.
 //!
 //! Reading framebuffer memory can be slow (uncached on boards), so a poll
 //! reads as little as it can: one scanline in [`SAMPLE`] (the offset turns
@@ -6,8 +6,9 @@
 //! `SAMPLE` polls and a 16-line change within three), then only the tiles
 //! whose sampled line differs, and the tiles a change runs on into
 //! ([`refresh`]). This is x11vnc's scheme. Comparisons are on the source's
-//! own bytes (a copy in the source's format, the shadow); only the box
-//! around what changed in each tile is unpacked into the frame and sent.
+//! own bytes: the frame is the source's picture as last read, in its own
+//! format (sessions unpack and turn what they send as they copy it out);
+//! the box around what changed in each tile is what clients are sent.
 //!
 //! Scrolls: when several sampled lines changed, the poll looks for one
 //! vertical shift that explains them (probe lines found in the old picture
@@ -20,7 +21,6 @@ use std::sync::Arc;
 
 use super::damage::TILE;
 use super::scroll::{self, Lines, line_at};
-use super::unpack::Unpacker;
 use super::{CaptureError, Damage, Frame, FrameSource, Geometry, Move, PollOutcome, Rotation, SharedFrame};
 use crate::rfb::{Rect, fit_u16};
 
@@ -31,20 +31,17 @@ pub const SAMPLE: u32 = 32;
 /// Changed sample lines kept per poll as probes for finding a scroll.
 const MAX_PROBES: usize = 16;
 
-/// The capture: a source, its shadow copy and the frame clients see.
+/// The capture: a source and the frame clients see (its shadow).
 pub struct Capture {
     source: Box<dyn FrameSource>,
     rotation: Rotation,
     geometry: Geometry,
-    /// The source's bytes as last read, rows packed.
-    shadow: Vec<u8>,
+    /// The picture as last read (the shadow the source is compared with),
+    /// shared with the sessions.
     frame: SharedFrame,
     pass: u32,
     /// Read buffer: a line or a band, in the source's format.
     raw: Vec<u8>,
-    /// Unpacked pixels on their way to a turned frame.
-    row: Vec<u32>,
-    unpacker: Unpacker,
     /// The source reads whole-width bands in one go (then a band is read
     /// whole: one read instead of a read per line).
     whole_rows: bool,
@@ -63,12 +60,10 @@ impl Capture {
             source,
             rotation,
             geometry,
-            shadow: Vec::new(),
-            frame: Arc::new(Frame::new(0, 0)),
+            // A placeholder: reset() makes the real one.
+            frame: Arc::new(Frame::new(Geometry { width: 0, height: 0, ..geometry }, rotation)),
             pass: 0,
             raw: Vec::new(),
-            row: Vec::new(),
-            unpacker: Unpacker::new(&geometry.format),
             whole_rows: false,
             probes: Vec::new(),
             probe_bytes: Vec::new(),
@@ -102,40 +97,31 @@ impl Capture {
         self.geometry.width as usize * self.geometry.format.bytes_per_pixel()
     }
 
-    /// Line `y` of the shadow.
-    fn shadow_row(&self, y: u32) -> &[u8] {
-        let rb = self.row_bytes();
-        &self.shadow[y as usize * rb..(y as usize + 1) * rb]
-    }
-
     /// Re-reads everything after a size or layout change.
     fn reset(&mut self) -> Result<(), CaptureError> {
         let g = self.source.geometry();
-        if g.format != self.geometry.format {
-            self.unpacker = Unpacker::new(&g.format);
-        }
         let (tw, th) = self.rotation.turned_size(g.width, g.height);
-        let (Ok(fw), Ok(fh)) = (u16::try_from(tw), u16::try_from(th)) else {
+        if u16::try_from(tw).is_err() || u16::try_from(th).is_err() {
             return Err(CaptureError::Unsupported(format!(
                 "{}x{} is larger than RFB allows",
                 g.width, g.height
             )));
-        };
+        }
         if !matches!(g.format.bits_per_pixel, 16 | 24 | 32) {
             return Err(CaptureError::Unsupported(format!("{} bits per pixel", g.format.bits_per_pixel)));
         }
         self.geometry = g;
         let rb = self.row_bytes();
-        self.shadow = vec![0; rb * g.height as usize];
-        crate::memory::huge_pages(&mut self.shadow);
-        self.whole_rows = self.source.read_rows(0, &mut self.shadow)?;
+        let frame = Frame::new(g, self.rotation);
+        let mut shadow = frame.write();
+        self.whole_rows = self.source.read_rows(0, &mut shadow)?;
         if !self.whole_rows {
-            for (y, line) in (0..g.height).zip(self.shadow.chunks_mut(rb)) {
+            for (y, line) in (0..g.height).zip(shadow.chunks_mut(rb)) {
                 self.source.read_span(0, y, line)?;
             }
         }
-        self.frame = Arc::new(Frame::new(fw, fh));
-        self.paint(&[Rect::new(0, 0, fit_u16(g.width), fit_u16(g.height))]);
+        drop(shadow);
+        self.frame = Arc::new(frame);
         Ok(())
     }
 
@@ -177,11 +163,16 @@ impl Capture {
         let offset = sample_offset(self.pass, SAMPLE);
         self.pass = self.pass.wrapping_add(1);
         let mut hot = vec![false; (cols * rows) as usize];
-        self.sample(offset, cols, &mut hot)?;
+        // The poll owns the picture until it is done; sessions copy before
+        // or after, never half way through a comparison.
+        let frame = Arc::clone(&self.frame);
+        let mut guard = frame.write();
+        let shadow = &mut guard[..];
+        self.sample(shadow, offset, cols, &mut hot)?;
         if full {
             hot.fill(true);
         }
-        let shift = if self.probes.len() >= 3 { self.find_shift() } else { None };
+        let shift = if self.probes.len() >= 3 { self.find_shift(shadow) } else { None };
         let mut moved = vec![false; if shift.is_some() { self.geometry.height as usize } else { 0 }];
         let mut changed = Vec::new();
         let order: Vec<u32> =
@@ -190,25 +181,30 @@ impl Capture {
             let band = &hot[(ty * cols) as usize..((ty + 1) * cols) as usize];
             let any = band.iter().any(|h| *h);
             match shift {
-                Some(dy) if any => self.refresh_shifted(ty, dy, &mut moved, &mut changed)?,
-                Some(dy) => self.moved_unread(ty, dy, &mut moved),
-                None if any => self.refresh_hot(ty, band, &mut changed)?,
+                Some(dy) if any => self.refresh_shifted(shadow, ty, dy, &mut moved, &mut changed)?,
+                Some(dy) => self.moved_unread(shadow, ty, dy, &mut moved),
+                None if any => self.refresh_hot(shadow, ty, band, &mut changed)?,
                 None => {}
             }
         }
         if shift.is_none() && !full {
-            self.grow(cols, &mut hot, &mut changed)?;
+            self.grow(shadow, cols, &mut hot, &mut changed)?;
         }
         if changed.is_empty() {
             return Ok(PollOutcome::Unchanged);
         }
-        self.paint(&changed);
         Ok(PollOutcome::Damaged(self.damage(&changed, shift, &moved)))
     }
 
     /// Reads the sample lines; marks the tiles where they differ as hot and
     /// keeps changed lines as scroll probes.
-    fn sample(&mut self, offset: u32, cols: u32, hot: &mut [bool]) -> Result<(), CaptureError> {
+    fn sample(
+        &mut self,
+        shadow: &[u8],
+        offset: u32,
+        cols: u32,
+        hot: &mut [bool],
+    ) -> Result<(), CaptureError> {
         let (rb, bpp) = (self.row_bytes(), self.geometry.format.bytes_per_pixel());
         let seg = usize::from(TILE) * bpp;
         self.probes.clear();
@@ -216,7 +212,7 @@ impl Capture {
         self.raw.resize(rb, 0);
         let mut y = offset;
         while y < self.geometry.height {
-            let old = &self.shadow[y as usize * rb..(y as usize + 1) * rb];
+            let old = &shadow[y as usize * rb..(y as usize + 1) * rb];
             if self.source.span_equals(0, y, old)? == Some(true) {
                 y += SAMPLE;
                 continue;
@@ -237,38 +233,11 @@ impl Capture {
         Ok(())
     }
 
-    fn find_shift(&self) -> Option<i32> {
+    fn find_shift(&self, shadow: &[u8]) -> Option<i32> {
         let rb = self.row_bytes();
-        let old = Lines { bytes: &self.shadow, row: rb };
+        let old = Lines { bytes: shadow, row: rb };
         let new = Lines { bytes: &self.probe_bytes, row: rb };
         scroll::find_shift(old, &self.probes, new, self.geometry.format.bytes_per_pixel())
-    }
-
-    /// Unpacks the source rectangles `rects` from the shadow into the frame.
-    fn paint(&mut self, rects: &[Rect]) {
-        let (w, h) = (self.geometry.width, self.geometry.height);
-        let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
-        let frame = self.frame.clone();
-        let fw = usize::from(frame.width);
-        let mut px = frame.write();
-        for r in rects {
-            let (x, rw) = (usize::from(r.x), usize::from(r.w));
-            for y in r.y..r.y + r.h {
-                let at = usize::from(y) * rb + x * bpp;
-                let src = &self.shadow[at..at + rw * bpp];
-                if self.rotation == Rotation::R0 {
-                    let to = usize::from(y) * fw + x;
-                    self.unpacker.unpack(src, &mut px[to..to + rw]);
-                    continue;
-                }
-                self.row.resize(rw, 0);
-                self.unpacker.unpack(src, &mut self.row);
-                for (sx, p) in (u32::from(r.x)..).zip(&self.row) {
-                    let (cx, cy) = self.rotation.turned_point(sx, u32::from(y), w, h);
-                    px[cy as usize * fw + cx as usize] = *p;
-                }
-            }
-        }
     }
 
     /// What clients must be told about `changed` (source tiles): a move for

@@ -14,6 +14,7 @@ impl Capture {
     /// `SAMPLE` polls later.
     pub(super) fn grow(
         &mut self,
+        shadow: &mut [u8],
         cols: u32,
         hot: &mut [bool],
         changed: &mut Vec<Rect>,
@@ -31,12 +32,12 @@ impl Capture {
                 let mut found = vec![false; band.len()];
                 let tiles = u32::from(r.x) / t..(u32::from(r.x) + u32::from(r.w)).div_ceil(t);
                 for tx in tiles.filter(|tx| !band[*tx as usize]) {
-                    found[tx as usize] = self.tile_line_differs(tx, y)?;
+                    found[tx as usize] = self.tile_line_differs(shadow, tx, y)?;
                 }
                 if found.iter().any(|f| *f) {
                     band.iter_mut().zip(&found).for_each(|(h, f)| *h |= *f);
                     let mut more = Vec::new();
-                    self.refresh_hot(ty, &found, &mut more)?;
+                    self.refresh_hot(shadow, ty, &found, &mut more)?;
                     changed.extend(more);
                 }
             }
@@ -45,12 +46,12 @@ impl Capture {
     }
 
     /// True when line `y` of tile column `tx` differs from the shadow.
-    fn tile_line_differs(&mut self, tx: u32, y: u32) -> Result<bool, CaptureError> {
+    fn tile_line_differs(&mut self, shadow: &[u8], tx: u32, y: u32) -> Result<bool, CaptureError> {
         let (w, t) = (self.geometry.width, u32::from(TILE));
         let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
         let (x, tw) = (tx * t, t.min(w - tx * t));
         let at = y as usize * rb + x as usize * bpp;
-        let old = &self.shadow[at..at + tw as usize * bpp];
+        let old = &shadow[at..at + tw as usize * bpp];
         if let Some(same) = self.source.span_equals(x, y, old)? {
             return Ok(!same);
         }
@@ -61,11 +62,12 @@ impl Capture {
 
     /// Lines of tile row `ty`, not read this poll (taken as unchanged),
     /// that equal the old line `dy` away.
-    pub(super) fn moved_unread(&self, ty: u32, dy: i32, moved: &mut [bool]) {
+    pub(super) fn moved_unread(&self, shadow: &[u8], ty: u32, dy: i32, moved: &mut [bool]) {
         let t = u32::from(TILE);
         let h = self.geometry.height;
+        let lines = Lines { bytes: shadow, row: self.row_bytes() };
         for y in ty * t..((ty + 1) * t).min(h) {
-            moved[y as usize] = line_at(y, dy, h).is_some_and(|s| self.shadow_row(y) == self.shadow_row(s));
+            moved[y as usize] = line_at(y, dy, h).is_some_and(|s| lines.line(y) == lines.line(s));
         }
     }
 
@@ -75,6 +77,7 @@ impl Capture {
     /// once when the source reads whole bands.
     pub(super) fn refresh_hot(
         &mut self,
+        shadow: &mut [u8],
         ty: u32,
         hot: &[bool],
         changed: &mut Vec<Rect>,
@@ -99,14 +102,14 @@ impl Capture {
             self.fresh.resize(th as usize, true);
             if !self.whole_rows {
                 self.raw.resize(len * th as usize, 0);
-                let old = &self.shadow[y0 as usize * rb + from..];
+                let old = &shadow[y0 as usize * rb + from..];
                 let (dst, fresh) = (&mut self.raw[..], &mut self.fresh[..]);
                 self.source.read_changed_spans(Spans { at: (x, y0), old, pitch: rb, dst, fresh })?;
             }
             for r in (0..th).filter(|r| self.fresh[*r as usize]) {
                 let at = (y0 + r) as usize * rb + from;
                 let new = &self.raw[r as usize * pitch + base..][..len];
-                let old = &mut self.shadow[at..at + len];
+                let old = &mut shadow[at..at + len];
                 if old == new {
                     continue;
                 }
@@ -137,6 +140,7 @@ impl Capture {
     /// that changed to `changed`.
     pub(super) fn refresh_shifted(
         &mut self,
+        shadow: &mut [u8],
         ty: u32,
         dy: i32,
         moved: &mut [bool],
@@ -147,7 +151,8 @@ impl Capture {
         let (y0, th) = (ty * t, t.min(h - ty * t));
         self.read_band(0, y0, w, th)?;
         for (r, line) in (0..th).zip(self.raw.chunks(rb)) {
-            moved[(y0 + r) as usize] = line_at(y0 + r, dy, h).is_some_and(|s| line == self.shadow_row(s));
+            let old = Lines { bytes: shadow, row: rb };
+            moved[(y0 + r) as usize] = line_at(y0 + r, dy, h).is_some_and(|s| line == old.line(s));
         }
         for tx in 0..w.div_ceil(t) {
             let (x, tw) = (tx * t, t.min(w - tx * t));
@@ -156,7 +161,7 @@ impl Capture {
             for r in 0..th as usize {
                 let at = r * rb + from;
                 let to = (y0 as usize + r) * rb + from;
-                let (new, old) = (&self.raw[at..at + seg], &mut self.shadow[to..to + seg]);
+                let (new, old) = (&self.raw[at..at + seg], &mut shadow[to..to + seg]);
                 if new != old {
                     old.copy_from_slice(new);
                     dirty = true;
