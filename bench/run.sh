@@ -8,12 +8,13 @@
 # Prints JSON lines, then a table of fbvncd/x11vnc ratios.
 # The squares (latency and CPU, the core aim) run in ROUNDS rounds (default
 # 3), the servers taking turns; ratios use the median of the rounds.
-# usage: [ROUNDS=N] bench/run.sh [seconds per phase, default 10]
+# usage: [ROUNDS=N] [ONLY=squares|scroll] bench/run.sh [seconds per phase, default 10]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 SECS=${1:-10}
 ROUNDS=${ROUNDS:-3}
+ONLY=${ONLY:-}
 command -v x11vnc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq x11vnc >/dev/null; }
 (cd "$ROOT" && cargo build --release -q --bin fbvncd)
 WORK=$(mktemp -d)
@@ -28,6 +29,7 @@ sleep 3
 OUT=$WORK/results.jsonl
 SERVERS="fbvncd:5931:$FB_PID x11vnc:5932:$X_PID"
 for round in $(seq "$ROUNDS"); do
+  [ "$ONLY" = scroll ] && break
   for server in $SERVERS; do
     IFS=: read -r name port pid <<<"$server"
     python3 "$HERE/rfb_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" --enc zrle \
@@ -36,6 +38,7 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 for server in $SERVERS; do
+  [ "$ONLY" = squares ] && break
   IFS=: read -r name port pid <<<"$server"
   for content in text photo; do
     for enc in zrle tight hextile; do
