@@ -150,8 +150,8 @@ impl Capture {
         let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
         let (y0, th) = (ty * t, t.min(h - ty * t));
         self.read_band(0, y0, w, th)?;
+        let old = Lines { bytes: shadow, row: rb };
         for (r, line) in (0..th).zip(self.raw.chunks(rb)) {
-            let old = Lines { bytes: shadow, row: rb };
             moved[(y0 + r) as usize] = line_at(y0 + r, dy, h).is_some_and(|s| line == old.line(s));
         }
         for tx in 0..w.div_ceil(t) {
