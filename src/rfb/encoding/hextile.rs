@@ -84,7 +84,11 @@ fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry,
         subrects(tile, w, h, bg, None, out, body_at + raw_len)
     } else {
         mask |= ANY_SUBRECTS | COLOURED;
-        subrects(tile, w, h, bg, Some(px), out, body_at + raw_len)
+        // Every corner is a subrectangle of its own: when they alone pass
+        // the raw size, the tile goes raw without the search (a photo's
+        // tiles do; two-colour tiles have too few corners to).
+        1 + corners(tile, w, bg) * (2 + px.size()) < raw_len
+            && subrects(tile, w, h, bg, Some(px), out, body_at + raw_len)
     };
     if fits {
         out[mask_at] = mask;
@@ -103,6 +107,28 @@ fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry,
         px.put(p, out);
     }
     *carry = Carry::default();
+}
+
+/// Pixels (not background) that differ from the pixel left of them and the
+/// one above: each must be the top left corner of a subrectangle, so no
+/// covering has fewer subrectangles than this.
+fn corners(tile: &[u32], w: u16, bg: u32) -> usize {
+    let w = usize::from(w).max(1);
+    let mut n = 0;
+    let (first, rest) = tile.split_at(w.min(tile.len()));
+    let mut left = None;
+    for &p in first {
+        n += usize::from(p != bg && left != Some(p));
+        left = Some(p);
+    }
+    for (row, above) in rest.chunks_exact(w).zip(tile.chunks_exact(w)) {
+        let mut left = None;
+        for (&p, &up) in row.iter().zip(above) {
+            n += usize::from(p != bg && left != Some(p) && up != p);
+            left = Some(p);
+        }
+    }
+    n
 }
 
 /// Writes a subrectangle count and the subrectangles covering every
@@ -184,6 +210,29 @@ mod tests {
         encode(&view(&px, 4, 4), Rect::new(0, 0, 4, 4), &PixelFormat::RGB565, &mut out);
         let mask = BACKGROUND | FOREGROUND | ANY_SUBRECTS;
         assert_eq!(out, [mask, 0, 0, 0xff, 0xff, 1, 0x11, 0x11]);
+    }
+
+    #[test]
+    fn corners_never_exceed_the_subrectangles_found() {
+        let mut seed = 0x2545_f491u32;
+        for case in 0..300 {
+            let (w, h) = (1 + case % 16, 1 + (case / 16) % 16);
+            let colours = 2 + case % 5;
+            let tile: Vec<u32> = (0..w * h)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    // Mostly background, runs of a few colours.
+                    if seed % 3 == 0 { seed % colours } else { 0 }
+                })
+                .collect();
+            let (w, h) = (u16::try_from(w).unwrap(), u16::try_from(h).unwrap());
+            let px = PixelBytes::full(&PixelFormat::RGBX8888);
+            let mut out = Vec::new();
+            assert!(subrects(&tile, w, h, 0, Some(&px), &mut out, usize::MAX));
+            assert!(corners(&tile, w, 0) <= usize::from(out[0]), "case {case}");
+        }
     }
 
     #[test]
