@@ -224,7 +224,7 @@ mod tests {
                     seed ^= seed >> 17;
                     seed ^= seed << 5;
                     // Mostly background, runs of a few colours.
-                    if seed % 3 == 0 { seed % colours } else { 0 }
+                    if seed.is_multiple_of(3) { seed % colours } else { 0 }
                 })
                 .collect();
             let (w, h) = (u16::try_from(w).unwrap(), u16::try_from(h).unwrap());
