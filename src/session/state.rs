@@ -162,19 +162,22 @@ where
             // Lock-key LEDs change without a message: look again now and then
             // for clients that want them.
             let led_tick = self.caps.led_state;
-            let read = async { Some(stream.read(&mut chunk).await) }
-                .or(async {
-                    listener.await;
-                    None
-                })
-                .or(async {
-                    if led_tick {
-                        smol::Timer::after(LED_POLL).await;
-                    } else {
-                        futures_lite::future::pending::<()>().await;
-                    }
-                    None
-                });
+            // The notification first: woken for an update, the session does
+            // not also try a read that would find nothing (a system call
+            // and a re-arm of the socket's interest each time).
+            let read = async {
+                listener.await;
+                None
+            }
+            .or(async { Some(stream.read(&mut chunk).await) })
+            .or(async {
+                if led_tick {
+                    smol::Timer::after(LED_POLL).await;
+                } else {
+                    futures_lite::future::pending::<()>().await;
+                }
+                None
+            });
             if let Some(n) = read.await {
                 let n = n?;
                 if n == 0 {
