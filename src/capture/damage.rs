@@ -183,8 +183,10 @@ impl Pending {
     /// Adds a poll's damage. A move is kept for a client that can copy
     /// (`copy_ok`) and has none pending; what this client had not yet
     /// received inside its source travels with it (the client's stale
-    /// pixels get copied along). Otherwise the move's destination is
-    /// repainted.
+    /// pixels get copied along). Otherwise what changed inside the move's
+    /// destination is repainted (what the client will have once it has
+    /// everything owed is the last poll's picture, so the pixels this poll
+    /// changed are all it lacks).
     pub fn add(&mut self, damage: &Damage, copy_ok: bool) {
         if let Some(m) = damage.moved {
             if copy_ok && self.copy.is_none() {
@@ -196,7 +198,7 @@ impl Pending {
                 }
                 self.copy = Some(m);
             } else {
-                self.tiles.mark(m.dst);
+                damage.changed_in_move.iter().for_each(|r| self.tiles.mark(*r));
             }
         }
         for r in &damage.rects {

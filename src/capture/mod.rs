@@ -123,6 +123,11 @@ pub struct Damage {
     pub moved: Option<Move>,
     /// Rectangles whose pixels must be sent.
     pub rects: Vec<Rect>,
+    /// Inside the move's destination, the parts whose pixels changed: what
+    /// a client that does not take the move repaints there (not the whole
+    /// destination: the lines of a scrolled console often end in the same
+    /// black before and after).
+    pub changed_in_move: Vec<Rect>,
 }
 
 /// What one poll found.

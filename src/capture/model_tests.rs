@@ -136,6 +136,8 @@ fn run(format: SourceFormat, rot: Rotation, seed: u32) -> usize {
     let (fw16, fh16) = (cap.frame().width, cap.frame().height);
     let mut client = cap.frame().to_vec();
     let mut pending = Pending::new(fw16, fh16);
+    // A client that cannot copy, updated as often.
+    let (mut plain, mut plain_pending) = (client.clone(), Pending::new(fw16, fh16));
     let mut moves = 0;
     for step in 0..60 {
         edit(&mut rng, &src, w, h);
@@ -148,6 +150,7 @@ fn run(format: SourceFormat, rot: Rotation, seed: u32) -> usize {
             PollOutcome::Damaged(d) => {
                 moves += usize::from(d.moved.is_some());
                 pending.add(&d, true);
+                plain_pending.add(&d, false);
             }
             PollOutcome::Unchanged => {}
             PollOutcome::Resized => panic!("no resize here"),
@@ -156,6 +159,14 @@ fn run(format: SourceFormat, rot: Rotation, seed: u32) -> usize {
             let (copy, rects) = pending.take(Rect::new(0, 0, fw16, fh16), true);
             apply(&mut client, &cap.frame().to_vec(), fw, copy, &rects);
             assert_eq!(client, cap.frame().to_vec(), "{format:?} {rot:?} seed {seed} step {step}");
+            let (copy, rects) = plain_pending.take(Rect::new(0, 0, fw16, fh16), false);
+            assert_eq!(copy, None);
+            apply(&mut plain, &cap.frame().to_vec(), fw, None, &rects);
+            assert_eq!(
+                plain,
+                cap.frame().to_vec(),
+                "no CopyRect: {format:?} {rot:?} seed {seed} step {step}"
+            );
         }
     }
     moves
@@ -216,15 +227,17 @@ fn stale_damage_travels_with_the_move() {
     let mut p = Pending::new(128, 128);
     p.mark(Rect::new(0, 96, 8, 8));
     let m = Move { src: Rect::new(0, 64, 128, 64), dst: Rect::new(0, 0, 128, 64) };
-    p.add(&super::Damage { moved: Some(m), rects: vec![] }, true);
+    let changed_in_move = vec![Rect::new(0, 16, 40, 16)];
+    p.add(&super::Damage { moved: Some(m), rects: vec![], changed_in_move: changed_in_move.clone() }, true);
     let (copy, rects) = p.take(Rect::new(0, 0, 128, 128), true);
     assert_eq!(copy, Some(m));
     assert!(rects.contains(&Rect::new(0, 32, 8, 8)), "{rects:?}");
     assert!(rects.contains(&Rect::new(0, 96, 8, 8)), "{rects:?}");
-    // A client that cannot copy gets the destination repainted.
+    // A client that cannot copy gets what changed inside the destination
+    // repainted, not the whole destination.
     let mut p = Pending::new(128, 128);
-    p.add(&super::Damage { moved: Some(m), rects: vec![] }, false);
-    assert_eq!(p.take(Rect::new(0, 0, 128, 128), false), (None, vec![Rect::new(0, 0, 128, 64)]));
+    p.add(&super::Damage { moved: Some(m), rects: vec![], changed_in_move: changed_in_move.clone() }, false);
+    assert_eq!(p.take(Rect::new(0, 0, 128, 128), false), (None, changed_in_move));
 }
 
 /// A change smaller than a tile is sent as its own pixels, not its tiles'.

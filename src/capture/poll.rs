@@ -247,7 +247,8 @@ impl Capture {
         let (w, h, rot) = (self.geometry.width, self.geometry.height, self.rotation);
         let turn = |r: Rect| turn_rect(r, w, h, rot);
         let Some((dy, (a, b))) = shift.zip(scroll::move_run(moved, changed)) else {
-            return Damage { moved: None, rects: changed.iter().map(|r| turn(*r)).collect() };
+            let rects = changed.iter().map(|r| turn(*r)).collect();
+            return Damage { moved: None, rects, changed_in_move: Vec::new() };
         };
         let src_y = line_at(a, dy, h).unwrap_or(0);
         let (fw, lines) = (fit_u16(w), fit_u16(b - a));
@@ -255,8 +256,10 @@ impl Capture {
             src: turn(Rect::new(0, fit_u16(src_y), fw, lines)),
             dst: turn(Rect::new(0, fit_u16(a), fw, lines)),
         };
-        let rects = scroll::outside(changed, a, b).into_iter().map(turn).collect();
-        Damage { moved: Some(moved), rects }
+        let (outside, inside) = scroll::split_at_band(changed, a, b);
+        let (rects, changed_in_move) =
+            (outside.into_iter().map(turn).collect(), inside.into_iter().map(turn).collect());
+        Damage { moved: Some(moved), rects, changed_in_move }
     }
 }
 

@@ -90,17 +90,17 @@ pub fn move_run(moved: &[bool], changed: &[Rect]) -> Option<(u32, u32)> {
 }
 
 /// The parts of `changed` outside lines `a..b`.
-pub fn outside(changed: &[Rect], a: u32, b: u32) -> Vec<Rect> {
-    let mut rects = Vec::new();
+pub fn split_at_band(changed: &[Rect], a: u32, b: u32) -> (Vec<Rect>, Vec<Rect>) {
+    let (mut outside, mut inside) = (Vec::new(), Vec::new());
     for r in changed {
         let (y0, y1) = (u32::from(r.y), u32::from(r.y) + u32::from(r.h));
-        for (p0, p1) in [(y0, y1.min(a)), (y0.max(b), y1)] {
-            if p0 < p1 {
-                rects.push(Rect::new(r.x, fit_u16(p0), r.w, fit_u16(p1 - p0)));
-            }
+        let parts = [(y0, y1.min(a), false), (y0.max(a), y1.min(b), true), (y0.max(b), y1, false)];
+        for (p0, p1, within) in parts.into_iter().filter(|(p0, p1, _)| p0 < p1) {
+            let part = Rect::new(r.x, fit_u16(p0), r.w, fit_u16(p1 - p0));
+            if within { inside.push(part) } else { outside.push(part) }
         }
     }
-    rects
+    (outside, inside)
 }
 
 /// The longest run of `true` as a line range.
