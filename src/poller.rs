@@ -14,6 +14,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use crate::capture::{Capture, PollOutcome, PollRate};
+use crate::net::reactor::reactor;
 use crate::server::Shared;
 
 /// The capture and when to poll it next.
@@ -82,7 +83,7 @@ impl Poller {
 
 /// Wakes the thread that runs [`block_on`] and notes that it was woken.
 struct ThreadWaker {
-    thread: std::thread::Thread,
+    thread: std::thread::ThreadId,
     woken: AtomicBool,
 }
 
@@ -93,7 +94,10 @@ impl Wake for ThreadWaker {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::Release);
-        self.thread.unpark();
+        // On its own thread (a socket woke a task) the reactor is not asleep.
+        if std::thread::current().id() != self.thread {
+            reactor().notify();
+        }
     }
 }
 
@@ -103,7 +107,7 @@ impl Wake for ThreadWaker {
 /// just to poll the screen does not also poll every task's sources (each
 /// such look costs system calls: a read and a re-arm per source).
 pub fn block_on<T>(fut: impl Future<Output = T>, mut idle: impl FnMut() -> Option<Instant>) -> T {
-    let waker = Arc::new(ThreadWaker { thread: std::thread::current(), woken: AtomicBool::new(true) });
+    let waker = Arc::new(ThreadWaker { thread: std::thread::current().id(), woken: AtomicBool::new(true) });
     let cx_waker = Waker::from(waker.clone());
     let mut cx = Context::from_waker(&cx_waker);
     let mut fut = pin!(fut);
@@ -113,12 +117,11 @@ pub fn block_on<T>(fut: impl Future<Output = T>, mut idle: impl FnMut() -> Optio
         {
             return v;
         }
-        // A wake-up during `idle` (a poll waking sessions) sets `woken` and
-        // makes the park below return at once.
-        match idle() {
-            _ if waker.woken.load(Ordering::Acquire) => {}
-            Some(at) => std::thread::park_timeout(at.saturating_duration_since(Instant::now())),
-            None => std::thread::park(),
+        // A wake-up during `idle` (a poll waking sessions) sets `woken`: no
+        // sleep then. Else sleep until the deadline, a socket or a wake.
+        let until = idle();
+        if !waker.woken.load(Ordering::Acquire) {
+            reactor().wait(until);
         }
     }
 }

@@ -6,8 +6,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::net::reactor::Io;
 use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
-use smol::Async;
 
 use super::assets;
 use crate::server::Shared;
@@ -100,7 +100,7 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<(Request, usize)>, HeadError> {
 
 /// Serves one HTTP connection: requests until it closes, or hands it to the
 /// WebSocket upgrade.
-pub async fn serve_connection(mut stream: Async<TcpStream>, peer: SocketAddr, shared: Arc<Shared>) {
+pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, shared: Arc<Shared>) {
     let mut buf = Vec::new();
     loop {
         let head = read_head(&mut stream, &mut buf).or(async {
@@ -131,7 +131,7 @@ pub async fn serve_connection(mut stream: Async<TcpStream>, peer: SocketAddr, sh
 
 /// Reads until a whole head is in `buf`; `Ok(None)` on a clean close.
 async fn read_head(
-    stream: &mut Async<TcpStream>,
+    stream: &mut Io<TcpStream>,
     buf: &mut Vec<u8>,
 ) -> Result<Option<(Request, usize)>, String> {
     let mut chunk = [0u8; 2048];

@@ -4,8 +4,8 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 
+use crate::net::reactor::Io;
 use futures_lite::{FutureExt, StreamExt};
-use smol::Async;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 use crate::cli::{Auth, Config};
@@ -32,7 +32,7 @@ pub struct Bound {
     /// What it serves.
     pub kind: Kind,
     /// The socket.
-    pub listener: Async<TcpListener>,
+    pub listener: Io<TcpListener>,
     /// Its local address (the real port when 0 was asked for).
     pub addr: SocketAddr,
 }
@@ -106,7 +106,7 @@ fn bind_kind(
     }
     for l in raw {
         let addr = l.local_addr().map_err(|e| ListenError::Bind(SocketAddr::from(([0, 0, 0, 0], 0)), e))?;
-        let listener = Async::new(l).map_err(|e| ListenError::Bind(addr, e))?;
+        let listener = Io::new(l).map_err(|e| ListenError::Bind(addr, e))?;
         out.push(Bound { kind, listener, addr });
     }
     Ok(())

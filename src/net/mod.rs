@@ -3,5 +3,6 @@
 pub mod assets;
 pub mod http;
 pub mod listen;
+pub mod reactor;
 pub mod sniff;
 pub mod ws;

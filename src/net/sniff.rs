@@ -5,8 +5,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::net::reactor::Io;
 use futures_lite::FutureExt;
-use smol::Async;
 
 use crate::server::Shared;
 
@@ -14,7 +14,7 @@ use crate::server::Shared;
 pub const SNIFF_WINDOW: Duration = Duration::from_millis(200);
 
 /// Serves a connection on an RFB listener with `--single-port`.
-pub async fn serve_sniffed(stream: Async<TcpStream>, peer: SocketAddr, shared: Arc<Shared>) {
+pub async fn serve_sniffed(stream: Io<TcpStream>, peer: SocketAddr, shared: Arc<Shared>) {
     let mut first = [0u8; 4];
     let peeked = async {
         loop {

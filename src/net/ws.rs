@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::net::reactor::Io;
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::bytes::{ByteReader, ByteWriter};
 use async_tungstenite::tungstenite::Message;
@@ -14,7 +15,6 @@ use async_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use base64::Engine;
 use futures_lite::{AsyncRead, AsyncWrite, AsyncWriteExt, StreamExt};
 use sha1::{Digest, Sha1};
-use smol::Async;
 
 use super::http::{Request, status_only};
 use crate::server::Shared;
@@ -44,7 +44,7 @@ pub fn origin_allowed(origin: Option<&str>, host: Option<&str>, allowed: &[Strin
 
 /// Completes a WebSocket upgrade and runs an RFB session over it.
 pub async fn accept(
-    mut stream: Async<TcpStream>,
+    mut stream: Io<TcpStream>,
     leftover: Vec<u8>,
     req: &Request,
     peer: SocketAddr,

@@ -1,0 +1,257 @@
+//! The executor thread's own I/O readiness. Sockets wrapped in [`Io`] are
+//! waited for by the thread that runs the sessions and the capture
+//! ([`crate::poller::block_on`] sleeps in [`Reactor::wait`]), so a client's
+//! request wakes that thread directly: no hand-off from async-io's reactor
+//! thread (two context switches and a futex wake per message). Timers and
+//! signals stay with async-io; its thread wakes this one with
+//! [`Reactor::notify`] through the task wakers.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use futures_lite::{AsyncRead, AsyncWrite};
+use polling::{Event, Events, Poller};
+
+/// Readiness a task waits for.
+#[derive(Clone, Copy)]
+enum Dir {
+    Read,
+    Write,
+}
+
+/// One registered socket: the tasks waiting on it, by direction.
+#[derive(Debug)]
+struct Source {
+    key: usize,
+    fd: RawFd,
+    wakers: Mutex<[Option<Waker>; 2]>,
+}
+
+impl Source {
+    /// The interest its waiting tasks add up to.
+    fn interest(&self, wakers: &[Option<Waker>; 2]) -> Event {
+        Event::new(self.key, wakers[0].is_some(), wakers[1].is_some())
+    }
+
+    fn fd(&self) -> BorrowedFd<'_> {
+        // SAFETY: the fd belongs to the `Io` that owns this source; `Io`
+        // deletes the source from the reactor before its socket closes, and
+        // the reactor only uses `fd` while the source is registered.
+        unsafe { BorrowedFd::borrow_raw(self.fd) }
+    }
+}
+
+/// Sockets and the epoll (or kqueue) set they are in.
+#[derive(Debug)]
+pub struct Reactor {
+    poller: Poller,
+    sources: Mutex<Vec<Option<Arc<Source>>>>,
+    events: Mutex<Events>,
+}
+
+/// The process's reactor.
+pub fn reactor() -> &'static Reactor {
+    static REACTOR: OnceLock<Reactor> = OnceLock::new();
+    REACTOR.get_or_init(|| Reactor {
+        poller: Poller::new().expect("an epoll instance (the kernel refused one)"),
+        sources: Mutex::new(Vec::new()),
+        events: Mutex::new(Events::new()),
+    })
+}
+
+impl Reactor {
+    fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Source>> {
+        let mut sources = crate::hub::lock(&self.sources);
+        let key = sources.iter().position(Option::is_none).unwrap_or(sources.len());
+        let source = Arc::new(Source { key, fd: fd.as_raw_fd(), wakers: Mutex::new([None, None]) });
+        // SAFETY: `Io::drop` deletes the socket from the poller before the
+        // socket is closed, as `add` requires.
+        unsafe { self.poller.add(&fd, Event::none(key)) }?;
+        if key == sources.len() {
+            sources.push(Some(source.clone()));
+        } else {
+            sources[key] = Some(source.clone());
+        }
+        Ok(source)
+    }
+
+    fn deregister(&self, source: &Source) {
+        let mut sources = crate::hub::lock(&self.sources);
+        let _ = self.poller.delete(source.fd());
+        sources[source.key] = None;
+    }
+
+    /// Remembers `waker` for `dir` of `source` and arms the socket for it.
+    fn arm(&self, source: &Source, dir: Dir, waker: &Waker) -> io::Result<()> {
+        let mut wakers = crate::hub::lock(&source.wakers);
+        let slot = &mut wakers[dir as usize];
+        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *slot = Some(waker.clone());
+        }
+        self.poller.modify(source.fd(), source.interest(&wakers))
+    }
+
+    /// Sleeps until a registered socket is ready, `deadline` passes (None:
+    /// no limit) or [`Reactor::notify`] is called; wakes the tasks whose
+    /// sockets are ready.
+    pub fn wait(&self, deadline: Option<Instant>) {
+        let mut events = crate::hub::lock(&self.events);
+        events.clear();
+        let waited = match deadline {
+            Some(at) => self.poller.wait_deadline(&mut events, at),
+            None => self.poller.wait(&mut events, None),
+        };
+        if let Err(e) = waited {
+            log::warn!("waiting for sockets failed: {e}");
+            return;
+        }
+        let sources = crate::hub::lock(&self.sources);
+        for ev in events.iter() {
+            let Some(Some(source)) = sources.get(ev.key) else { continue };
+            let mut wakers = crate::hub::lock(&source.wakers);
+            let ready = [ev.readable, ev.writable];
+            for (slot, ready) in wakers.iter_mut().zip(ready) {
+                if let Some(w) = slot.take_if(|_| ready) {
+                    w.wake();
+                }
+            }
+            // The event disarmed the socket (oneshot): arm it again for a
+            // direction still waited for.
+            if wakers.iter().any(Option::is_some) {
+                let _ = self.poller.modify(source.fd(), source.interest(&wakers));
+            }
+        }
+    }
+
+    /// Makes a [`Reactor::wait`] in progress (or the next one) return.
+    pub fn notify(&self) {
+        let _ = self.poller.notify();
+    }
+}
+
+/// A non-blocking socket whose readiness the executor thread waits for.
+#[derive(Debug)]
+pub struct Io<T: AsFd> {
+    inner: T,
+    source: Arc<Source>,
+}
+
+impl<T: AsFd> Io<T> {
+    /// Registers `inner` (made non-blocking).
+    pub fn new(inner: T) -> io::Result<Self> {
+        rustix::io::ioctl_fionbio(inner.as_fd(), true)?;
+        let source = reactor().register(inner.as_fd())?;
+        Ok(Self { inner, source })
+    }
+
+    /// The socket.
+    pub fn get_ref(&self) -> &T {
+        &self.inner
+    }
+
+    /// Runs `op` until it does not block; when it would, waits for `dir`.
+    fn poll_op<R>(
+        &self,
+        dir: Dir,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            match op(&self.inner) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    // Level-triggered: a socket ready by now is reported at
+                    // once, so no readiness is lost between the try and this.
+                    return match reactor().arm(&self.source, dir, cx.waker()) {
+                        Ok(()) => Poll::Pending,
+                        Err(e) => Poll::Ready(Err(e)),
+                    };
+                }
+                done => return Poll::Ready(done),
+            }
+        }
+    }
+}
+
+impl<T: AsFd> Drop for Io<T> {
+    fn drop(&mut self) {
+        reactor().deregister(&self.source);
+    }
+}
+
+impl Io<TcpListener> {
+    /// The next connection.
+    pub async fn accept(&self) -> io::Result<(Io<TcpStream>, SocketAddr)> {
+        let (stream, peer) =
+            std::future::poll_fn(|cx| self.poll_op(Dir::Read, cx, TcpListener::accept)).await?;
+        Ok((Io::new(stream)?, peer))
+    }
+}
+
+impl Io<TcpStream> {
+    /// Reads without taking the bytes out of the socket.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        std::future::poll_fn(|cx| self.poll_op(Dir::Read, cx, |s| s.peek(buf))).await
+    }
+}
+
+impl AsyncRead for Io<TcpStream> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.poll_op(Dir::Read, cx, |mut s| s.read(buf))
+    }
+}
+
+impl AsyncWrite for Io<TcpStream> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_op(Dir::Write, cx, |mut s| s.write(buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.inner.shutdown(std::net::Shutdown::Write))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+
+    /// Drives `fut` on this thread, sleeping in the reactor between turns.
+    fn run<T>(fut: impl std::future::Future<Output = T>) -> T {
+        crate::poller::block_on(fut, || None)
+    }
+
+    #[test]
+    fn a_socket_pair_talks_through_the_reactor() {
+        let listener = Io::new(TcpListener::bind("127.0.0.1:0").unwrap()).unwrap();
+        let addr = listener.get_ref().local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let mut c = TcpStream::connect(addr).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            c.write_all(b"ping").unwrap();
+            let mut back = [0; 4];
+            c.read_exact(&mut back).unwrap();
+            back
+        });
+        let got = run(async {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut first = [0; 4];
+            assert_eq!(s.peek(&mut first).await.unwrap(), 4);
+            let mut buf = [0; 4];
+            s.read_exact(&mut buf).await.unwrap();
+            s.write_all(b"pong").await.unwrap();
+            buf
+        });
+        assert_eq!(&got, b"ping");
+        assert_eq!(&client.join().unwrap(), b"pong");
+    }
+}
