@@ -174,8 +174,9 @@ pub fn serve_until_signal(bound: Vec<Bound>, shared: Arc<Shared>, mut poller: Po
     // Not smol::block_on: with it, this thread and async-io's own reactor
     // thread hand the reactor back and forth (the latter with short sleeps
     // after every event), which cost more CPU than the sessions' work at a
-    // few dozen updates a second. Here the "async-io" thread alone waits for
-    // I/O; this one runs the tasks and the capture's polls.
+    // few dozen updates a second. Here this thread runs the tasks and the
+    // capture's polls and waits for the sockets itself (net::reactor); the
+    // "async-io" thread keeps only timers and signals.
     let idle_shared = shared.clone();
     let main = ex.run(async {
         if let Some(sig) = signals.next().await {
