@@ -29,13 +29,26 @@ enum Dir {
 struct Source {
     key: usize,
     fd: RawFd,
-    wakers: Mutex<[Option<Waker>; 2]>,
+    state: Mutex<Waiting>,
+}
+
+/// Who waits on a socket and what it is armed for (an event disarms it).
+#[derive(Debug, Default)]
+struct Waiting {
+    wakers: [Option<Waker>; 2],
+    armed: Option<[bool; 2]>,
 }
 
 impl Source {
-    /// The interest its waiting tasks add up to.
-    fn interest(&self, wakers: &[Option<Waker>; 2]) -> Event {
-        Event::new(self.key, wakers[0].is_some(), wakers[1].is_some())
+    /// Arms the socket for the directions waited for, unless it already is.
+    fn rearm(&self, poller: &Poller, w: &mut Waiting) -> io::Result<()> {
+        let want = [w.wakers[0].is_some(), w.wakers[1].is_some()];
+        if w.armed == Some(want) || want == [false, false] {
+            return Ok(());
+        }
+        poller.modify(self.fd(), Event::new(self.key, want[0], want[1]))?;
+        w.armed = Some(want);
+        Ok(())
     }
 
     fn fd(&self) -> BorrowedFd<'_> {
@@ -68,7 +81,7 @@ impl Reactor {
     fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Source>> {
         let mut sources = crate::hub::lock(&self.sources);
         let key = sources.iter().position(Option::is_none).unwrap_or(sources.len());
-        let source = Arc::new(Source { key, fd: fd.as_raw_fd(), wakers: Mutex::new([None, None]) });
+        let source = Arc::new(Source { key, fd: fd.as_raw_fd(), state: Mutex::new(Waiting::default()) });
         // SAFETY: `Io::drop` deletes the socket from the poller before the
         // socket is closed, as `add` requires.
         unsafe { self.poller.add(&fd, Event::none(key)) }?;
@@ -86,14 +99,16 @@ impl Reactor {
         sources[source.key] = None;
     }
 
-    /// Remembers `waker` for `dir` of `source` and arms the socket for it.
+    /// Remembers `waker` for `dir` of `source` and arms the socket for it
+    /// (a socket still armed from an earlier wait is left alone: no system
+    /// call when a task looks again before anything arrived).
     fn arm(&self, source: &Source, dir: Dir, waker: &Waker) -> io::Result<()> {
-        let mut wakers = crate::hub::lock(&source.wakers);
-        let slot = &mut wakers[dir as usize];
-        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+        let mut w = crate::hub::lock(&source.state);
+        let slot = &mut w.wakers[dir as usize];
+        if !slot.as_ref().is_some_and(|old| old.will_wake(waker)) {
             *slot = Some(waker.clone());
         }
-        self.poller.modify(source.fd(), source.interest(&wakers))
+        source.rearm(&self.poller, &mut w)
     }
 
     /// Sleeps until a registered socket is ready, `deadline` passes (None:
@@ -113,17 +128,18 @@ impl Reactor {
         let sources = crate::hub::lock(&self.sources);
         for ev in events.iter() {
             let Some(Some(source)) = sources.get(ev.key) else { continue };
-            let mut wakers = crate::hub::lock(&source.wakers);
+            let mut w = crate::hub::lock(&source.state);
+            // The event disarmed the socket (oneshot).
+            w.armed = None;
             let ready = [ev.readable, ev.writable];
-            for (slot, ready) in wakers.iter_mut().zip(ready) {
-                if let Some(w) = slot.take_if(|_| ready) {
-                    w.wake();
+            for (slot, ready) in w.wakers.iter_mut().zip(ready) {
+                if let Some(waker) = slot.take_if(|_| ready) {
+                    waker.wake();
                 }
             }
-            // The event disarmed the socket (oneshot): arm it again for a
-            // direction still waited for.
-            if wakers.iter().any(Option::is_some) {
-                let _ = self.poller.modify(source.fd(), source.interest(&wakers));
+            // Armed again for a direction still waited for.
+            if let Err(e) = source.rearm(&self.poller, &mut w) {
+                log::warn!("re-arming a socket failed: {e}");
             }
         }
     }
