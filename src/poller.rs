@@ -106,7 +106,14 @@ impl Wake for ThreadWaker {
 /// `fut` is polled again only when something woke it: a thread that wakes
 /// just to poll the screen does not also poll every task's sources (each
 /// such look costs system calls: a read and a re-arm per source).
+///
+/// One thread at a time runs it (others wait for their turn): the thread in
+/// `block_on` is the one that waits for the reactor's sockets, and two
+/// waiters could take each other's wake-ups. The server has one; tests may
+/// run several at once.
 pub fn block_on<T>(fut: impl Future<Output = T>, mut idle: impl FnMut() -> Option<Instant>) -> T {
+    static ONE_WAITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = crate::hub::lock(&ONE_WAITER);
     let waker = Arc::new(ThreadWaker { thread: std::thread::current().id(), woken: AtomicBool::new(true) });
     let cx_waker = Waker::from(waker.clone());
     let mut cx = Context::from_waker(&cx_waker);

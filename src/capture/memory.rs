@@ -1,5 +1,6 @@
 //! A source held in memory: for tests and benchmarks of the capture.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::{CaptureError, FrameSource, Geometry, SourceFormat};
@@ -13,6 +14,8 @@ pub struct MemorySource {
     geometry: Geometry,
     bytes: Bytes,
     whole_rows: bool,
+    /// Reads left before they fail (`u32::MAX`: never fail).
+    reads_left: Arc<AtomicU32>,
 }
 
 impl MemorySource {
@@ -24,7 +27,14 @@ impl MemorySource {
             geometry: Geometry { width, height, format },
             bytes: Arc::new(Mutex::new(bytes)),
             whole_rows: true,
+            reads_left: Arc::new(AtomicU32::new(u32::MAX)),
         }
+    }
+
+    /// Lets `n` more reads succeed, then fails every read (`u32::MAX`: no
+    /// failures), for this source and its clones.
+    pub fn fail_after(&self, n: u32) {
+        self.reads_left.store(n, Ordering::SeqCst);
     }
 
     /// Reads line by line only, as a mapped device does.
@@ -58,6 +68,13 @@ impl FrameSource for MemorySource {
     }
 
     fn read_span(&mut self, x: u32, y: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
+        let left = self.reads_left.load(Ordering::SeqCst);
+        if left == 0 {
+            return Err(CaptureError::Io(std::io::Error::other("read failed (as asked)")));
+        }
+        if left != u32::MAX {
+            self.reads_left.store(left - 1, Ordering::SeqCst);
+        }
         let start = y as usize * self.row_bytes() + x as usize * self.geometry.format.bytes_per_pixel();
         let bytes = crate::hub::lock(&self.bytes);
         let src = bytes

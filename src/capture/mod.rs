@@ -2,9 +2,10 @@
 //! detection and the frame clients are served from.
 //!
 //! INTERFACE (fixed for the server; the capture work fills it in):
-//! the server owns one [`Capture`] on a blocking thread, calls
-//! `Capture::poll` at the pace `PollRate` gives while some client waits, and
-//! publishes `Capture::frame()` plus the damage to the sessions.
+//! the server owns one [`Capture`] on the executor's thread (between tasks,
+//! see `poller`), calls `Capture::poll` at the pace `PollRate` gives while
+//! some client waits, and publishes `Capture::frame()` plus the damage to
+//! the sessions.
 
 use std::sync::Arc;
 

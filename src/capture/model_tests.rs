@@ -290,3 +290,26 @@ fn a_change_between_sample_lines_arrives_whole() {
         }
     }
 }
+
+/// A poll that fails part way may leave changes in the frame that no client
+/// was told of: the next poll that succeeds reports the whole frame.
+#[test]
+fn after_a_failed_poll_everything_is_reported() {
+    let src = MemorySource::new(64, 64, SourceFormat::Xrgb8888).spans_only();
+    let mut cap = Capture::new(Box::new(src.clone()), Rotation::R0).expect("a capture");
+    crate::hub::lock(&src.bytes()).fill(0x77);
+    // The two sample lines and the first tile row's 32 lines, then the
+    // second tile row's reads fail.
+    src.fail_after(2 + 32 + 5);
+    assert!(cap.poll().is_err());
+    let got = cap.frame().to_vec().iter().filter(|p| **p != 0).count();
+    assert_eq!(got, 64 * 32, "the failed poll brought in half the change");
+    src.fail_after(u32::MAX);
+    let all = Rect::new(0, 0, 64, 64);
+    match cap.poll().expect("a poll") {
+        PollOutcome::Damaged(d) => assert_eq!(d.rects, vec![all]),
+        other => panic!("{other:?}"),
+    }
+    assert!(cap.frame().to_vec().iter().all(|p| *p == 0x77_7777));
+    assert_eq!(cap.poll().expect("a poll"), PollOutcome::Unchanged);
+}

@@ -50,6 +50,8 @@ pub struct Capture {
     probe_bytes: Vec<u8>,
     /// Per row of a tile run: read this poll (it differed in place).
     fresh: Vec<bool>,
+    /// The last poll failed part way.
+    suspect: bool,
 }
 
 impl Capture {
@@ -68,6 +70,7 @@ impl Capture {
             probes: Vec::new(),
             probe_bytes: Vec::new(),
             fresh: Vec::new(),
+            suspect: false,
         };
         c.reset()?;
         Ok(c)
@@ -110,18 +113,20 @@ impl Capture {
         if !matches!(g.format.bits_per_pixel, 16 | 24 | 32) {
             return Err(CaptureError::Unsupported(format!("{} bits per pixel", g.format.bits_per_pixel)));
         }
-        self.geometry = g;
-        let rb = self.row_bytes();
+        // Nothing of the old picture changes until the new one is read
+        // whole: a read that fails leaves the capture as it was, and the
+        // next poll tries the reset again.
+        let rb = g.width as usize * g.format.bytes_per_pixel();
         let frame = Frame::new(g, self.rotation);
         let mut shadow = frame.write();
-        self.whole_rows = self.source.read_rows(0, &mut shadow)?;
-        if !self.whole_rows {
+        let whole_rows = self.source.read_rows(0, &mut shadow)?;
+        if !whole_rows {
             for (y, line) in (0..g.height).zip(shadow.chunks_mut(rb)) {
                 self.source.read_span(0, y, line)?;
             }
         }
         drop(shadow);
-        self.frame = Arc::new(frame);
+        (self.geometry, self.whole_rows, self.frame) = (g, whole_rows, Arc::new(frame));
         Ok(())
     }
 
@@ -153,7 +158,25 @@ impl Capture {
         self.poll_rows(true)
     }
 
+    /// A poll; after one that failed part way (the frame may hold changes
+    /// no client was told of), the next that succeeds reports everything.
     fn poll_rows(&mut self, full: bool) -> Result<PollOutcome, CaptureError> {
+        let outcome = self.poll_changes(full);
+        let suspect = std::mem::replace(&mut self.suspect, outcome.is_err());
+        match outcome {
+            Ok(PollOutcome::Unchanged | PollOutcome::Damaged(_)) if suspect => {
+                let all = Rect::new(0, 0, self.frame.width, self.frame.height);
+                Ok(PollOutcome::Damaged(Damage {
+                    moved: None,
+                    rects: vec![all],
+                    changed_in_move: Vec::new(),
+                }))
+            }
+            other => other,
+        }
+    }
+
+    fn poll_changes(&mut self, full: bool) -> Result<PollOutcome, CaptureError> {
         if self.source.begin_poll()? || self.source.geometry() != self.geometry {
             self.reset()?;
             return Ok(PollOutcome::Resized);

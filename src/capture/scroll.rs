@@ -89,7 +89,7 @@ pub fn move_run(moved: &[bool], changed: &[Rect]) -> Option<(u32, u32)> {
     })
 }
 
-/// The parts of `changed` outside lines `a..b`.
+/// The parts of `changed` outside lines `a..b`, and those inside.
 pub fn split_at_band(changed: &[Rect], a: u32, b: u32) -> (Vec<Rect>, Vec<Rect>) {
     let (mut outside, mut inside) = (Vec::new(), Vec::new());
     for r in changed {

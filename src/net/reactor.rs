@@ -113,7 +113,9 @@ impl Reactor {
 
     /// Sleeps until a registered socket is ready, `deadline` passes (None:
     /// no limit) or [`Reactor::notify`] is called; wakes the tasks whose
-    /// sockets are ready.
+    /// sockets are ready. One thread waits at a time (see
+    /// [`crate::poller::block_on`]): a wake-up meant for one waiter could be
+    /// taken by another.
     pub fn wait(&self, deadline: Option<Instant>) {
         let mut events = crate::hub::lock(&self.events);
         events.clear();
@@ -121,9 +123,18 @@ impl Reactor {
             Some(at) => self.poller.wait_deadline(&mut events, at),
             None => self.poller.wait(&mut events, None),
         };
+        let mut ready = Vec::new();
         if let Err(e) = waited {
+            // What the kernel reported may be lost with the error: every
+            // waiting task looks again (and meets the error itself, if it
+            // lasts), after a pause so that a lasting error does not spin.
             log::warn!("waiting for sockets failed: {e}");
-            return;
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            for source in crate::hub::lock(&self.sources).iter().flatten() {
+                let mut w = crate::hub::lock(&source.state);
+                w.armed = None;
+                ready.extend(w.wakers.iter_mut().filter_map(Option::take));
+            }
         }
         let sources = crate::hub::lock(&self.sources);
         for ev in events.iter() {
@@ -131,17 +142,20 @@ impl Reactor {
             let mut w = crate::hub::lock(&source.state);
             // The event disarmed the socket (oneshot).
             w.armed = None;
-            let ready = [ev.readable, ev.writable];
-            for (slot, ready) in w.wakers.iter_mut().zip(ready) {
-                if let Some(waker) = slot.take_if(|_| ready) {
-                    waker.wake();
-                }
+            let fired = [ev.readable, ev.writable];
+            for (slot, fired) in w.wakers.iter_mut().zip(fired) {
+                ready.extend(slot.take_if(|_| fired));
             }
-            // Armed again for a direction still waited for.
+            // Armed again for a direction still waited for; if that fails,
+            // its task looks again and meets the error.
             if let Err(e) = source.rearm(&self.poller, &mut w) {
                 log::warn!("re-arming a socket failed: {e}");
+                ready.extend(w.wakers.iter_mut().filter_map(Option::take));
             }
         }
+        drop(sources);
+        // Woken with no lock held: a waker may come back to the reactor.
+        ready.into_iter().for_each(Waker::wake);
     }
 
     /// Makes a [`Reactor::wait`] in progress (or the next one) return.

@@ -86,7 +86,8 @@ fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry,
         mask |= ANY_SUBRECTS | COLOURED;
         // Every corner is a subrectangle of its own: when they alone pass
         // the raw size, the tile goes raw without the search (a photo's
-        // tiles do; two-colour tiles have too few corners to).
+        // tiles do). Two-colour subrectangles cost 2 bytes each, too few
+        // to pass a raw tile this way, so that search is not guarded.
         1 + corners(tile, w, bg) * (2 + px.size()) < raw_len
             && subrects(tile, w, h, bg, Some(px), out, body_at + raw_len)
     };
