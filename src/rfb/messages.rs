@@ -1,5 +1,5 @@
-//! Client-to-server and server-to-client messages (RFC 6143 §7.5, §7.6),
-//! plus QEMU's client message 255.
+//! Client-to-server messages (RFC 6143 §7.5), plus QEMU's client message
+//! 255; the server's own messages are in [`server`] (re-exported here).
 //!
 //! INTERFACE (fixed for the other modules; the codec work fills the bodies):
 //! `parse_client_msg` returns `Ok(None)` when `buf` holds too little and
@@ -7,6 +7,9 @@
 
 use super::Rect;
 use super::pixel::PixelFormat;
+
+mod server;
+pub use server::*;
 
 /// Bounds applied while parsing (STYLE.md 4).
 #[derive(Clone, Copy, Debug)]
@@ -286,69 +289,6 @@ impl ClientMsg {
     }
 }
 
-/// ServerInit (RFC 6143 §7.3.2).
-pub fn encode_server_init(width: u16, height: u16, pf: &PixelFormat, name: &str, out: &mut Vec<u8>) {
-    out.extend_from_slice(&width.to_be_bytes());
-    out.extend_from_slice(&height.to_be_bytes());
-    pf.encode_into(out);
-    let name = &name.as_bytes()[..name.len().min(255)];
-    out.extend_from_slice(&u32::try_from(name.len()).unwrap_or(0).to_be_bytes());
-    out.extend_from_slice(name);
-}
-
-/// FramebufferUpdate header (RFC 6143 §7.6.1); returns the offset of the
-/// rectangle count so it can be patched with [`patch_rect_count`].
-pub fn begin_update(out: &mut Vec<u8>) -> usize {
-    out.extend_from_slice(&[0, 0, 0, 0]);
-    out.len() - 2
-}
-
-/// Writes the final rectangle count of an update begun at `at`.
-pub fn patch_rect_count(out: &mut [u8], at: usize, count: u16) {
-    out[at..at + 2].copy_from_slice(&count.to_be_bytes());
-}
-
-/// A DesktopName pseudo-rectangle (-307): a zero rectangle, then the UTF-8
-/// name with a u32 length.
-pub fn encode_desktop_name(name: &str, out: &mut Vec<u8>) {
-    out.extend_from_slice(&[0; 8]);
-    out.extend_from_slice(&crate::rfb::encoding::id::DESKTOP_NAME.to_be_bytes());
-    let n = u32::try_from(name.len()).unwrap_or(0);
-    out.extend_from_slice(&n.to_be_bytes());
-    out.extend_from_slice(&name.as_bytes()[..n as usize]);
-}
-
-/// Bell (RFC 6143 §7.6.3).
-pub fn encode_bell(out: &mut Vec<u8>) {
-    out.push(2);
-}
-
-/// ServerCutText (RFC 6143 §7.6.4); Latin-1 text, truncated to u32::MAX.
-pub fn encode_server_cut_text(text: &[u8], out: &mut Vec<u8>) {
-    let n = u32::try_from(text.len()).unwrap_or(u32::MAX);
-    out.extend_from_slice(&[3, 0, 0, 0]);
-    out.extend_from_slice(&n.to_be_bytes());
-    out.extend_from_slice(&text[..n as usize]);
-}
-
-/// The screen layout of ExtendedDesktopSize: one screen (id 0) covering
-/// `width` x `height`. `x` is the reason, `y` the status (RFC 6143 §7.8.2
-/// of the community spec: reason 0 server, 1 this client; status 0 ok,
-/// 1 prohibited).
-pub fn encode_extended_desktop_size(reason: u16, status: u16, width: u16, height: u16, out: &mut Vec<u8>) {
-    super::encoding::select::write_rect_header(
-        Rect::new(reason, status, width, height),
-        super::encoding::id::EXTENDED_DESKTOP_SIZE,
-        out,
-    );
-    out.extend_from_slice(&[1, 0, 0, 0]);
-    out.extend_from_slice(&0u32.to_be_bytes());
-    for v in [0, 0, width, height] {
-        out.extend_from_slice(&v.to_be_bytes());
-    }
-    out.extend_from_slice(&0u32.to_be_bytes());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,31 +382,5 @@ mod tests {
         let limits = Limits::default();
         assert_eq!(parse_client_msg(&[7], &limits), Err(ProtocolError::UnknownMessage(7)));
         assert_eq!(parse_client_msg(&[255, 1], &limits), Err(ProtocolError::UnknownQemuSubtype(1)));
-    }
-
-    #[test]
-    fn server_messages_literal_bytes() {
-        let mut out = Vec::new();
-        encode_server_init(2, 1, &PixelFormat::RGB565, "pi", &mut out);
-        assert_eq!(
-            out,
-            [0, 2, 0, 1, 16, 16, 0, 1, 0, 31, 0, 63, 0, 31, 11, 5, 0, 0, 0, 0, 0, 0, 0, 2, b'p', b'i']
-        );
-        out.clear();
-        let at = begin_update(&mut out);
-        patch_rect_count(&mut out, at, 258);
-        let mut name = Vec::new();
-        encode_desktop_name("pi", &mut name);
-        assert_eq!(name, [0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xfe, 0xcd, 0, 0, 0, 2, b'p', b'i']);
-        assert_eq!(out, [0, 0, 1, 2]);
-        out.clear();
-        encode_bell(&mut out);
-        encode_server_cut_text(b"x", &mut out);
-        assert_eq!(out, [2, 3, 0, 0, 0, 0, 0, 0, 1, b'x']);
-        out.clear();
-        encode_extended_desktop_size(1, 1, 800, 600, &mut out);
-        let mut lit = vec![0, 1, 0, 1, 3, 32, 2, 88, 0xff, 0xff, 0xfe, 0xcc, 1, 0, 0, 0];
-        lit.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 3, 32, 2, 88, 0, 0, 0, 0]);
-        assert_eq!(out, lit);
     }
 }
