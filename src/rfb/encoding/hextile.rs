@@ -104,9 +104,7 @@ fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry,
     }
     out.truncate(mask_at);
     out.push(RAW);
-    for &p in tile {
-        px.put(p, out);
-    }
+    px.put_all(tile, out);
     *carry = Carry::default();
 }
 

@@ -160,7 +160,85 @@ impl PixelBytes {
 
     /// Appends the bytes of client value `v`.
     pub fn put(&self, v: u32, out: &mut Vec<u8>) {
-        let b = if self.pf.big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
-        out.extend_from_slice(&b[self.start..self.start + self.len]);
+        self.put_all(&[v], out);
+    }
+
+    /// Appends the bytes of each client value in `values`.
+    pub fn put_all(&self, values: &[u32], out: &mut Vec<u8>) {
+        self.write_each(values, out, |v| v);
+    }
+
+    /// Appends canonical `rgb` pixels in the client's format.
+    pub fn pack_all(&self, rgb: &[u32], out: &mut Vec<u8>) {
+        self.write_each(rgb, out, |p| self.packer.pack(p));
+    }
+
+    /// Each value's bytes written in place: a fixed width per pixel lets
+    /// the loop be unrolled and vectorised (a slice of a width only known
+    /// at run time costs a call to memcpy per pixel).
+    fn write_each(&self, src: &[u32], out: &mut Vec<u8>, f: impl Fn(u32) -> u32) {
+        match self.len {
+            4 => self.write_n::<4>(src, out, f),
+            3 => self.write_n::<3>(src, out, f),
+            2 => self.write_n::<2>(src, out, f),
+            _ => self.write_n::<1>(src, out, f),
+        }
+    }
+
+    fn write_n<const N: usize>(&self, src: &[u32], out: &mut Vec<u8>, f: impl Fn(u32) -> u32) {
+        let at = out.len();
+        out.resize(at + src.len() * N, 0);
+        let (cells, _) = out[at..].as_chunks_mut::<N>();
+        let start = self.start.min(4 - N);
+        let pick = |b: [u8; 4]| -> [u8; N] { std::array::from_fn(|i| b[start + i]) };
+        if self.pf.big_endian {
+            cells.iter_mut().zip(src).for_each(|(d, &p)| *d = pick(f(p).to_be_bytes()));
+        } else {
+            cells.iter_mut().zip(src).for_each(|(d, &p)| *d = pick(f(p).to_le_bytes()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rfb::pixel::PixelFormat;
+
+    /// The bytes of one value, as RFC 6143 lays them out: the pixel's
+    /// `bpp` bytes in the client's byte order, or CPIXEL's three.
+    fn reference(px: &PixelBytes, v: u32) -> Vec<u8> {
+        let b = if px.pf.big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
+        b[px.start..px.start + px.len].to_vec()
+    }
+
+    #[test]
+    fn bulk_writes_lay_out_bytes_as_one_at_a_time() {
+        let tc = PixelFormat::true_colour;
+        let formats = [
+            PixelFormat::RGBX8888,
+            PixelFormat::XRGB8888,
+            tc(32, 24, true, 255, 255, 255, 16, 8, 0),
+            tc(32, 24, true, 255, 255, 255, 0, 8, 16),
+            tc(32, 24, false, 255, 255, 255, 24, 16, 8),
+            PixelFormat::RGB565,
+            tc(16, 16, true, 31, 63, 31, 11, 5, 0),
+            tc(8, 8, false, 7, 7, 3, 0, 3, 6),
+        ];
+        let rgb: Vec<u32> = (0..37u32).map(|i| i.wrapping_mul(0x9e37_79b9) & 0x00ff_ffff).collect();
+        for pf in &formats {
+            for px in [PixelBytes::full(pf), PixelBytes::cpixel(pf)] {
+                let values: Vec<u32> = rgb.iter().map(|&p| px.value(p)).collect();
+                let expected: Vec<u8> = values.iter().flat_map(|&v| reference(&px, v)).collect();
+                let mut out = vec![0xaa];
+                px.put_all(&values, &mut out);
+                assert_eq!(out[1..], expected, "{pf:?} {}", px.len);
+                out.truncate(1);
+                px.pack_all(&rgb, &mut out);
+                assert_eq!(out[1..], expected, "{pf:?} {}", px.len);
+                let mut one = Vec::new();
+                values.iter().for_each(|&v| px.put(v, &mut one));
+                assert_eq!(one, expected);
+            }
+        }
     }
 }

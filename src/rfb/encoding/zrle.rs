@@ -147,17 +147,17 @@ fn encode_tile(tile: &[u32], w: usize, px: &PixelBytes, out: &mut Vec<u8>) {
     }
     out.push(best.1);
     match best.1 {
-        0 => tile.iter().for_each(|&p| px.put(p, out)),
+        0 => px.put_all(tile, out),
         128 => runs(tile, |c, len| {
             px.put(c, out);
             put_run_length(len, out);
         }),
         2..=16 => {
-            s.palette.iter().for_each(|&p| px.put(p, out));
+            px.put_all(&s.palette, out);
             packed(tile, w, &s.palette, out);
         }
         _ => {
-            s.palette.iter().for_each(|&p| px.put(p, out));
+            px.put_all(&s.palette, out);
             runs(tile, |c, len| {
                 let index = index_of(&s.palette, c);
                 if len == 1 {
