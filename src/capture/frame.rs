@@ -64,9 +64,17 @@ impl Frame {
     /// The pixels of `rects` (client coordinates; clipped to the frame,
     /// empty ones dropped), canonical and turned.
     pub fn snapshot(&self, rects: &[Rect]) -> Snapshot {
+        self.snapshot_into(rects, Vec::new())
+    }
+
+    /// [`Frame::snapshot`] into `pixels`' memory (its contents are
+    /// replaced): a session copies every strip it sends into the same
+    /// buffer instead of mapping fresh pages for each.
+    pub fn snapshot_into(&self, rects: &[Rect], mut pixels: Vec<u32>) -> Snapshot {
         let rects: Vec<Rect> =
             rects.iter().map(|r| r.clip(self.width, self.height)).filter(|r| !r.is_empty()).collect();
-        let mut pixels = vec![0; rects.iter().map(Rect::area).sum()];
+        pixels.clear();
+        pixels.resize(rects.iter().map(Rect::area).sum(), 0);
         let src = self.read();
         let mut at = 0;
         for r in &rects {
@@ -113,6 +121,11 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The buffer, for the next snapshot.
+    pub fn into_pixels(self) -> Vec<u32> {
+        self.pixels
+    }
+
     /// Each rectangle with a view of its pixels.
     pub fn views(&self) -> impl Iterator<Item = (Rect, PixelView<'_>)> {
         let mut at = 0;
@@ -161,6 +174,9 @@ mod tests {
             .map(|(r, v)| (r, (r.y..r.y + r.h).flat_map(|y| v.row(r.x, y, r.w).to_vec()).collect::<Vec<_>>()))
             .collect();
         assert_eq!(views, [(Rect::new(1, 1, 1, 2), vec![0, 0xff0000]), (Rect::new(0, 0, 2, 1), vec![0, 0])]);
+        // A used buffer gives the same snapshot.
+        let again = f.snapshot_into(&[Rect::new(0, 0, 2, 3)], vec![7; 100]).into_pixels();
+        assert_eq!(again, f.to_vec());
         assert_eq!(frame(Rotation::R180).to_vec(), [0, 0, 0, 0xff0000, 0, 0]);
         assert_eq!(frame(Rotation::R270).to_vec(), [0xff0000, 0, 0, 0, 0, 0]);
     }

@@ -67,6 +67,8 @@ pub struct Session<S> {
     pub(super) owed: super::update::Owed,
     /// No pixels before this poll number: the frame may be stale at connect.
     pub(super) fresh_after: u64,
+    /// Buffers kept from one update to the next.
+    pub(super) scratch: super::update::Scratch,
 }
 
 impl<S> Session<S>
@@ -104,6 +106,7 @@ where
             // +2: a poll already under way may have read the screen before
             // this client arrived; the one after it is surely fresh.
             fresh_after: shared.hub.polls() + 2,
+            scratch: Default::default(),
             shared,
         };
         s.slot.want_fresh(true);

@@ -24,6 +24,21 @@ const STRIP_ROWS: u16 = 64;
 const STREAM_PIXELS: usize = 256 * 1024;
 /// ...and written whenever this many encoded bytes are waiting.
 const FLUSH_BYTES: usize = 256 * 1024;
+/// An update buffer up to this size is kept for the next update (a big
+/// streamed update's reaches FLUSH_BYTES plus one group's bytes).
+const KEEP_BYTES: usize = 2 << 20;
+
+/// Buffers a session keeps from one update to the next: fresh memory for
+/// every strip and update is fresh pages, each one faulted in and zeroed
+/// by the kernel (at 1280x720, 10 full repaints a second, that was a
+/// tenth of the server's time).
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// Pixels copied out of the frame for the encoder (one strip's worth).
+    pixels: Vec<u32>,
+    /// The update's bytes.
+    out: Vec<u8>,
+}
 
 /// Pseudo-rectangles owed to the client.
 #[derive(Clone, Copy, Debug, Default)]
@@ -94,7 +109,8 @@ where
         };
         self.slot.want_fresh(false);
         let published = self.shared.hub.published();
-        let mut out = Vec::with_capacity(1024);
+        let mut out = std::mem::take(&mut self.scratch.out);
+        out.clear();
         let at = begin_update(&mut out);
         let mut count: u16 = 0;
         let mut region = req.rect;
@@ -118,7 +134,16 @@ where
         let (n, mut out) = self.encode(published.frame, rects, out).await;
         count = count.saturating_add(n);
         patch_rect_count(&mut out, at, count);
-        self.write(&out).await
+        self.write_and_keep(out).await
+    }
+
+    /// Writes `out` and keeps it for the next update unless it grew big.
+    async fn write_and_keep(&mut self, out: Vec<u8>) -> Result<(), SessionError> {
+        self.write(&out).await?;
+        if out.capacity() <= KEEP_BYTES {
+            self.scratch.out = out;
+        }
+        Ok(())
     }
 
     /// How a big update can go out before all of it is encoded: the strips,
@@ -178,7 +203,7 @@ where
             stream.strips.len(),
             if stream.count.is_some() { "counted" } else { "ended by LastRect" }
         );
-        self.write(&out).await
+        self.write_and_keep(out).await
     }
 
     /// The new size, as the client understands it.
@@ -252,19 +277,22 @@ where
         };
         let pf = self.pf;
         let pixels: usize = rects.iter().map(Rect::area).sum();
+        let mut buffer = std::mem::take(&mut self.scratch.pixels);
         let job = move || {
             let mut out = out;
             let mut n: u16 = 0;
             for strip in rects.into_iter().flat_map(strips) {
-                let snapshot = frame.snapshot(&[strip]);
+                let snapshot = frame.snapshot_into(&[strip], buffer);
                 for (r, view) in snapshot.views() {
                     n = n.saturating_add(enc.encode_rect(&view, r, &pf, &mut out));
                 }
+                buffer = snapshot.into_pixels();
             }
-            (enc, n, out)
+            (enc, n, out, buffer)
         };
-        let (enc, n, out) = if pixels <= INLINE_PIXELS { job() } else { smol::unblock(job).await };
+        let (enc, n, out, buffer) = if pixels <= INLINE_PIXELS { job() } else { smol::unblock(job).await };
         self.encoders = Some(enc);
+        self.scratch.pixels = buffer;
         (n, out)
     }
 }
