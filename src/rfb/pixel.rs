@@ -121,10 +121,25 @@ impl Packer {
     #[inline]
     pub fn pack(&self, rgb: u32) -> u32 {
         match &self.fast {
-            Some(ch) => ch.iter().fold(0, |v, &(right, mask, left)| v | ((rgb >> right) & mask) << left),
+            Some(ch) => pack_fast(ch, rgb),
             None => self.pf.pack(rgb),
         }
     }
+
+    /// `dst[i] = pack(rgb[i])`, choosing the way once for the whole slice
+    /// (so the loop vectorises).
+    pub fn pack_slice(&self, rgb: &[u32], dst: &mut [u32]) {
+        let pairs = dst.iter_mut().zip(rgb);
+        match &self.fast {
+            Some(ch) => pairs.for_each(|(d, &p)| *d = pack_fast(ch, p)),
+            None => pairs.for_each(|(d, &p)| *d = self.pf.pack(p)),
+        }
+    }
+}
+
+#[inline]
+fn pack_fast(ch: &[(u32, u32, u32); 3], rgb: u32) -> u32 {
+    ch.iter().fold(0, |v, &(right, mask, left)| v | ((rgb >> right) & mask) << left)
 }
 
 /// Scales an 8-bit channel value to `0..=max`. For `max = 2^n - 1` (n <= 8)

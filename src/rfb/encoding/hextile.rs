@@ -29,7 +29,7 @@ pub fn encode(view: &PixelView<'_>, rect: Rect, pf: &PixelFormat, out: &mut Vec<
             let t = Rect::new(rect.x + tx, rect.y + ty, (rect.w - tx).min(16), (rect.h - ty).min(16));
             tile.clear();
             for y in t.y..t.y + t.h {
-                tile.extend(view.row(t.x, y, t.w).iter().map(|&p| px.value(p)));
+                px.values_onto(view.row(t.x, y, t.w), &mut tile);
             }
             encode_tile(&tile, t.w, t.h, &px, &mut carry, out);
         }

@@ -170,7 +170,19 @@ impl PixelBytes {
 
     /// Appends canonical `rgb` pixels in the client's format.
     pub fn pack_all(&self, rgb: &[u32], out: &mut Vec<u8>) {
-        self.write_each(rgb, out, |p| self.packer.pack(p));
+        let mut values = [0; 64];
+        for chunk in rgb.chunks(64) {
+            let values = &mut values[..chunk.len()];
+            self.packer.pack_slice(chunk, values);
+            self.put_all(values, out);
+        }
+    }
+
+    /// Appends the client's values of canonical `rgb` pixels to `dst`.
+    pub fn values_onto(&self, rgb: &[u32], dst: &mut Vec<u32>) {
+        let at = dst.len();
+        dst.resize(at + rgb.len(), 0);
+        self.packer.pack_slice(rgb, &mut dst[at..]);
     }
 
     /// Each value's bytes written in place: a fixed width per pixel lets

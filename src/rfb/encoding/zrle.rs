@@ -47,7 +47,7 @@ impl Zrle {
                 let (w, h) = ((rect.w - tx).min(64), (rect.h - ty).min(64));
                 self.tile.clear();
                 for y in rect.y + ty..rect.y + ty + h {
-                    self.tile.extend(view.row(rect.x + tx, y, w).iter().map(|&p| px.value(p)));
+                    px.values_onto(view.row(rect.x + tx, y, w), &mut self.tile);
                 }
                 encode_tile(&self.tile, usize::from(w), &px, &mut self.raw);
             }
@@ -61,51 +61,105 @@ impl Zrle {
 }
 
 /// What a tile holds: its palette (if small) and its runs.
+#[derive(Debug, PartialEq)]
 struct Stats {
     palette: Vec<u32>,
     overflow: bool,
     runs: usize,
     /// Bytes of run lengths for plain RLE (each run: ⌈len/255⌉ bytes).
     run_bytes: usize,
-    /// Runs longer than one pixel (palette RLE writes a length for these).
-    long_runs: usize,
+    /// Bytes of run lengths for palette RLE (written for runs longer than
+    /// one pixel).
     long_run_bytes: usize,
 }
 
 fn stats(tile: &[u32]) -> Stats {
+    let starts = run_starts(tile);
+    let runs = starts.iter().map(|w| w.count_ones() as usize).sum();
+    let long_runs = count_long_runs(tile);
+    let extra = extra_length_bytes(&starts, tile.len());
     let mut s = Stats {
         palette: Vec::new(),
         overflow: false,
-        runs: 0,
-        run_bytes: 0,
-        long_runs: 0,
-        long_run_bytes: 0,
+        runs,
+        run_bytes: runs + extra,
+        long_run_bytes: long_runs + extra,
     };
-    let mut i = 0;
-    while i < tile.len() {
-        let c = tile[i];
-        let mut j = i + 1;
-        while j < tile.len() && tile[j] == c {
-            j += 1;
-        }
-        let len = j - i;
-        s.runs += 1;
-        let lb = (len - 1) / 255 + 1;
-        s.run_bytes += lb;
-        if len > 1 {
-            s.long_runs += 1;
-            s.long_run_bytes += lb;
-        }
-        if !s.overflow && !s.palette.contains(&c) {
-            if s.palette.len() == MAX_PALETTE {
-                s.overflow = true;
-            } else {
+    if let Some(few) = few_colours(tile) {
+        s.palette = few;
+        return s;
+    }
+    // The palette: the colours that start runs, in order of appearance.
+    'words: for (i, &word) in starts.iter().enumerate() {
+        let mut w = word;
+        while w != 0 {
+            let c = tile[i * 64 + w.trailing_zeros() as usize];
+            w &= w - 1;
+            if !s.palette.contains(&c) {
+                if s.palette.len() == MAX_PALETTE {
+                    s.overflow = true;
+                    break 'words;
+                }
                 s.palette.push(c);
             }
         }
-        i = j;
     }
     s
+}
+
+/// Bit `k` of word `i` is set when pixel `64 i + k` starts a run (it
+/// differs from the pixel before it; pixel 0 always does). A tile has at
+/// most 4096 pixels.
+fn run_starts(tile: &[u32]) -> [u64; 64] {
+    let mut flags = [0u8; 64 * 64];
+    if let Some(f) = flags.first_mut() {
+        *f = 1;
+    }
+    for (f, (a, b)) in flags[1..].iter_mut().zip(tile[1..].iter().zip(tile)) {
+        *f = u8::from(a != b);
+    }
+    let mut words = [0u64; 64];
+    for (w, chunk) in words.iter_mut().zip(flags[..tile.len()].chunks(64)) {
+        *w = chunk.iter().enumerate().fold(0, |m, (k, &f)| m | u64::from(f) << k);
+    }
+    words
+}
+
+/// Run-length bytes beyond one per run: a run of `len` pixels writes
+/// `(len - 1) / 255` more. Only a run that crosses a whole word without a
+/// start can reach 256 pixels, so each word is looked at once.
+fn extra_length_bytes(starts: &[u64; 64], n: usize) -> usize {
+    let mut extra = 0;
+    let mut last = 0;
+    for (i, &w) in starts.iter().enumerate().filter(|(_, w)| **w != 0) {
+        let first = i * 64 + w.trailing_zeros() as usize;
+        extra += first.saturating_sub(last + 1) / 255;
+        last = i * 64 + 63 - w.leading_zeros() as usize;
+    }
+    extra + n.saturating_sub(last + 1) / 255
+}
+
+/// The colours of a tile of one or two (text on a background), in order
+/// of appearance, found without a branch per pixel.
+fn few_colours(tile: &[u32]) -> Option<Vec<u32>> {
+    let a = *tile.first()?;
+    let Some(b) = tile.iter().copied().find(|&p| p != a) else {
+        return Some(vec![a]);
+    };
+    tile.iter().fold(true, |all, &p| all & (p == a || p == b)).then(|| vec![a, b])
+}
+
+/// Runs longer than one pixel (a run is when its second pixel equals its
+/// first: the first run when pixels 0 and 1 agree, any other where a
+/// change is followed by an equal pair), counted without branches.
+fn count_long_runs(tile: &[u32]) -> usize {
+    let n = tile.len();
+    if n < 2 {
+        return 0;
+    }
+    let (a, b, c) = (&tile[..n - 2], &tile[1..n - 1], &tile[2..]);
+    let inner = a.iter().zip(b).zip(c).map(|((a, b), c)| u32::from(a != b && b == c)).sum::<u32>() as usize;
+    inner + usize::from(tile[0] == tile[1])
 }
 
 /// Bits per packed palette index, for 2..=16 colours.
@@ -148,7 +202,7 @@ fn encode_tile(tile: &[u32], w: usize, px: &PixelBytes, out: &mut Vec<u8>) {
     out.push(best.1);
     match best.1 {
         0 => px.put_all(tile, out),
-        128 => runs(tile, |c, len| {
+        128 => runs_of(tile, |c, len| {
             px.put(c, out);
             put_run_length(len, out);
         }),
@@ -158,7 +212,7 @@ fn encode_tile(tile: &[u32], w: usize, px: &PixelBytes, out: &mut Vec<u8>) {
         }
         _ => {
             px.put_all(&s.palette, out);
-            runs(tile, |c, len| {
+            runs_of(tile, |c, len| {
                 let index = index_of(&s.palette, c);
                 if len == 1 {
                     out.push(index);
@@ -176,7 +230,7 @@ fn index_of(palette: &[u32], c: u32) -> u8 {
 }
 
 /// Calls `f(colour, length)` for each run of equal pixels.
-fn runs(tile: &[u32], mut f: impl FnMut(u32, usize)) {
+fn runs_of(tile: &[u32], mut f: impl FnMut(u32, usize)) {
     let mut i = 0;
     while i < tile.len() {
         let mut j = i + 1;
@@ -201,22 +255,20 @@ fn put_run_length(len: usize, out: &mut Vec<u8>) {
 /// Palette indices packed most significant bit first, rows padded to bytes.
 fn packed(tile: &[u32], w: usize, palette: &[u32], out: &mut Vec<u8>) {
     let bits = packed_bits(palette.len());
-    for row in tile.chunks(w) {
-        let mut byte = 0u8;
-        let mut used = 0;
-        for &c in row {
-            byte = byte << bits | index_of(palette, c);
-            used += bits;
-            if used == 8 {
-                out.push(byte);
-                byte = 0;
-                used = 0;
-            }
-        }
-        if used > 0 {
-            out.push(byte << (8 - used));
+    let per_byte = 8 / bits;
+    for row in tile.chunks(w.max(1)) {
+        if let [first, _] = palette {
+            // Two colours: the index is whether a pixel is not the first.
+            out.extend(row.chunks(8).map(|g| pack_byte(g, 1, |c| u8::from(c != *first))));
+        } else {
+            out.extend(row.chunks(per_byte).map(|g| pack_byte(g, bits, |c| index_of(palette, c))));
         }
     }
+}
+
+/// The indices of `group` in one byte, `bits` each, the first highest.
+fn pack_byte(group: &[u32], bits: usize, index: impl Fn(u32) -> u8) -> u8 {
+    group.iter().enumerate().fold(0, |byte, (k, &c)| byte | index(c) << (8 - bits * (k + 1)))
 }
 
 #[cfg(test)]
@@ -264,6 +316,50 @@ mod tests {
         px.extend((0..232u32).map(|i| i * 0x01_0101));
         let tiles = encode(&px, 64, 13, &PixelFormat::RGBX8888);
         assert_eq!(&tiles[..9], &[128, 0x10, 0x20, 0x30, 255, 44, 0x40, 0x50, 0x60]);
+    }
+
+    /// Stats the plain way: run by run, the palette from each run's colour.
+    fn reference_stats(tile: &[u32]) -> Stats {
+        let mut s = Stats { palette: Vec::new(), overflow: false, runs: 0, run_bytes: 0, long_run_bytes: 0 };
+        runs_of(tile, |c, len| {
+            s.runs += 1;
+            s.run_bytes += 1 + (len - 1) / 255;
+            if len > 1 {
+                s.long_run_bytes += 1 + (len - 1) / 255;
+            }
+            if !s.overflow && !s.palette.contains(&c) {
+                if s.palette.len() == MAX_PALETTE {
+                    s.overflow = true;
+                } else {
+                    s.palette.push(c);
+                }
+            }
+        });
+        s
+    }
+
+    #[test]
+    fn tile_stats_equal_a_count_run_by_run() {
+        let mut seed = 0x2545_f491u32;
+        let mut rnd = move |n: u32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed % n
+        };
+        for case in 0..400 {
+            let len = [1, 2, 3, 63, 64, 65, 255, 256, 257, 4095, 4096][case % 11];
+            let colours = [1, 2, 3, 20, 200, 100_000][case % 6];
+            // Runs of random lengths, some long enough for extra length bytes.
+            let mut tile = Vec::new();
+            while tile.len() < len {
+                let longest = [2, 8, 300, 1000][rnd(4) as usize];
+                let run = 1 + rnd(longest) as usize;
+                let c = rnd(colours);
+                tile.extend(std::iter::repeat_n(c, run.min(len - tile.len())));
+            }
+            assert_eq!(stats(&tile), reference_stats(&tile), "case {case}: {len} pixels");
+        }
     }
 
     #[test]
