@@ -112,6 +112,27 @@ impl EncodingKind {
     }
 }
 
+/// The one or two values of the pixels in `rows` (text on a background),
+/// in order of appearance, found with a fold per row and no branch per
+/// pixel. None: more than two (or no pixels).
+pub fn at_most_two<'a, R>(rows: R, value: impl Fn(u32) -> u32) -> Option<(u32, Option<u32>)>
+where
+    R: Iterator<Item = &'a [u32]> + Clone,
+{
+    let mut pixels = rows.clone().flatten().map(|&p| value(p));
+    let a = pixels.next()?;
+    let Some(b) = pixels.find(|&v| v != a) else {
+        return Some((a, None));
+    };
+    let only_a_or_b = |row: &[u32]| {
+        row.iter().fold(true, |all, &p| {
+            let v = value(p);
+            all & (v == a || v == b)
+        })
+    };
+    rows.clone().all(only_a_or_b).then_some((a, Some(b)))
+}
+
 /// Pixel values in a client's format, and their bytes on the wire.
 #[derive(Clone, Copy, Debug)]
 pub struct PixelBytes {
@@ -221,6 +242,15 @@ mod tests {
     fn reference(px: &PixelBytes, v: u32) -> Vec<u8> {
         let b = if px.pf.big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
         b[px.start..px.start + px.len].to_vec()
+    }
+
+    #[test]
+    fn one_or_two_values_in_order_of_appearance() {
+        let two = |rows: &[&[u32]]| at_most_two(rows.iter().copied(), |p| p >> 4);
+        assert_eq!(two(&[]), None);
+        assert_eq!(two(&[&[], &[0x10, 0x1f]]), Some((1, None)), "one value after mapping");
+        assert_eq!(two(&[&[0x20], &[0x20, 0x10, 0x20], &[0x10]]), Some((2, Some(1))));
+        assert_eq!(two(&[&[0x20, 0x10], &[0x10, 0x30]]), None, "a third value in a later row");
     }
 
     #[test]

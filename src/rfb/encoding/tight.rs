@@ -225,6 +225,12 @@ impl TPixel {
 /// there are more.
 fn palette(view: &PixelView<'_>, r: Rect, tp: &TPixel, palette: &mut Vec<u32>) -> Option<usize> {
     palette.clear();
+    let rows = (r.y..r.y + r.h).map(|y| view.row(r.x, y, r.w));
+    if let Some((a, b)) = super::at_most_two(rows, |p| tp.value(p)) {
+        palette.push(a);
+        palette.extend(b);
+        return Some(palette.len());
+    }
     let mut last = None;
     for y in r.y..r.y + r.h {
         for &p in view.row(r.x, y, r.w) {

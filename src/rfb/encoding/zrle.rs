@@ -85,8 +85,9 @@ fn stats(tile: &[u32]) -> Stats {
         run_bytes: runs + extra,
         long_run_bytes: long_runs + extra,
     };
-    if let Some(few) = few_colours(tile) {
-        s.palette = few;
+    if let Some((a, b)) = super::at_most_two(std::iter::once(tile), |p| p) {
+        s.palette.push(a);
+        s.palette.extend(b);
         return s;
     }
     // The palette: the colours that start runs, in order of appearance.
@@ -137,16 +138,6 @@ fn extra_length_bytes(starts: &[u64; 64], n: usize) -> usize {
         last = i * 64 + 63 - w.leading_zeros() as usize;
     }
     extra + n.saturating_sub(last + 1) / 255
-}
-
-/// The colours of a tile of one or two (text on a background), in order
-/// of appearance, found without a branch per pixel.
-fn few_colours(tile: &[u32]) -> Option<Vec<u32>> {
-    let a = *tile.first()?;
-    let Some(b) = tile.iter().copied().find(|&p| p != a) else {
-        return Some(vec![a]);
-    };
-    tile.iter().fold(true, |all, &p| all & (p == a || p == b)).then(|| vec![a, b])
 }
 
 /// Runs longer than one pixel (a run is when its second pixel equals its
