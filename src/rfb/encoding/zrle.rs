@@ -76,7 +76,7 @@ struct Stats {
 fn stats(tile: &[u32]) -> Stats {
     let starts = run_starts(tile);
     let runs = starts.iter().map(|w| w.count_ones() as usize).sum();
-    let long_runs = count_long_runs(tile);
+    let long_runs = count_long_runs(&starts, tile.len());
     let extra = extra_length_bytes(&starts, tile.len());
     let mut s = Stats {
         palette: Vec::new(),
@@ -140,17 +140,23 @@ fn extra_length_bytes(starts: &[u64; 64], n: usize) -> usize {
     extra + n.saturating_sub(last + 1) / 255
 }
 
-/// Runs longer than one pixel (a run is when its second pixel equals its
-/// first: the first run when pixels 0 and 1 agree, any other where a
-/// change is followed by an equal pair), counted without branches.
-fn count_long_runs(tile: &[u32]) -> usize {
-    let n = tile.len();
-    if n < 2 {
-        return 0;
-    }
-    let (a, b, c) = (&tile[..n - 2], &tile[1..n - 1], &tile[2..]);
-    let inner = a.iter().zip(b).zip(c).map(|((a, b), c)| u32::from(a != b && b == c)).sum::<u32>() as usize;
-    inner + usize::from(tile[0] == tile[1])
+/// Runs longer than one pixel: starts whose next pixel is no start (the
+/// pixel after the last counts as one).
+fn count_long_runs(starts: &[u64; 64], n: usize) -> usize {
+    let words = n.div_ceil(64);
+    (0..words)
+        .map(|i| {
+            let w = starts[i];
+            let last = i + 1 == words;
+            let next_low = if last { 1 } else { starts[i + 1] & 1 };
+            let mut following = w >> 1 | next_low << 63;
+            let valid = n - 64 * i;
+            if last && valid < 64 {
+                following |= 1 << (valid - 1);
+            }
+            (w & !following).count_ones() as usize
+        })
+        .sum()
 }
 
 /// Bits per packed palette index, for 2..=16 colours.
