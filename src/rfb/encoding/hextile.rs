@@ -36,26 +36,17 @@ pub fn encode(view: &PixelView<'_>, rect: Rect, pf: &PixelFormat, out: &mut Vec<
     }
 }
 
-/// The most frequent colour and how many colours there are (up to 3).
+/// The most frequent colour (of two; with more, the first pixel's: any
+/// colour is a valid background) and how many colours there are (up to 3).
 fn background(tile: &[u32]) -> (u32, usize) {
-    let mut colours: [(u32, usize); 2] = [(tile[0], 0), (0, 0)];
-    let mut n = 1;
-    for &p in tile {
-        if p == colours[0].0 {
-            colours[0].1 += 1;
-        } else if n == 1 {
-            colours[1] = (p, 1);
-            n = 2;
-        } else if p == colours[1].0 {
-            colours[1].1 += 1;
-        } else {
-            n = 3;
+    match super::at_most_two(std::iter::once(tile), |p| p) {
+        Some((a, None)) => (a, 1),
+        Some((a, Some(b))) => {
+            let of_a = tile.iter().map(|&p| usize::from(p == a)).sum::<usize>();
+            (if tile.len() - of_a > of_a { b } else { a }, 2)
         }
+        None => (tile.first().copied().unwrap_or(0), 3),
     }
-    // With three or more colours the counts are partial; any colour is a
-    // valid background, the first is as good a guess as most.
-    let bg = if n == 2 && colours[1].1 > colours[0].1 { colours[1].0 } else { colours[0].0 };
-    (bg, n)
 }
 
 fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry, out: &mut Vec<u8>) {
@@ -293,6 +284,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_background_is_the_commoner_of_two_colours() {
+        assert_eq!(background(&[5, 5, 5]), (5, 1));
+        assert_eq!(background(&[5, 7, 7]), (7, 2));
+        assert_eq!(background(&[5, 7, 5, 7]), (5, 2), "a tie: the first");
+        assert_eq!(background(&[5, 7, 7, 9, 9, 9]), (5, 3), "three: the first pixel's");
     }
 
     #[test]
