@@ -113,10 +113,11 @@ fn stats(tile: &[u32]) -> Stats {
 /// most 4096 pixels.
 fn run_starts(tile: &[u32]) -> [u64; 64] {
     let mut flags = [0u8; 64 * 64];
-    if let Some(f) = flags.first_mut() {
-        *f = 1;
-    }
-    for (f, (a, b)) in flags[1..].iter_mut().zip(tile[1..].iter().zip(tile)) {
+    let Some(rest) = tile.get(1..) else {
+        return [0; 64];
+    };
+    flags[0] = 1;
+    for (f, (a, b)) in flags[1..].iter_mut().zip(rest.iter().zip(tile)) {
         *f = u8::from(a != b);
     }
     let mut words = [0u64; 64];
@@ -345,7 +346,7 @@ mod tests {
             seed % n
         };
         for case in 0..400 {
-            let len = [1, 2, 3, 63, 64, 65, 255, 256, 257, 4095, 4096][case % 11];
+            let len = [0, 1, 2, 3, 63, 64, 65, 255, 256, 257, 4095, 4096][case % 12];
             let colours = [1, 2, 3, 20, 200, 100_000][case % 6];
             // Runs of random lengths, some long enough for extra length bytes.
             let mut tile = Vec::new();
