@@ -34,7 +34,9 @@ const STREAM_INDEXED: usize = 2;
 /// One client's Tight state.
 #[derive(Debug)]
 pub struct Tight {
-    streams: [ZStream; 4],
+    /// Tight's four zlib streams, each opened when first used (a zlib
+    /// stream holds a few hundred kilobytes; fbvncd never uses the fourth).
+    streams: [Option<ZStream>; 4],
     level: u32,
     quality: Option<u8>,
     scratch: Vec<u8>,
@@ -51,13 +53,7 @@ impl Tight {
     /// Streams at level 1 (fast; a Pi's CPU is the bottleneck before the LAN).
     pub fn new() -> Self {
         let level = 1;
-        Self {
-            streams: std::array::from_fn(|_| ZStream::new(level)),
-            level,
-            quality: None,
-            scratch: Vec::new(),
-            palette: Vec::new(),
-        }
+        Self { streams: Default::default(), level, quality: None, scratch: Vec::new(), palette: Vec::new() }
     }
 
     /// The client's compression level (0–9; zlib level, at least 1) and JPEG
@@ -65,7 +61,7 @@ impl Tight {
     pub fn set_levels(&mut self, compress: Option<u8>, quality: Option<u8>) {
         let level = compress.map_or(1, |c| u32::from(c.clamp(1, 9)));
         if level != self.level {
-            self.streams.iter_mut().for_each(|z| z.set_level(level));
+            self.streams.iter_mut().flatten().for_each(|z| z.set_level(level));
             self.level = level;
         }
         self.quality = quality.map(|q| q.min(9));
@@ -159,7 +155,9 @@ impl Tight {
             return;
         }
         let mut z = Vec::with_capacity(self.scratch.len() / 4 + 64);
-        self.streams[stream].compress(&self.scratch, &mut z);
+        let level = self.level;
+        let zs = self.streams[stream].get_or_insert_with(|| ZStream::new(level));
+        zs.compress(&self.scratch, &mut z);
         put_compact_len(z.len(), out);
         out.extend_from_slice(&z);
     }
@@ -298,6 +296,18 @@ mod tests {
         assert_eq!(len(128), [0x80, 1]);
         assert_eq!(len(16383), [0xff, 0x7f]);
         assert_eq!(len(16384), [0x80, 0x80, 1]);
+    }
+
+    #[test]
+    fn zlib_streams_open_when_first_used() {
+        let mut t = Tight::new();
+        t.set_levels(Some(6), None);
+        let text: Vec<u32> = (0..64 * 64).map(|i| if i % 7 == 0 { 0x00c0_c0c0 } else { 0 }).collect();
+        let view = PixelView::screen(&text, 64, 64);
+        t.encode(&view, Rect::new(0, 0, 64, 64), &PixelFormat::RGBX8888, &mut Vec::new());
+        let open: Vec<bool> = t.streams.iter().map(Option::is_some).collect();
+        assert_eq!(open, [false, true, false, false], "only the mono stream");
+        assert_eq!(t.streams[STREAM_MONO].as_ref().map(ZStream::level), Some(6), "at the client's level");
     }
 
     #[test]
