@@ -25,7 +25,9 @@ const STREAM_PIXELS: usize = 256 * 1024;
 /// ...and written whenever this many encoded bytes are waiting.
 const FLUSH_BYTES: usize = 256 * 1024;
 /// An update buffer up to this size is kept for the next update (a big
-/// streamed update's reaches FLUSH_BYTES plus one group's bytes).
+/// streamed update's reaches FLUSH_BYTES plus one group's bytes: within
+/// this up to 1920 pixels wide in Raw; wider screens' big updates take a
+/// fresh buffer each, as all did before).
 const KEEP_BYTES: usize = 2 << 20;
 
 /// Buffers a session keeps from one update to the next: fresh memory for

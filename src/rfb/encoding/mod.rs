@@ -210,6 +210,7 @@ impl PixelBytes {
     /// the loop be unrolled and vectorised (a slice of a width only known
     /// at run time costs a call to memcpy per pixel).
     fn write_each(&self, src: &[u32], out: &mut Vec<u8>, f: impl Fn(u32) -> u32) {
+        debug_assert!((1..=4).contains(&self.len), "validated formats have 1 to 4 bytes a pixel");
         match self.len {
             4 => self.write_n::<4>(src, out, f),
             3 => self.write_n::<3>(src, out, f),
