@@ -141,13 +141,7 @@ fn subrects_two(tile: &[u32], w: u16, bg: u32, out: &mut Vec<u8>, limit: usize) 
             let run = (u16::MAX >> (16 - rw)) << x;
             let rh = 1 + rows[y + 1..h].iter().take_while(|&&m| m & run == run).count();
             rows[y..y + rh].iter_mut().for_each(|m| *m &= !run);
-            let pack = |a: usize, b: usize| u8::try_from(a << 4 | b).unwrap_or(0);
-            out.extend_from_slice(&[pack(x as usize, y), pack(rw as usize - 1, rh - 1)]);
-            count = match count.checked_add(1) {
-                Some(n) => n,
-                None => return false,
-            };
-            if out.len() >= limit {
+            if !push_subrect(out, (x as usize, y, rw as usize, rh), &mut count, limit) {
                 return false;
             }
         }
@@ -194,19 +188,31 @@ fn subrects(
             if let Some(px) = coloured {
                 px.put(c, out);
             }
-            let pack = |a: usize, b: usize| u8::try_from(a << 4 | b).unwrap_or(0);
-            out.extend_from_slice(&[pack(x, y), pack(rw - 1, rh - 1)]);
-            count = match count.checked_add(1) {
-                Some(n) => n,
-                None => return false,
-            };
-            if out.len() >= limit {
+            if !push_subrect(out, (x, y, rw, rh), &mut count, limit) {
                 return false;
             }
         }
     }
     out[count_at] = count;
     true
+}
+
+/// Appends a subrectangle (`x`, `y`, width, height in pixels of its tile)
+/// and counts it; false when the tile is better sent raw (a 256th
+/// subrectangle, or the output reached `limit`).
+fn push_subrect(
+    out: &mut Vec<u8>,
+    (x, y, w, h): (usize, usize, usize, usize),
+    count: &mut u8,
+    limit: usize,
+) -> bool {
+    let pack = |a: usize, b: usize| u8::try_from(a << 4 | b).unwrap_or(0);
+    out.extend_from_slice(&[pack(x, y), pack(w - 1, h - 1)]);
+    match count.checked_add(1) {
+        Some(n) => *count = n,
+        None => return false,
+    }
+    out.len() < limit
 }
 
 #[cfg(test)]
