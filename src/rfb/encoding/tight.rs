@@ -164,9 +164,12 @@ impl Tight {
 
     fn jpeg(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) {
         self.scratch.clear();
-        for y in r.y..r.y + r.h {
-            for &p in view.row(r.x, y, r.w) {
-                self.scratch.extend_from_slice(&p.to_be_bytes()[1..]);
+        self.scratch.resize(r.area() * 3, 0);
+        let (cells, _) = self.scratch.as_chunks_mut::<3>();
+        for (y, line) in (r.y..r.y + r.h).zip(cells.chunks_mut(usize::from(r.w).max(1))) {
+            for (c, &p) in line.iter_mut().zip(view.row(r.x, y, r.w)) {
+                let [_, red, green, blue] = p.to_be_bytes();
+                *c = [red, green, blue];
             }
         }
         let quality = JPEG_QUALITY[usize::from(self.quality.unwrap_or(6))];
