@@ -139,10 +139,14 @@ impl Tight {
     /// Basic compression, copy filter: every pixel, zlib on stream 0.
     fn full(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) {
         out.push(0);
-        self.scratch.clear();
-        for y in r.y..r.y + r.h {
-            for &p in view.row(r.x, y, r.w) {
-                tp.put(tp.value(p), &mut self.scratch);
+        if tp.rgb {
+            rgb_bytes(view, r, &mut self.scratch);
+        } else {
+            self.scratch.clear();
+            for y in r.y..r.y + r.h {
+                for &p in view.row(r.x, y, r.w) {
+                    tp.put(tp.value(p), &mut self.scratch);
+                }
             }
         }
         self.compressed(STREAM_FULL, out);
@@ -163,15 +167,7 @@ impl Tight {
     }
 
     fn jpeg(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) {
-        self.scratch.clear();
-        self.scratch.resize(r.area() * 3, 0);
-        let (cells, _) = self.scratch.as_chunks_mut::<3>();
-        for (y, line) in (r.y..r.y + r.h).zip(cells.chunks_mut(usize::from(r.w).max(1))) {
-            for (c, &p) in line.iter_mut().zip(view.row(r.x, y, r.w)) {
-                let [_, red, green, blue] = p.to_be_bytes();
-                *c = [red, green, blue];
-            }
-        }
+        rgb_bytes(view, r, &mut self.scratch);
         let quality = JPEG_QUALITY[usize::from(self.quality.unwrap_or(6))];
         let mut jpeg = Vec::with_capacity(self.scratch.len() / 8);
         let enc = jpeg_encoder::Encoder::new(&mut jpeg, quality);
@@ -249,6 +245,20 @@ fn palette(view: &PixelView<'_>, r: Rect, tp: &TPixel, palette: &mut Vec<u32>) -
         }
     }
     Some(palette.len())
+}
+
+/// `r`'s pixels as R, G, B bytes (Tight's TPIXEL, JPEG's input) in
+/// `bytes`, written in place a pixel at a time.
+fn rgb_bytes(view: &PixelView<'_>, r: Rect, bytes: &mut Vec<u8>) {
+    bytes.clear();
+    bytes.resize(r.area() * 3, 0);
+    let (cells, _) = bytes.as_chunks_mut::<3>();
+    for (y, line) in (r.y..r.y + r.h).zip(cells.chunks_mut(usize::from(r.w).max(1))) {
+        for (c, &p) in line.iter_mut().zip(view.row(r.x, y, r.w)) {
+            let [_, red, green, blue] = p.to_be_bytes();
+            *c = [red, green, blue];
+        }
+    }
 }
 
 /// Splits `r` into rectangles within Tight's width and size limits.
