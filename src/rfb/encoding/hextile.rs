@@ -39,7 +39,7 @@ pub fn encode(view: &PixelView<'_>, rect: Rect, pf: &PixelFormat, out: &mut Vec<
 /// The most frequent colour (of two; with more, the first pixel's: any
 /// colour is a valid background) and how many colours there are (up to 3).
 fn background(tile: &[u32]) -> (u32, usize) {
-    match super::at_most_two(std::iter::once(tile), |p| p) {
+    match super::at_most_two(tile.chunks(16), |p| p) {
         Some((a, None)) => (a, 1),
         Some((a, Some(b))) => {
             let of_a = tile.iter().map(|&p| usize::from(p == a)).sum::<usize>();

@@ -186,7 +186,12 @@ impl PixelBytes {
 
     /// Appends the bytes of each client value in `values`.
     pub fn put_all(&self, values: &[u32], out: &mut Vec<u8>) {
-        self.write_each(values, out, |v| v);
+        match self.len {
+            4 => self.write_n::<4>(values, out),
+            3 => self.write_n::<3>(values, out),
+            2 => self.write_n::<2>(values, out),
+            _ => self.write_n::<1>(values, out),
+        }
     }
 
     /// Appends canonical `rgb` pixels in the client's format.
@@ -209,26 +214,17 @@ impl PixelBytes {
     /// Each value's bytes written in place: a fixed width per pixel lets
     /// the loop be unrolled and vectorised (a slice of a width only known
     /// at run time costs a call to memcpy per pixel).
-    fn write_each(&self, src: &[u32], out: &mut Vec<u8>, f: impl Fn(u32) -> u32) {
+    fn write_n<const N: usize>(&self, src: &[u32], out: &mut Vec<u8>) {
         debug_assert!((1..=4).contains(&self.len), "validated formats have 1 to 4 bytes a pixel");
-        match self.len {
-            4 => self.write_n::<4>(src, out, f),
-            3 => self.write_n::<3>(src, out, f),
-            2 => self.write_n::<2>(src, out, f),
-            _ => self.write_n::<1>(src, out, f),
-        }
-    }
-
-    fn write_n<const N: usize>(&self, src: &[u32], out: &mut Vec<u8>, f: impl Fn(u32) -> u32) {
         let at = out.len();
         out.resize(at + src.len() * N, 0);
         let (cells, _) = out[at..].as_chunks_mut::<N>();
         let start = self.start.min(4 - N);
         let pick = |b: [u8; 4]| -> [u8; N] { std::array::from_fn(|i| b[start + i]) };
         if self.pf.big_endian {
-            cells.iter_mut().zip(src).for_each(|(d, &p)| *d = pick(f(p).to_be_bytes()));
+            cells.iter_mut().zip(src).for_each(|(d, &p)| *d = pick(p.to_be_bytes()));
         } else {
-            cells.iter_mut().zip(src).for_each(|(d, &p)| *d = pick(f(p).to_le_bytes()));
+            cells.iter_mut().zip(src).for_each(|(d, &p)| *d = pick(p.to_le_bytes()));
         }
     }
 }

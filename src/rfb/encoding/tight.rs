@@ -143,10 +143,9 @@ impl Tight {
             rgb_bytes(view, r, &mut self.scratch);
         } else {
             self.scratch.clear();
+            let px = super::PixelBytes::full(&tp.pf);
             for y in r.y..r.y + r.h {
-                for &p in view.row(r.x, y, r.w) {
-                    tp.put(tp.value(p), &mut self.scratch);
-                }
+                px.pack_all(view.row(r.x, y, r.w), &mut self.scratch);
             }
         }
         self.compressed(STREAM_FULL, out);

@@ -85,11 +85,6 @@ fn stats(tile: &[u32]) -> Stats {
         run_bytes: runs + extra,
         long_run_bytes: long_runs + extra,
     };
-    if let Some((a, b)) = super::at_most_two(std::iter::once(tile), |p| p) {
-        s.palette.push(a);
-        s.palette.extend(b);
-        return s;
-    }
     // The palette: the colours that start runs, in order of appearance.
     'words: for (i, &word) in starts.iter().enumerate() {
         let mut w = word;
