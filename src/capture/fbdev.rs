@@ -225,6 +225,12 @@ impl FrameSource for FbdevSource {
         super::changed_spans(self, spans)
     }
 
+    fn prefetch(&self, x: u32, y: u32, len: usize) {
+        if let (Some(map), Some(range)) = (&self.map, self.layout.span(x, y, len)) {
+            map.prefetch(range);
+        }
+    }
+
     fn span_equals(&mut self, x: u32, y: u32, expected: &[u8]) -> Result<Option<bool>, CaptureError> {
         let (Some(map), Some(range)) = (&self.map, self.layout.span(x, y, expected.len())) else {
             return Ok(None);

@@ -96,6 +96,12 @@ impl FrameSource for FileSource {
         super::changed_spans(self, spans)
     }
 
+    fn prefetch(&self, x: u32, y: u32, len: usize) {
+        if let Some((map, range)) = self.mapped(x, y, len) {
+            map.prefetch(range);
+        }
+    }
+
     fn span_equals(&mut self, x: u32, y: u32, expected: &[u8]) -> Result<Option<bool>, CaptureError> {
         Ok(self.mapped(x, y, expected.len()).map(|(map, range)| map.equals(range, expected)))
     }

@@ -6,8 +6,10 @@
 //! (at 1920x1080 that is 8 MB less, and no unpacking of changes nobody
 //! asks for yet).
 
+use std::ops::{Deref, DerefMut, Range};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use super::prefetch::LINE;
 use super::unpack::Unpacker;
 use super::{Geometry, Rotation};
 use crate::rfb::{PixelView, Rect, fit_u16};
@@ -27,6 +29,10 @@ pub struct Frame {
     rotation: Rotation,
     unpacker: Unpacker,
     bytes: RwLock<Vec<u8>>,
+    /// Where the picture lies in `bytes`: from a cache-line boundary, so
+    /// that a tile's row of 64 or 128 bytes spans one or two lines, not two
+    /// or three (a poll refreshing scattered tiles waits on every line).
+    lines: Range<usize>,
 }
 
 impl Frame {
@@ -35,8 +41,10 @@ impl Frame {
     pub fn new(source: Geometry, rotation: Rotation) -> Self {
         let (tw, th) = rotation.turned_size(source.width, source.height);
         let len = source.width as usize * source.format.bytes_per_pixel() * source.height as usize;
-        let mut bytes = vec![0; len];
+        let mut bytes = vec![0; len + LINE - 1];
         crate::memory::huge_pages(&mut bytes);
+        // The buffer never grows or moves: it is only handed out as slices.
+        let start = bytes.as_ptr().align_offset(LINE).min(LINE - 1);
         Self {
             width: fit_u16(tw),
             height: fit_u16(th),
@@ -44,16 +52,19 @@ impl Frame {
             rotation,
             unpacker: Unpacker::new(&source.format),
             bytes: RwLock::new(bytes),
+            lines: start..start + len,
         }
     }
 
     /// Write access for the capture: the source's rows, packed.
-    pub(super) fn write(&self) -> RwLockWriteGuard<'_, Vec<u8>> {
-        self.bytes.write().unwrap_or_else(|e| e.into_inner())
+    pub(super) fn write(&self) -> ShadowMut<'_> {
+        let guard = self.bytes.write().unwrap_or_else(|e| e.into_inner());
+        ShadowMut { guard, lines: self.lines.clone() }
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Vec<u8>> {
-        self.bytes.read().unwrap_or_else(|e| e.into_inner())
+    fn read(&self) -> ShadowRef<'_> {
+        let guard = self.bytes.read().unwrap_or_else(|e| e.into_inner());
+        ShadowRef { guard, lines: self.lines.clone() }
     }
 
     /// Every pixel as clients see it (tests, tools).
@@ -113,6 +124,38 @@ impl Frame {
             }
             self.unpacker.unpack(&line, row);
         }
+    }
+}
+
+/// The picture's bytes under the write lock.
+pub(super) struct ShadowMut<'a> {
+    guard: RwLockWriteGuard<'a, Vec<u8>>,
+    lines: Range<usize>,
+}
+
+impl Deref for ShadowMut<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.guard[self.lines.clone()]
+    }
+}
+
+impl DerefMut for ShadowMut<'_> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.guard[self.lines.clone()]
+    }
+}
+
+/// The picture's bytes under the read lock.
+struct ShadowRef<'a> {
+    guard: RwLockReadGuard<'a, Vec<u8>>,
+    lines: Range<usize>,
+}
+
+impl Deref for ShadowRef<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.guard[self.lines.clone()]
     }
 }
 
@@ -185,6 +228,8 @@ mod tests {
             assert_eq!(again, f.to_vec());
         }
         assert_eq!(frame(Rotation::R180).to_vec(), [0, 0, 0, 0xff0000, 0, 0]);
+        assert_eq!(f.write().as_ptr() as usize % LINE, 0, "the picture starts on a cache line");
+        assert_eq!(f.write().len(), 3 * 2 * 2);
         assert_eq!(frame(Rotation::R270).to_vec(), [0xff0000, 0, 0, 0, 0, 0]);
     }
 }

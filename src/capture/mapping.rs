@@ -42,6 +42,12 @@ impl Mapping {
         cmp == 0
     }
 
+    /// Hints that `range` of the mapping will be read soon (no check needed:
+    /// a prefetch of any address is harmless).
+    pub fn prefetch(&self, range: std::ops::Range<usize>) {
+        super::prefetch::lines(self.ptr.cast::<u8>().wrapping_add(range.start), range.len());
+    }
+
     /// Copies `range` of the mapping into `dst` (same length, range checked).
     pub fn read(&self, range: std::ops::Range<usize>, dst: &mut [u8]) {
         assert!(range.end <= self.len && range.len() == dst.len(), "span checked by the caller");

@@ -3,7 +3,7 @@
 //! into, and whole bands while a scroll is in view.
 
 use super::*;
-use crate::capture::Spans;
+use crate::capture::{Spans, prefetch};
 
 impl Capture {
     /// Follows a change across tile rows: where a changed box ends on a
@@ -19,14 +19,12 @@ impl Capture {
         hot: &mut [bool],
         changed: &mut Vec<Rect>,
     ) -> Result<(), CaptureError> {
-        let (h, t) = (self.geometry.height, u32::from(TILE));
+        let t = u32::from(TILE);
+        self.prefetch_edges(shadow, changed);
         let mut i = 0;
         while let Some(r) = changed.get(i).copied() {
             i += 1;
-            let (top, bottom) = (u32::from(r.y), u32::from(r.y) + u32::from(r.h));
-            let above = (top % t == 0 && top > 0).then(|| top - 1);
-            let below = (bottom % t == 0 && bottom < h).then_some(bottom);
-            for y in above.into_iter().chain(below) {
+            for y in lines_beyond(r, self.geometry.height) {
                 let ty = y / t;
                 let band = &mut hot[(ty * cols) as usize..((ty + 1) * cols) as usize];
                 let mut found = vec![false; band.len()];
@@ -43,6 +41,18 @@ impl Capture {
             }
         }
         Ok(())
+    }
+
+    /// Hints that the lines just beyond `changed` that [`Capture::grow`]
+    /// compares are about to be read (source and shadow, all at once).
+    fn prefetch_edges(&self, shadow: &[u8], changed: &[Rect]) {
+        let bpp = self.geometry.format.bytes_per_pixel();
+        for r in changed {
+            let (x, len) = (u32::from(r.x), usize::from(r.w) * bpp);
+            for y in lines_beyond(*r, self.geometry.height) {
+                self.prefetch_span(shadow, x, y, len);
+            }
+        }
     }
 
     /// True when line `y` of tile column `tx` differs from the shadow.
@@ -85,6 +95,7 @@ impl Capture {
         let (w, h, t) = (self.geometry.width, self.geometry.height, u32::from(TILE));
         let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
         let (y0, th) = (ty * t, t.min(h - ty * t));
+        self.prefetch_hot(shadow, y0, th, hot);
         if self.whole_rows {
             self.read_band(0, y0, w, th)?;
         }
@@ -134,6 +145,35 @@ impl Capture {
         Ok(())
     }
 
+    /// Hints that the rows `y0..y0 + th` of the `hot` tiles are about to be
+    /// compared: in the source and in the shadow, all at once (each is a
+    /// cache miss when tiles are scattered; fetched side by side, not in turn).
+    fn prefetch_hot(&self, shadow: &[u8], y0: u32, th: u32, hot: &[bool]) {
+        let (w, t) = (self.geometry.width, u32::from(TILE));
+        let bpp = self.geometry.format.bytes_per_pixel();
+        for (a, b) in runs(hot) {
+            let (x, x1) = (a * t, (b * t).min(w));
+            let len = (x1 - x) as usize * bpp;
+            for y in y0..y0 + th {
+                self.prefetch_span(shadow, x, y, len);
+            }
+        }
+    }
+
+    /// Hints that `len` bytes of line `y` from pixel `x` are about to be
+    /// compared, in the source and in the shadow: their first
+    /// [`prefetch::AHEAD`] bytes (the CPU's own prefetcher follows a long
+    /// span once it is started; asking for all of a wide band ahead would
+    /// push its first lines out of the cache before they are used).
+    fn prefetch_span(&self, shadow: &[u8], x: u32, y: u32, len: usize) {
+        let len = len.min(prefetch::AHEAD);
+        let at = y as usize * self.row_bytes() + x as usize * self.geometry.format.bytes_per_pixel();
+        self.source.prefetch(x, y, len);
+        if let Some(old) = shadow.get(at..at + len) {
+            prefetch::lines(old.as_ptr(), len);
+        }
+    }
+
     /// With a shift `dy` in view: reads tile row `ty` whole, marks its lines
     /// that equal the old line `dy` away (before the shadow changes), then
     /// compares every tile, brings the shadow up to date and adds the tiles
@@ -173,6 +213,16 @@ impl Capture {
         }
         Ok(())
     }
+}
+
+/// The lines just above and below `r` where its edge lies on a tile row's
+/// edge (inside a picture `h` lines high): where a change may run on.
+fn lines_beyond(r: Rect, h: u32) -> impl Iterator<Item = u32> {
+    let t = u32::from(TILE);
+    let (top, bottom) = (u32::from(r.y), u32::from(r.y) + u32::from(r.h));
+    let above = (top % t == 0 && top > 0).then(|| top - 1);
+    let below = (bottom % t == 0 && bottom < h).then_some(bottom);
+    above.into_iter().chain(below)
 }
 
 /// Adds `r` to `rects`, widening the last one when `r` continues it.
