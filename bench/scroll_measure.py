@@ -6,7 +6,7 @@ Measures bytes received and server CPU with the given encodings (not decoded).
 usage: scroll_measure.py --port P --pid PID --fb FB [--enc zrle|raw|tight|hextile] [--rate 10] [--secs 20]"""
 import argparse, json, mmap, os, random, select, socket, struct, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rfb_measure import cpu_ticks, CLK, W, H, BPP
+from rfb_measure import cpu_seconds, W, H, BPP
 
 ENC = {"raw": [0], "zrle": [16, 0], "tight": [7, -26, -250, 0], "hextile": [5, 0]}
 
@@ -56,7 +56,7 @@ def main():
                 # keep asking: one incremental request per burst of data is enough for a pull-based server
                 s.sendall(struct.pack(">BBHHHH", 3, 1, 0, 0, W, H))
     drain(time.monotonic() + 1.0)
-    total = 0; c0 = cpu_ticks(a.pid); t0 = time.monotonic(); nxt = t0; scrolls = 0
+    total = 0; c0 = cpu_seconds(a.pid); t0 = time.monotonic(); nxt = t0; scrolls = 0
     glyph_on = struct.pack("<I", 0xC0C0C0); glyph_off = bytes(4)
     while time.monotonic() - t0 < a.secs:
         nxt += 1 / a.rate
@@ -82,7 +82,7 @@ def main():
         drain(nxt)
     dt = time.monotonic() - t0
     res = {"enc": a.enc + ("+copyrect" if a.copyrect else ""), "content": a.content, "rate": a.rate, "line": LINE, "band": [TOP, BOT], "secs": round(dt, 1), "scrolls": scrolls, "bytes": total,
-           "kB_per_scroll": round(total / scrolls / 1024, 1), "server_cpu_pct": round(100 * (cpu_ticks(a.pid) - c0) / CLK / dt, 2)}
+           "kB_per_scroll": round(total / scrolls / 1024, 1), "server_cpu_pct": round(100 * (cpu_seconds(a.pid) - c0) / dt, 2)}
     fb[:] = orig; fb.close(); os.close(fd); s.close()
     print(json.dumps(res))
 
