@@ -107,19 +107,30 @@ fn stats(tile: &[u32]) -> Stats {
 /// differs from the pixel before it; pixel 0 always does). A tile has at
 /// most 4096 pixels.
 fn run_starts(tile: &[u32]) -> [u64; 64] {
-    let mut flags = [0u8; 64 * 64];
+    let mut words = [0u64; 64];
     let Some(rest) = tile.get(1..) else {
-        return [0; 64];
+        return words;
     };
+    // One flag byte per pixel (a compare the compiler vectorises), then
+    // eight flags at a time into the bits of a byte. Flags past the tile's
+    // end stay 0.
+    let mut flags = [0u8; 64 * 64];
     flags[0] = 1;
     for (f, (a, b)) in flags[1..].iter_mut().zip(rest.iter().zip(tile)) {
         *f = u8::from(a != b);
     }
-    let mut words = [0u64; 64];
-    for (w, chunk) in words.iter_mut().zip(flags[..tile.len()].chunks(64)) {
-        *w = chunk.iter().enumerate().fold(0, |m, (k, &f)| m | u64::from(f) << k);
+    for (w, chunk) in words.iter_mut().zip(flags[..tile.len().next_multiple_of(64)].chunks_exact(64)) {
+        let (bytes, _) = chunk.as_chunks::<8>();
+        *w = bytes.iter().rev().fold(0, |m, b| m << 8 | u64::from(flag_bits(*b)));
     }
     words
+}
+
+/// Eight flags (each byte 0 or 1) as the bits of a byte, the first flag
+/// lowest: the multiply moves byte `i`'s bit to bit `56 + i`, and no two
+/// products meet below bit 64 (the usual byte-gather trick).
+fn flag_bits(flags: [u8; 8]) -> u8 {
+    (u64::from_le_bytes(flags).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
 }
 
 /// Run-length bytes beyond one per run: a run of `len` pixels writes
@@ -329,6 +340,19 @@ mod tests {
             }
         });
         s
+    }
+
+    #[test]
+    fn flags_gather_into_a_byte_first_lowest() {
+        assert_eq!(flag_bits([0; 8]), 0);
+        assert_eq!(flag_bits([1; 8]), 0xff);
+        assert_eq!(flag_bits([1, 0, 0, 0, 0, 0, 0, 1]), 0x81);
+        assert_eq!(flag_bits([0, 1, 1, 0, 1, 0, 0, 0]), 0b1_0110);
+        for k in 0..8 {
+            let mut f = [0; 8];
+            f[k] = 1;
+            assert_eq!(flag_bits(f), 1 << k);
+        }
     }
 
     #[test]
