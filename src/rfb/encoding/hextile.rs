@@ -24,33 +24,79 @@ pub fn encode(view: &PixelView<'_>, rect: Rect, pf: &PixelFormat, out: &mut Vec<
     let px = PixelBytes::full(pf);
     let mut carry = Carry::default();
     let mut tile = Vec::with_capacity(256);
+    // A band of 16 rows in the client's values, converted a whole row at a
+    // time (not a tile's row at a time: a call per 16 pixels cost more than
+    // the conversion).
+    let mut band = Vec::new();
+    let w = usize::from(rect.w);
     for ty in (0..rect.h).step_by(16) {
+        let th = (rect.h - ty).min(16);
+        band.clear();
+        for y in rect.y + ty..rect.y + ty + th {
+            px.values_onto(view.row(rect.x, y, rect.w), &mut band);
+        }
         for tx in (0..rect.w).step_by(16) {
-            let t = Rect::new(rect.x + tx, rect.y + ty, (rect.w - tx).min(16), (rect.h - ty).min(16));
+            let tw = (rect.w - tx).min(16);
+            let (from, to) = (usize::from(tx), usize::from(tx + tw));
             tile.clear();
-            for y in t.y..t.y + t.h {
-                px.values_onto(view.row(t.x, y, t.w), &mut tile);
+            for row in band.chunks_exact(w) {
+                match <&[u32; 16]>::try_from(&row[from..to]) {
+                    Ok(whole) => tile.extend_from_slice(whole),
+                    Err(_) => tile.extend_from_slice(&row[from..to]),
+                }
             }
-            encode_tile(&tile, t.w, t.h, &px, &mut carry, out);
+            encode_tile(&tile, tw, th, &px, &mut carry, out);
         }
     }
 }
 
-/// The most frequent colour (of two; with more, the first pixel's: any
-/// colour is a valid background) and how many colours there are (up to 3).
-fn background(tile: &[u32]) -> (u32, usize) {
-    match super::at_most_two(tile.chunks(16), |p| p) {
-        Some((a, None)) => (a, 1),
+/// What a tile holds.
+#[derive(Debug, PartialEq)]
+enum Colours {
+    One(u32),
+    /// Two: the commoner is the background (the first to appear on a tie),
+    /// and `rows` marks the other (bit x of row y: pixel x is not `bg`).
+    Two {
+        bg: u32,
+        fg: u32,
+        rows: [u16; 16],
+    },
+    /// More: the first pixel's colour as background (any colour is valid).
+    Many(u32),
+}
+
+/// One fold finds one or two colours; then a bit mask per row of where the
+/// second colour is, whose bit count says which colour is commoner (no
+/// separate count, and the masks are what the subrectangle search needs).
+fn colours(tile: &[u32], w: usize) -> Colours {
+    let w = w.max(1);
+    match super::at_most_two(tile.chunks(w), |p| p) {
+        Some((a, None)) => Colours::One(a),
         Some((a, Some(b))) => {
-            let of_a = tile.iter().map(|&p| usize::from(p == a)).sum::<usize>();
-            (if tile.len() - of_a > of_a { b } else { a }, 2)
+            let mut rows = [0u16; 16];
+            for (mask, row) in rows.iter_mut().zip(tile.chunks_exact(w)) {
+                let mut flags = [0u8; 16];
+                for (f, &p) in flags.iter_mut().zip(row) {
+                    *f = u8::from(p == b);
+                }
+                let (lo, hi) = flags.as_chunks::<8>().0.split_at(1);
+                *mask = u16::from(super::flag_bits(lo[0])) | u16::from(super::flag_bits(hi[0])) << 8;
+            }
+            let of_b = rows.iter().map(|m| m.count_ones() as usize).sum::<usize>();
+            if of_b <= tile.len() - of_b {
+                return Colours::Two { bg: a, fg: b, rows };
+            }
+            let width = u16::MAX >> (16 - w.min(16));
+            rows.iter_mut().take(tile.len() / w).for_each(|m| *m = !*m & width);
+            Colours::Two { bg: b, fg: a, rows }
         }
-        None => (tile.first().copied().unwrap_or(0), 3),
+        None => Colours::Many(tile.first().copied().unwrap_or(0)),
     }
 }
 
 fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry, out: &mut Vec<u8>) {
-    let (bg, colours) = background(tile);
+    let kind = colours(tile, usize::from(w));
+    let (Colours::One(bg) | Colours::Two { bg, .. } | Colours::Many(bg)) = kind;
     let mask_at = out.len();
     out.push(0);
     let mut mask = 0;
@@ -58,35 +104,40 @@ fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry,
         mask |= BACKGROUND;
         px.put(bg, out);
     }
-    if colours == 1 {
-        out[mask_at] = mask;
-        carry.bg = Some(bg);
-        return;
-    }
     let raw_len = tile.len() * px.size();
     let body_at = out.len();
-    let fits = if colours == 2 {
-        let fg = *tile.iter().find(|&&p| p != bg).unwrap_or(&bg);
-        mask |= ANY_SUBRECTS;
-        if carry.fg != Some(fg) {
-            mask |= FOREGROUND;
-            px.put(fg, out);
+    let mut fg = None;
+    let fits = match kind {
+        Colours::One(_) => {
+            out[mask_at] = mask;
+            carry.bg = Some(bg);
+            return;
         }
-        subrects_two(tile, w, bg, out, body_at + raw_len)
-    } else {
-        mask |= ANY_SUBRECTS | COLOURED;
-        // Every corner is a subrectangle of its own: when they alone pass
-        // the raw size, the tile goes raw without the search (a photo's
-        // tiles do). Two-colour subrectangles cost 2 bytes each, too few
-        // to pass a raw tile this way, so that search is not guarded.
-        1 + corners(tile, w, bg) * (2 + px.size()) < raw_len
-            && subrects(tile, w, h, bg, Some(px), out, body_at + raw_len)
+        Colours::Two { fg: f, rows, .. } => {
+            mask |= ANY_SUBRECTS;
+            if carry.fg != Some(f) {
+                mask |= FOREGROUND;
+                px.put(f, out);
+                fg = Some(f);
+            }
+            subrects_two(rows, tile.len() / usize::from(w).max(1), out, body_at + raw_len)
+        }
+        Colours::Many(_) => {
+            mask |= ANY_SUBRECTS | COLOURED;
+            // Every corner is a subrectangle of its own: when they alone
+            // pass the raw size, the tile goes raw without the search (a
+            // photo's tiles do). Two-colour subrectangles cost 2 bytes each,
+            // too few to pass a raw tile this way, so that search is not
+            // guarded.
+            1 + corners(tile, w, bg) * (2 + px.size()) < raw_len
+                && subrects(tile, w, h, bg, Some(px), out, body_at + raw_len)
+        }
     };
     if fits {
         out[mask_at] = mask;
         carry.bg = Some(bg);
-        if mask & FOREGROUND != 0 {
-            carry.fg = Some(tile.iter().copied().find(|&p| p != bg).unwrap_or(bg));
+        if fg.is_some() {
+            carry.fg = fg;
         } else if mask & COLOURED != 0 {
             // Coloured subrectangles leave the foreground undefined.
             carry.fg = None;
@@ -121,16 +172,11 @@ fn corners(tile: &[u32], w: u16, bg: u32) -> usize {
     n
 }
 
-/// [`subrects`] for a tile of two colours, on a bit mask per row (bit x:
-/// pixel x is not the background): the same subrectangles in the same
-/// order, found a run at a time instead of a pixel at a time.
-fn subrects_two(tile: &[u32], w: u16, bg: u32, out: &mut Vec<u8>, limit: usize) -> bool {
-    let w = usize::from(w).max(1);
-    let mut rows = [0u16; 16];
-    for (mask, row) in rows.iter_mut().zip(tile.chunks_exact(w)) {
-        *mask = row.iter().enumerate().fold(0, |m, (x, &p)| m | u16::from(p != bg) << x);
-    }
-    let h = tile.len() / w;
+/// [`subrects`] for a tile of two colours, on its bit mask per row (bit x
+/// of `rows[y]`: pixel x is not the background; `h` rows): the same
+/// subrectangles in the same order, found a run at a time instead of a
+/// pixel at a time.
+fn subrects_two(mut rows: [u16; 16], h: usize, out: &mut Vec<u8>, limit: usize) -> bool {
     let count_at = out.len();
     out.push(0);
     let mut count = 0u8;
@@ -280,11 +326,22 @@ mod tests {
                     u32::from(!seed.is_multiple_of(density)) * 0x00c0_c0c0
                 })
                 .collect();
+            // Bit x of row y: pixel (x, y) is not `bg`, one pixel at a time.
+            let masks = |bg: u32| {
+                let mut rows = [0u16; 16];
+                for (y, row) in tile.chunks(w).enumerate() {
+                    rows[y] = row.iter().enumerate().map(|(x, &p)| u16::from(p != bg) << x).sum();
+                }
+                rows
+            };
+            if let Colours::Two { bg, rows, .. } = colours(&tile, w) {
+                assert_eq!(rows, masks(bg), "case {case}");
+            }
             let (w, h) = (u16::try_from(w).unwrap(), u16::try_from(h).unwrap());
             for limit in [usize::MAX, 40] {
                 let (mut a, mut b) = (Vec::new(), Vec::new());
                 let fits = subrects(&tile, w, h, 0, None, &mut a, limit);
-                assert_eq!(subrects_two(&tile, w, 0, &mut b, limit), fits, "case {case}");
+                assert_eq!(subrects_two(masks(0), usize::from(h), &mut b, limit), fits, "case {case}");
                 if fits {
                     assert_eq!(a, b, "case {case}");
                 }
@@ -294,10 +351,14 @@ mod tests {
 
     #[test]
     fn the_background_is_the_commoner_of_two_colours() {
-        assert_eq!(background(&[5, 5, 5]), (5, 1));
-        assert_eq!(background(&[5, 7, 7]), (7, 2));
-        assert_eq!(background(&[5, 7, 5, 7]), (5, 2), "a tie: the first");
-        assert_eq!(background(&[5, 7, 7, 9, 9, 9]), (5, 3), "three: the first pixel's");
+        assert_eq!(colours(&[5, 5, 5], 3), Colours::One(5));
+        let rows = |r: &[u16]| std::array::from_fn(|i| r.get(i).copied().unwrap_or(0));
+        assert_eq!(colours(&[5, 7, 7], 3), Colours::Two { bg: 7, fg: 5, rows: rows(&[0b001]) });
+        assert_eq!(colours(&[5, 7, 5, 7], 4), Colours::Two { bg: 5, fg: 7, rows: rows(&[0b1010]) }, "a tie");
+        // Masks per row of the tile's width.
+        let tile = [5, 7, 7, 7, 7, 7];
+        assert_eq!(colours(&tile, 2), Colours::Two { bg: 7, fg: 5, rows: rows(&[0b01, 0, 0]) });
+        assert_eq!(colours(&[5, 7, 7, 9, 9, 9], 3), Colours::Many(5), "three: the first pixel's");
     }
 
     #[test]

@@ -133,6 +133,13 @@ where
     rows.clone().all(only_a_or_b).then_some((a, Some(b)))
 }
 
+/// Eight flags (each byte 0 or 1) as the bits of a byte, the first flag
+/// lowest: the multiply moves byte `i`'s bit to bit `56 + i`, and no two
+/// products meet below bit 64 (the usual byte-gather trick).
+pub fn flag_bits(flags: [u8; 8]) -> u8 {
+    (u64::from_le_bytes(flags).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
+}
+
 /// Pixel values in a client's format, and their bytes on the wire.
 #[derive(Clone, Copy, Debug)]
 pub struct PixelBytes {
@@ -232,6 +239,19 @@ impl PixelBytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flags_gather_into_a_byte_first_lowest() {
+        assert_eq!(flag_bits([0; 8]), 0);
+        assert_eq!(flag_bits([1; 8]), 0xff);
+        assert_eq!(flag_bits([1, 0, 0, 0, 0, 0, 0, 1]), 0x81);
+        assert_eq!(flag_bits([0, 1, 1, 0, 1, 0, 0, 0]), 0b1_0110);
+        for k in 0..8 {
+            let mut f = [0; 8];
+            f[k] = 1;
+            assert_eq!(flag_bits(f), 1 << k);
+        }
+    }
     use crate::rfb::pixel::PixelFormat;
 
     /// The bytes of one value, as RFC 6143 lays them out: the pixel's

@@ -121,16 +121,9 @@ fn run_starts(tile: &[u32]) -> [u64; 64] {
     }
     for (w, chunk) in words.iter_mut().zip(flags[..tile.len().next_multiple_of(64)].chunks_exact(64)) {
         let (bytes, _) = chunk.as_chunks::<8>();
-        *w = bytes.iter().rev().fold(0, |m, b| m << 8 | u64::from(flag_bits(*b)));
+        *w = bytes.iter().rev().fold(0, |m, b| m << 8 | u64::from(super::flag_bits(*b)));
     }
     words
-}
-
-/// Eight flags (each byte 0 or 1) as the bits of a byte, the first flag
-/// lowest: the multiply moves byte `i`'s bit to bit `56 + i`, and no two
-/// products meet below bit 64 (the usual byte-gather trick).
-fn flag_bits(flags: [u8; 8]) -> u8 {
-    (u64::from_le_bytes(flags).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
 }
 
 /// Run-length bytes beyond one per run: a run of `len` pixels writes
@@ -340,19 +333,6 @@ mod tests {
             }
         });
         s
-    }
-
-    #[test]
-    fn flags_gather_into_a_byte_first_lowest() {
-        assert_eq!(flag_bits([0; 8]), 0);
-        assert_eq!(flag_bits([1; 8]), 0xff);
-        assert_eq!(flag_bits([1, 0, 0, 0, 0, 0, 0, 1]), 0x81);
-        assert_eq!(flag_bits([0, 1, 1, 0, 1, 0, 0, 0]), 0b1_0110);
-        for k in 0..8 {
-            let mut f = [0; 8];
-            f[k] = 1;
-            assert_eq!(flag_bits(f), 1 << k);
-        }
     }
 
     #[test]
