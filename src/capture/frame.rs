@@ -28,11 +28,11 @@ pub struct Frame {
     source: Geometry,
     rotation: Rotation,
     unpacker: Unpacker,
-    bytes: RwLock<Vec<u8>>,
+    bytes: RwLock<Box<[u8]>>,
     /// Where the picture lies in `bytes`: from a cache-line boundary, so
     /// that a tile's row of 64 or 128 bytes spans one or two lines, not two
     /// or three (a poll refreshing scattered tiles waits on every line).
-    lines: Range<usize>,
+    picture: Range<usize>,
 }
 
 impl Frame {
@@ -41,9 +41,8 @@ impl Frame {
     pub fn new(source: Geometry, rotation: Rotation) -> Self {
         let (tw, th) = rotation.turned_size(source.width, source.height);
         let len = source.width as usize * source.format.bytes_per_pixel() * source.height as usize;
-        let mut bytes = vec![0; len + LINE - 1];
+        let mut bytes = vec![0; len + LINE - 1].into_boxed_slice();
         crate::memory::huge_pages(&mut bytes);
-        // The buffer never grows or moves: it is only handed out as slices.
         let start = bytes.as_ptr().align_offset(LINE).min(LINE - 1);
         Self {
             width: fit_u16(tw),
@@ -52,19 +51,19 @@ impl Frame {
             rotation,
             unpacker: Unpacker::new(&source.format),
             bytes: RwLock::new(bytes),
-            lines: start..start + len,
+            picture: start..start + len,
         }
     }
 
     /// Write access for the capture: the source's rows, packed.
     pub(super) fn write(&self) -> ShadowMut<'_> {
         let guard = self.bytes.write().unwrap_or_else(|e| e.into_inner());
-        ShadowMut { guard, lines: self.lines.clone() }
+        ShadowMut { guard, picture: self.picture.clone() }
     }
 
     fn read(&self) -> ShadowRef<'_> {
         let guard = self.bytes.read().unwrap_or_else(|e| e.into_inner());
-        ShadowRef { guard, lines: self.lines.clone() }
+        ShadowRef { guard, picture: self.picture.clone() }
     }
 
     /// Every pixel as clients see it (tests, tools).
@@ -129,33 +128,33 @@ impl Frame {
 
 /// The picture's bytes under the write lock.
 pub(super) struct ShadowMut<'a> {
-    guard: RwLockWriteGuard<'a, Vec<u8>>,
-    lines: Range<usize>,
+    guard: RwLockWriteGuard<'a, Box<[u8]>>,
+    picture: Range<usize>,
 }
 
 impl Deref for ShadowMut<'_> {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.guard[self.lines.clone()]
+        &self.guard[self.picture.clone()]
     }
 }
 
 impl DerefMut for ShadowMut<'_> {
     fn deref_mut(&mut self) -> &mut [u8] {
-        &mut self.guard[self.lines.clone()]
+        &mut self.guard[self.picture.clone()]
     }
 }
 
 /// The picture's bytes under the read lock.
 struct ShadowRef<'a> {
-    guard: RwLockReadGuard<'a, Vec<u8>>,
-    lines: Range<usize>,
+    guard: RwLockReadGuard<'a, Box<[u8]>>,
+    picture: Range<usize>,
 }
 
 impl Deref for ShadowRef<'_> {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.guard[self.lines.clone()]
+        &self.guard[self.picture.clone()]
     }
 }
 
@@ -207,6 +206,17 @@ mod tests {
     }
 
     #[test]
+    fn the_picture_starts_on_a_cache_line() {
+        for (w, h) in [(3, 2), (1920, 1080), (0, 0), (1, 0)] {
+            let g = Geometry { width: w, height: h, format: SourceFormat::Rgb565.pixel_format() };
+            let f = Frame::new(g, Rotation::R0);
+            let bytes = f.write();
+            assert_eq!(bytes.len(), w as usize * h as usize * 2, "{w}x{h}");
+            assert_eq!(bytes.as_ptr() as usize % LINE, 0, "{w}x{h}");
+        }
+    }
+
+    #[test]
     fn snapshots_unpack_and_turn() {
         let f = frame(Rotation::R0);
         assert_eq!((f.width, f.height), (3, 2));
@@ -228,8 +238,6 @@ mod tests {
             assert_eq!(again, f.to_vec());
         }
         assert_eq!(frame(Rotation::R180).to_vec(), [0, 0, 0, 0xff0000, 0, 0]);
-        assert_eq!(f.write().as_ptr() as usize % LINE, 0, "the picture starts on a cache line");
-        assert_eq!(f.write().len(), 3 * 2 * 2);
         assert_eq!(frame(Rotation::R270).to_vec(), [0xff0000, 0, 0, 0, 0, 0]);
     }
 }

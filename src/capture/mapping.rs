@@ -42,10 +42,14 @@ impl Mapping {
         cmp == 0
     }
 
-    /// Hints that `range` of the mapping will be read soon (no check needed:
-    /// a prefetch of any address is harmless).
+    /// Hints that `range` of the mapping will be read soon (the part inside
+    /// the mapping; a prefetch is harmless anyway).
     pub fn prefetch(&self, range: std::ops::Range<usize>) {
-        super::prefetch::lines(self.ptr.cast::<u8>().wrapping_add(range.start), range.len());
+        let end = range.end.min(self.len);
+        super::prefetch::lines(
+            self.ptr.cast::<u8>().wrapping_add(range.start),
+            end.saturating_sub(range.start),
+        );
     }
 
     /// Copies `range` of the mapping into `dst` (same length, range checked).

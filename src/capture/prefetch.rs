@@ -4,8 +4,11 @@
 //! tile row first lets the memory system fetch them side by side.
 //!
 //! A prefetch is only a hint: it never faults, whatever the address, and
-//! the CPU ignores it for uncached memory (a board's framebuffer may be
-//! mapped uncached; then nothing changes).
+//! changes nothing the program sees. On uncached memory (a board's
+//! framebuffer may be mapped so) x86 ignores it; an ARM core may ignore it
+//! or spend a read on it. Framebuffer reads have no side effects, and a
+//! framebuffer slow to read by mmap is read by `pread` instead, which has
+//! nothing to prefetch.
 
 /// The cache line size assumed: 64 bytes on every CPU fbvncd targets.
 pub const LINE: usize = 64;

@@ -5,6 +5,9 @@
 use super::*;
 use crate::capture::{Spans, prefetch};
 
+/// [`Capture::grow`] asks for the lines beyond a box this many boxes ahead.
+const EDGES_AHEAD: usize = 8;
+
 impl Capture {
     /// Follows a change across tile rows: where a changed box ends on a
     /// tile row's edge, the line just beyond it is compared, and the tiles
@@ -20,9 +23,15 @@ impl Capture {
         changed: &mut Vec<Rect>,
     ) -> Result<(), CaptureError> {
         let t = u32::from(TILE);
-        self.prefetch_edges(shadow, changed);
+        // The lines a box is followed into are asked for a few boxes ahead.
+        for r in changed.iter().take(EDGES_AHEAD) {
+            self.prefetch_edges(shadow, *r, hot, cols);
+        }
         let mut i = 0;
         while let Some(r) = changed.get(i).copied() {
+            if let Some(ahead) = changed.get(i + EDGES_AHEAD) {
+                self.prefetch_edges(shadow, *ahead, hot, cols);
+            }
             i += 1;
             for y in lines_beyond(r, self.geometry.height) {
                 let ty = y / t;
@@ -43,25 +52,33 @@ impl Capture {
         Ok(())
     }
 
-    /// Hints that the lines just beyond `changed` that [`Capture::grow`]
-    /// compares are about to be read (source and shadow, all at once).
-    fn prefetch_edges(&self, shadow: &[u8], changed: &[Rect]) {
+    /// Hints that the lines just beyond `r` that [`Capture::grow`] compares
+    /// are about to be read, source and shadow: in the tiles not yet read
+    /// this poll (`hot` tiles are skipped there).
+    fn prefetch_edges(&self, shadow: &[u8], r: Rect, hot: &[bool], cols: u32) {
+        let (w, t) = (self.geometry.width, u32::from(TILE));
         let bpp = self.geometry.format.bytes_per_pixel();
-        for r in changed {
-            let (x, len) = (u32::from(r.x), usize::from(r.w) * bpp);
-            for y in lines_beyond(*r, self.geometry.height) {
-                self.prefetch_span(shadow, x, y, len);
+        for y in lines_beyond(r, self.geometry.height) {
+            let band = (y / t * cols) as usize;
+            for tx in u32::from(r.x) / t..(u32::from(r.x) + u32::from(r.w)).div_ceil(t) {
+                if !hot.get(band + tx as usize).copied().unwrap_or(true) {
+                    self.prefetch_span(shadow, tx * t, y, (t.min(w - tx * t)) as usize * bpp);
+                }
             }
         }
+    }
+
+    /// Where pixel (`x`, `y`) starts in the shadow.
+    fn shadow_at(&self, x: u32, y: u32) -> usize {
+        y as usize * self.row_bytes() + x as usize * self.geometry.format.bytes_per_pixel()
     }
 
     /// True when line `y` of tile column `tx` differs from the shadow.
     fn tile_line_differs(&mut self, shadow: &[u8], tx: u32, y: u32) -> Result<bool, CaptureError> {
         let (w, t) = (self.geometry.width, u32::from(TILE));
-        let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
         let (x, tw) = (tx * t, t.min(w - tx * t));
-        let at = y as usize * rb + x as usize * bpp;
-        let old = &shadow[at..at + tw as usize * bpp];
+        let at = self.shadow_at(x, y);
+        let old = &shadow[at..at + tw as usize * self.geometry.format.bytes_per_pixel()];
         if let Some(same) = self.source.span_equals(x, y, old)? {
             return Ok(!same);
         }
@@ -95,12 +112,21 @@ impl Capture {
         let (w, h, t) = (self.geometry.width, self.geometry.height, u32::from(TILE));
         let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
         let (y0, th) = (ty * t, t.min(h - ty * t));
-        self.prefetch_hot(shadow, y0, th, hot);
         if self.whole_rows {
             self.read_band(0, y0, w, th)?;
         }
         let mut boxes = Vec::new();
-        for (a, b) in runs(hot) {
+        // Each run's rows are asked for while the run before is compared
+        // (the first's at once): a run's worth in flight, not a tile row's,
+        // which would pass a small cache when many tiles changed.
+        let spans: Vec<(u32, u32)> = runs(hot).collect();
+        if let Some(&(a, b)) = spans.first() {
+            self.prefetch_run(shadow, a, b, y0, th);
+        }
+        for (i, &(a, b)) in spans.iter().enumerate() {
+            if let Some(&(na, nb)) = spans.get(i + 1) {
+                self.prefetch_run(shadow, na, nb, y0, th);
+            }
             let (x, x1) = (a * t, (b * t).min(w));
             let (from, len) = (x as usize * bpp, (x1 - x) as usize * bpp);
             // Per tile of the run: changed columns and lines seen so far.
@@ -145,18 +171,17 @@ impl Capture {
         Ok(())
     }
 
-    /// Hints that the rows `y0..y0 + th` of the `hot` tiles are about to be
-    /// compared: in the source and in the shadow, all at once (each is a
-    /// cache miss when tiles are scattered; fetched side by side, not in turn).
-    fn prefetch_hot(&self, shadow: &[u8], y0: u32, th: u32, hot: &[bool]) {
+    /// Hints that the rows `y0..y0 + th` of the run of tiles `a..b` are
+    /// about to be compared, in the source and in the shadow, all at once
+    /// (each is a cache miss when tiles are scattered; fetched side by side,
+    /// not in turn).
+    fn prefetch_run(&self, shadow: &[u8], a: u32, b: u32, y0: u32, th: u32) {
         let (w, t) = (self.geometry.width, u32::from(TILE));
         let bpp = self.geometry.format.bytes_per_pixel();
-        for (a, b) in runs(hot) {
-            let (x, x1) = (a * t, (b * t).min(w));
-            let len = (x1 - x) as usize * bpp;
-            for y in y0..y0 + th {
-                self.prefetch_span(shadow, x, y, len);
-            }
+        let (x, x1) = (a * t, (b * t).min(w));
+        let len = (x1 - x) as usize * bpp;
+        for y in y0..y0 + th {
+            self.prefetch_span(shadow, x, y, len);
         }
     }
 
@@ -167,7 +192,7 @@ impl Capture {
     /// push its first lines out of the cache before they are used).
     fn prefetch_span(&self, shadow: &[u8], x: u32, y: u32, len: usize) {
         let len = len.min(prefetch::AHEAD);
-        let at = y as usize * self.row_bytes() + x as usize * self.geometry.format.bytes_per_pixel();
+        let at = self.shadow_at(x, y);
         self.source.prefetch(x, y, len);
         if let Some(old) = shadow.get(at..at + len) {
             prefetch::lines(old.as_ptr(), len);
