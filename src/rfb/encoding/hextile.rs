@@ -40,6 +40,8 @@ pub fn encode(view: &PixelView<'_>, rect: Rect, pf: &PixelFormat, out: &mut Vec<
             let (from, to) = (usize::from(tx), usize::from(tx + tw));
             tile.clear();
             for row in band.chunks_exact(w) {
+                // The same copy either way; a whole tile's row is 16 values
+                // known when compiling (a few moves, not a call to memcpy).
                 match <&[u32; 16]>::try_from(&row[from..to]) {
                     Ok(whole) => tile.extend_from_slice(whole),
                     Err(_) => tile.extend_from_slice(&row[from..to]),
@@ -69,18 +71,18 @@ enum Colours {
 /// second colour is, whose bit count says which colour is commoner (no
 /// separate count, and the masks are what the subrectangle search needs).
 fn colours(tile: &[u32], w: usize) -> Colours {
+    debug_assert!((1..=16).contains(&w) && tile.len() <= 256, "a Hextile tile");
     let w = w.max(1);
     match super::at_most_two(tile.chunks(w), |p| p) {
         Some((a, None)) => Colours::One(a),
         Some((a, Some(b))) => {
             let mut rows = [0u16; 16];
             for (mask, row) in rows.iter_mut().zip(tile.chunks_exact(w)) {
-                let mut flags = [0u8; 16];
-                for (f, &p) in flags.iter_mut().zip(row) {
+                let mut flags = [[0u8; 8]; 2];
+                for (f, &p) in flags.as_flattened_mut().iter_mut().zip(row) {
                     *f = u8::from(p == b);
                 }
-                let (lo, hi) = flags.as_chunks::<8>().0.split_at(1);
-                *mask = u16::from(super::flag_bits(lo[0])) | u16::from(super::flag_bits(hi[0])) << 8;
+                *mask = u16::from_le_bytes(flags.map(super::flag_bits));
             }
             let of_b = rows.iter().map(|m| m.count_ones() as usize).sum::<usize>();
             if of_b <= tile.len() - of_b {
@@ -120,7 +122,7 @@ fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry,
                 px.put(f, out);
                 fg = Some(f);
             }
-            subrects_two(rows, tile.len() / usize::from(w).max(1), out, body_at + raw_len)
+            subrects_two(rows, usize::from(h), out, body_at + raw_len)
         }
         Colours::Many(_) => {
             mask |= ANY_SUBRECTS | COLOURED;
