@@ -225,9 +225,12 @@ impl FrameSource for FbdevSource {
         super::changed_spans(self, spans)
     }
 
-    fn prefetch(&self, x: u32, y: u32, len: usize) {
-        if let (Some(map), Some(range)) = (&self.map, self.layout.span(x, y, len)) {
-            map.prefetch(range);
+    fn prefetch(&self, x: u32, y: u32, len: usize, rows: u32) {
+        let Some(map) = &self.map else { return };
+        for y in y..y.saturating_add(rows) {
+            if let Some(range) = self.layout.span(x, y, len) {
+                map.prefetch(range);
+            }
         }
     }
 

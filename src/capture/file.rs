@@ -96,9 +96,11 @@ impl FrameSource for FileSource {
         super::changed_spans(self, spans)
     }
 
-    fn prefetch(&self, x: u32, y: u32, len: usize) {
-        if let Some((map, range)) = self.mapped(x, y, len) {
-            map.prefetch(range);
+    fn prefetch(&self, x: u32, y: u32, len: usize, rows: u32) {
+        for y in y..y.saturating_add(rows) {
+            if let Some((map, range)) = self.mapped(x, y, len) {
+                map.prefetch(range);
+            }
         }
     }
 

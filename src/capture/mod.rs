@@ -61,10 +61,10 @@ pub trait FrameSource: Send {
     fn read_rows(&mut self, _y: u32, _dst: &mut [u8]) -> Result<bool, CaptureError> {
         Ok(false)
     }
-    /// Hints that `len` bytes of visible row `y` from pixel `x` will be
-    /// compared or read soon: a mapped source asks the CPU to start loading
-    /// them. Others need not do anything.
-    fn prefetch(&self, _x: u32, _y: u32, _len: usize) {}
+    /// Hints that `len` bytes of each visible row `y..y + rows`, from pixel
+    /// `x`, will be compared or read soon: a mapped source asks the CPU to
+    /// start loading them. Others need not do anything.
+    fn prefetch(&self, _x: u32, _y: u32, _len: usize, _rows: u32) {}
     /// Compares `expected.len()` bytes of visible row `y` from pixel `x` with
     /// `expected` where they lie (a mapped source); None when the source
     /// cannot (then the caller reads the span and compares).

@@ -62,7 +62,7 @@ impl Capture {
             let band = (y / t * cols) as usize;
             for tx in u32::from(r.x) / t..(u32::from(r.x) + u32::from(r.w)).div_ceil(t) {
                 if !hot.get(band + tx as usize).copied().unwrap_or(true) {
-                    self.prefetch_span(shadow, tx * t, y, (t.min(w - tx * t)) as usize * bpp);
+                    self.prefetch_rows(shadow, tx * t, y, (t.min(w - tx * t)) as usize * bpp, 1);
                 }
             }
         }
@@ -179,23 +179,22 @@ impl Capture {
         let (w, t) = (self.geometry.width, u32::from(TILE));
         let bpp = self.geometry.format.bytes_per_pixel();
         let (x, x1) = (a * t, (b * t).min(w));
-        let len = (x1 - x) as usize * bpp;
-        for y in y0..y0 + th {
-            self.prefetch_span(shadow, x, y, len);
-        }
+        self.prefetch_rows(shadow, x, y0, (x1 - x) as usize * bpp, th);
     }
 
-    /// Hints that `len` bytes of line `y` from pixel `x` are about to be
-    /// compared, in the source and in the shadow: their first
+    /// Hints that `len` bytes of each line `y..y + rows` from pixel `x` are
+    /// about to be compared, in the source and in the shadow: their first
     /// [`prefetch::AHEAD`] bytes (the CPU's own prefetcher follows a long
     /// span once it is started; asking for all of a wide band ahead would
     /// push its first lines out of the cache before they are used).
-    fn prefetch_span(&self, shadow: &[u8], x: u32, y: u32, len: usize) {
+    fn prefetch_rows(&self, shadow: &[u8], x: u32, y: u32, len: usize, rows: u32) {
         let len = len.min(prefetch::AHEAD);
-        let at = self.shadow_at(x, y);
-        self.source.prefetch(x, y, len);
-        if let Some(old) = shadow.get(at..at + len) {
-            prefetch::lines(old.as_ptr(), len);
+        self.source.prefetch(x, y, len, rows);
+        for y in y..y + rows {
+            let at = self.shadow_at(x, y);
+            if let Some(old) = shadow.get(at..at + len) {
+                prefetch::lines(old.as_ptr(), len);
+            }
         }
     }
 
