@@ -1,7 +1,7 @@
 //! Cache prefetch hints. A poll that refreshes scattered tiles reads a
 //! tile's row here and a tile's row there, each a cache miss; taken one at
 //! a time, every miss is waited for in turn. Asking for all the rows of a
-//! tile row first lets the memory system fetch them side by side.
+//! run of tiles first lets the memory system fetch them side by side.
 //!
 //! A prefetch is only a hint: it never faults, whatever the address, and
 //! changes nothing the program sees. On uncached memory (a board's
