@@ -221,8 +221,8 @@ impl FrameSource for FbdevSource {
         }
     }
 
-    fn read_changed_spans(&mut self, spans: super::Spans<'_>) -> Result<(), CaptureError> {
-        super::changed_spans(self, spans)
+    fn read_spans(&mut self, x: u32, y: u32, len: usize, dst: &mut [u8]) -> Result<(), CaptureError> {
+        super::spans_row_by_row(self, x, y, len, dst)
     }
 
     fn prefetch(&self, x: u32, y: u32, len: usize, rows: u32) {

@@ -92,8 +92,8 @@ impl FrameSource for FileSource {
         Ok(true)
     }
 
-    fn read_changed_spans(&mut self, spans: super::Spans<'_>) -> Result<(), CaptureError> {
-        super::changed_spans(self, spans)
+    fn read_spans(&mut self, x: u32, y: u32, len: usize, dst: &mut [u8]) -> Result<(), CaptureError> {
+        super::spans_row_by_row(self, x, y, len, dst)
     }
 
     fn prefetch(&self, x: u32, y: u32, len: usize, rows: u32) {
@@ -141,13 +141,12 @@ mod tests {
         src.read_span(0, 1, &mut got).unwrap();
         assert_eq!(got[5], 0xee);
         assert_eq!(got[..5], row1[..5]);
-        // A tile's rows at once (4 pixels of each): only the edited row is read.
-        let (mut dst, mut fresh) = (vec![0; 3 * 16], vec![false; 3]);
-        let spans =
-            super::super::Spans { at: (0, 0), old: &bytes, pitch: 32, dst: &mut dst, fresh: &mut fresh };
-        src.read_changed_spans(spans).unwrap();
-        assert_eq!(fresh, [false, true, false]);
-        assert_eq!(dst[16..32], got[..16]);
+        // A tile's rows at once (4 pixels of each, from pixel 1), packed.
+        let mut dst = vec![0; 3 * 16];
+        src.read_spans(1, 0, 16, &mut dst).unwrap();
+        assert_eq!(dst[..16], bytes[4..20]);
+        assert_eq!(dst[16..32], got[4..20]);
+        assert_eq!(dst[32..], bytes[68..84]);
         // Past the picture: no in-place answer; the read fails.
         assert_eq!(src.span_equals(0, 3, row1).unwrap(), None);
         assert!(src.read_span(0, 3, &mut got).is_err());

@@ -71,42 +71,29 @@ pub trait FrameSource: Send {
     fn span_equals(&mut self, _x: u32, _y: u32, _expected: &[u8]) -> Result<Option<bool>, CaptureError> {
         Ok(None)
     }
-    /// Brings the spans of `spans` into its `dst` where they differ (see
-    /// [`Spans`]): a tile's worth in one call.
-    fn read_changed_spans(&mut self, spans: Spans<'_>) -> Result<(), CaptureError> {
-        changed_spans(self, spans)
+    /// Copies `len` bytes of each visible row from `y` on, from pixel `x`,
+    /// into `dst` (`dst.len() / len` rows, packed): a run of tiles in one
+    /// call.
+    fn read_spans(&mut self, x: u32, y: u32, len: usize, dst: &mut [u8]) -> Result<(), CaptureError> {
+        spans_row_by_row(self, x, y, len, dst)
     }
 }
 
-/// The rows of a tile run to bring up to date: `fresh.len()` rows from pixel
-/// `at.0` of row `at.1` on, `dst.len() / fresh.len()` bytes each, read into
-/// `dst` (packed) where they differ from `old` (row `i`'s old bytes at
-/// `old[i * pitch..]`); `fresh[i]` says whether row `i` was read.
-pub struct Spans<'a> {
-    /// First pixel (x, y).
-    pub at: (u32, u32),
-    /// The rows as last read, `pitch` bytes apart.
-    pub old: &'a [u8],
-    /// Bytes from one old row to the next.
-    pub pitch: usize,
-    /// Where the rows that differ are read to.
-    pub dst: &'a mut [u8],
-    /// Per row: read (it differed).
-    pub fresh: &'a mut [bool],
-}
-
-/// [`FrameSource::read_changed_spans`] for any source: a row equal in place
-/// is skipped, others are read. Sources override the method with a call to
-/// this, so that their `span_equals` and `read_span` inline (no dynamic call
-/// per line of a tile).
-pub fn changed_spans<S: FrameSource + ?Sized>(src: &mut S, s: Spans<'_>) -> Result<(), CaptureError> {
-    let ((x, y), len) = (s.at, s.dst.len() / s.fresh.len().max(1));
-    for (i, (span, f)) in (0u32..).zip(s.dst.chunks_exact_mut(len.max(1)).zip(s.fresh.iter_mut())) {
-        let before = &s.old[i as usize * s.pitch..][..len];
-        *f = src.span_equals(x, y + i, before)? != Some(true);
-        if *f {
-            src.read_span(x, y + i, span)?;
-        }
+/// [`FrameSource::read_spans`] for any source, a row at a time. Sources
+/// override the method with a call to this, so that their `read_span`
+/// inlines (no dynamic call per line of a tile). Every row is read, not
+/// only those that differ: a row of a tile whose sampled line changed
+/// mostly has too, and comparing it where it lies first would read it twice
+/// from a framebuffer that may be uncached and slow.
+pub fn spans_row_by_row<S: FrameSource + ?Sized>(
+    src: &mut S,
+    x: u32,
+    y: u32,
+    len: usize,
+    dst: &mut [u8],
+) -> Result<(), CaptureError> {
+    for (row, span) in (y..).zip(dst.chunks_exact_mut(len.max(1))) {
+        src.read_span(x, row, span)?;
     }
     Ok(())
 }

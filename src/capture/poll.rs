@@ -48,8 +48,6 @@ pub struct Capture {
     /// Changed sample lines of this poll; their bytes follow in `probe_bytes`.
     probes: Vec<u32>,
     probe_bytes: Vec<u8>,
-    /// Per row of a tile run: read this poll (it differed in place).
-    fresh: Vec<bool>,
     /// The last poll failed part way.
     suspect: bool,
 }
@@ -69,7 +67,6 @@ impl Capture {
             whole_rows: false,
             probes: Vec::new(),
             probe_bytes: Vec::new(),
-            fresh: Vec::new(),
             suspect: false,
         };
         c.reset()?;

@@ -3,7 +3,7 @@
 //! into, and whole bands while a scroll is in view.
 
 use super::*;
-use crate::capture::{Spans, prefetch};
+use crate::capture::prefetch;
 
 /// [`Capture::grow`] asks for the lines beyond a box this many boxes ahead.
 const EDGES_AHEAD: usize = 8;
@@ -132,18 +132,14 @@ impl Capture {
             // Per tile of the run: changed columns and lines seen so far.
             boxes.clear();
             boxes.resize((b - a) as usize, ((t, 0), (th, 0)));
-            // The run's spans: out of the band, or in one call the rows that
-            // differ (compared in place by mapped sources), packed.
+            // The run's spans: out of the band, or all its rows in one call,
+            // packed.
             let (base, pitch) = if self.whole_rows { (from, rb) } else { (0, len) };
-            self.fresh.clear();
-            self.fresh.resize(th as usize, true);
             if !self.whole_rows {
                 self.raw.resize(len * th as usize, 0);
-                let old = &shadow[y0 as usize * rb + from..];
-                let (dst, fresh) = (&mut self.raw[..], &mut self.fresh[..]);
-                self.source.read_changed_spans(Spans { at: (x, y0), old, pitch: rb, dst, fresh })?;
+                self.source.read_spans(x, y0, len, &mut self.raw)?;
             }
-            for r in (0..th).filter(|r| self.fresh[*r as usize]) {
+            for r in 0..th {
                 let at = (y0 + r) as usize * rb + from;
                 let new = &self.raw[r as usize * pitch + base..][..len];
                 let old = &mut shadow[at..at + len];
