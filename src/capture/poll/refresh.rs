@@ -143,10 +143,12 @@ impl Capture {
                 let at = (y0 + r) as usize * rb + from;
                 let new = &self.raw[r as usize * pitch + base..][..len];
                 let old = &mut shadow[at..at + len];
-                if old == new {
+                let seg = usize::from(TILE) * bpp;
+                // A run of several tiles: one compare passes an unchanged row
+                // (a single tile's is compared below anyway).
+                if len > seg && old == new {
                     continue;
                 }
-                let seg = usize::from(TILE) * bpp;
                 for ((o, n), (cols, lines)) in old.chunks_mut(seg).zip(new.chunks(seg)).zip(boxes.iter_mut())
                 {
                     if let Some((c0, c1)) = differing_pixels(o, n, bpp) {
