@@ -17,14 +17,17 @@ pub const LINE: usize = 64;
 /// prefetcher follows a long span once it has started it).
 pub const AHEAD: usize = 4 * LINE;
 
-/// Hints that the `len` bytes from `p` will be read soon.
+/// Hints that the `len` bytes from `p` will be read soon: each cache line
+/// they touch, once.
 #[inline]
 pub fn lines(p: *const u8, len: usize) {
-    for off in (0..len).step_by(LINE) {
-        line(p.wrapping_add(off));
+    if len == 0 {
+        return;
     }
-    if len > 0 {
-        line(p.wrapping_add(len - 1));
+    let skew = p as usize % LINE;
+    let first = p.wrapping_sub(skew);
+    for off in (0..len + skew).step_by(LINE) {
+        line(first.wrapping_add(off));
     }
 }
 
