@@ -203,7 +203,7 @@ impl Capture {
             match shift {
                 Some(dy) if any => self.refresh_shifted(shadow, ty, dy, &mut moved, &mut changed)?,
                 Some(dy) => self.moved_unread(shadow, ty, dy, &mut moved),
-                None if any => self.refresh_hot(shadow, ty, band, &mut changed)?,
+                None if any => self.refresh_hot(shadow, ty, band, &mut changed, !full)?,
                 None => {}
             }
         }

@@ -44,7 +44,7 @@ impl Capture {
                 if found.iter().any(|f| *f) {
                     band.iter_mut().zip(&found).for_each(|(h, f)| *h |= *f);
                     let mut more = Vec::new();
-                    self.refresh_hot(shadow, ty, &found, &mut more)?;
+                    self.refresh_hot(shadow, ty, &found, &mut more, true)?;
                     changed.extend(more);
                 }
             }
@@ -98,16 +98,18 @@ impl Capture {
         }
     }
 
-    /// Re-reads the `hot` tiles of tile row `ty` (their sampled line
-    /// differs) into the shadow and adds the box around what changed in each
-    /// to `changed`: line by line from the source, or out of a band read at
-    /// once when the source reads whole bands.
+    /// Re-reads the `hot` tiles of tile row `ty` into the shadow and adds the
+    /// box around what changed in each to `changed`: from the source a run of
+    /// tiles at a time ([`Capture::read_run`]; `expect_change`: their sampled
+    /// line differs), or out of a band read at once when the source reads
+    /// whole bands.
     pub(super) fn refresh_hot(
         &mut self,
         shadow: &mut [u8],
         ty: u32,
         hot: &[bool],
         changed: &mut Vec<Rect>,
+        expect_change: bool,
     ) -> Result<(), CaptureError> {
         let (w, h, t) = (self.geometry.width, self.geometry.height, u32::from(TILE));
         let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
@@ -135,11 +137,12 @@ impl Capture {
             // The run's spans: out of the band, or all its rows in one call,
             // packed.
             let (base, pitch) = if self.whole_rows { (from, rb) } else { (0, len) };
-            if !self.whole_rows {
-                self.raw.resize(len * th as usize, 0);
-                self.source.read_spans(x, y0, len, &mut self.raw)?;
-            }
-            for r in 0..th {
+            let read = if self.whole_rows {
+                u64::MAX
+            } else {
+                self.read_run(shadow, (x, y0), th, len, expect_change)?
+            };
+            for r in (0..th).filter(|r| read >> r & 1 == 1) {
                 let at = (y0 + r) as usize * rb + from;
                 let new = &self.raw[r as usize * pitch + base..][..len];
                 let old = &mut shadow[at..at + len];
@@ -167,6 +170,38 @@ impl Capture {
             }
         }
         Ok(())
+    }
+
+    /// Reads `th` rows of `len` bytes from (`x`, `y0`) into `self.raw`,
+    /// packed. Rows expected to have changed (a tile whose sampled line
+    /// differs) are all read in one call: each is read once, which matters
+    /// on a slow, uncached framebuffer. Others (a full poll's tiles, mostly
+    /// unchanged) are compared where they lie first and read only where they
+    /// differ. Bit `r` of the result: row `r` was read.
+    fn read_run(
+        &mut self,
+        shadow: &[u8],
+        (x, y0): (u32, u32),
+        th: u32,
+        len: usize,
+        expect_change: bool,
+    ) -> Result<u64, CaptureError> {
+        self.raw.resize(len * th as usize, 0);
+        if expect_change {
+            self.source.read_spans(x, y0, len, &mut self.raw)?;
+            return Ok(u64::MAX);
+        }
+        let at = self.shadow_at(x, y0);
+        let rb = self.row_bytes();
+        let mut read = 0;
+        for (r, dst) in (0..th).zip(self.raw.chunks_exact_mut(len.max(1))) {
+            let old = &shadow[at + r as usize * rb..][..len];
+            if self.source.span_equals(x, y0 + r, old)? != Some(true) {
+                self.source.read_span(x, y0 + r, dst)?;
+                read |= 1 << r;
+            }
+        }
+        Ok(read)
     }
 
     /// Hints that the rows `y0..y0 + th` of the run of tiles `a..b` are
