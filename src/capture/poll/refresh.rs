@@ -134,8 +134,8 @@ impl Capture {
             // Per tile of the run: changed columns and lines seen so far.
             boxes.clear();
             boxes.resize((b - a) as usize, ((t, 0), (th, 0)));
-            // The run's spans: out of the band, or all its rows in one call,
-            // packed.
+            // The run's spans: out of the band, or as `read_run` reads them
+            // (packed; `read` marks the rows read).
             let (base, pitch) = if self.whole_rows { (from, rb) } else { (0, len) };
             let read = if self.whole_rows {
                 u64::MAX
