@@ -56,14 +56,14 @@ impl Frame {
     }
 
     /// Write access for the capture: the source's rows, packed.
-    pub(super) fn write(&self) -> ShadowMut<'_> {
+    pub(super) fn write(&self) -> Shadow<RwLockWriteGuard<'_, Box<[u8]>>> {
         let guard = self.bytes.write().unwrap_or_else(|e| e.into_inner());
-        ShadowMut { guard, picture: self.picture.clone() }
+        Shadow { guard, picture: self.picture.clone() }
     }
 
-    fn read(&self) -> ShadowRef<'_> {
+    fn read(&self) -> Shadow<RwLockReadGuard<'_, Box<[u8]>>> {
         let guard = self.bytes.read().unwrap_or_else(|e| e.into_inner());
-        ShadowRef { guard, picture: self.picture.clone() }
+        Shadow { guard, picture: self.picture.clone() }
     }
 
     /// Every pixel as clients see it (tests, tools).
@@ -126,35 +126,23 @@ impl Frame {
     }
 }
 
-/// The picture's bytes under the write lock.
-pub(super) struct ShadowMut<'a> {
-    guard: RwLockWriteGuard<'a, Box<[u8]>>,
+/// The picture's bytes under a lock guard `G` (read or write): the aligned
+/// part of the buffer.
+pub(super) struct Shadow<G> {
+    guard: G,
     picture: Range<usize>,
 }
 
-impl Deref for ShadowMut<'_> {
+impl<G: Deref<Target = Box<[u8]>>> Deref for Shadow<G> {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         &self.guard[self.picture.clone()]
     }
 }
 
-impl DerefMut for ShadowMut<'_> {
+impl<G: DerefMut<Target = Box<[u8]>>> DerefMut for Shadow<G> {
     fn deref_mut(&mut self) -> &mut [u8] {
         &mut self.guard[self.picture.clone()]
-    }
-}
-
-/// The picture's bytes under the read lock.
-struct ShadowRef<'a> {
-    guard: RwLockReadGuard<'a, Box<[u8]>>,
-    picture: Range<usize>,
-}
-
-impl Deref for ShadowRef<'_> {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        &self.guard[self.picture.clone()]
     }
 }
 

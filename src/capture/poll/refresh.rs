@@ -37,8 +37,7 @@ impl Capture {
                 let ty = y / t;
                 let band = &mut hot[(ty * cols) as usize..((ty + 1) * cols) as usize];
                 let mut found = vec![false; band.len()];
-                let tiles = u32::from(r.x) / t..(u32::from(r.x) + u32::from(r.w)).div_ceil(t);
-                for tx in tiles.filter(|tx| !band[*tx as usize]) {
+                for tx in tile_columns(r).filter(|tx| !band[*tx as usize]) {
                     found[tx as usize] = self.tile_line_differs(shadow, tx, y)?;
                 }
                 if found.iter().any(|f| *f) {
@@ -60,7 +59,7 @@ impl Capture {
         let bpp = self.geometry.format.bytes_per_pixel();
         for y in lines_beyond(r, self.geometry.height) {
             let band = (y / t * cols) as usize;
-            for tx in u32::from(r.x) / t..(u32::from(r.x) + u32::from(r.w)).div_ceil(t) {
+            for tx in tile_columns(r) {
                 if !hot.get(band + tx as usize).copied().unwrap_or(true) {
                     self.prefetch_rows(shadow, tx * t, y, (t.min(w - tx * t)) as usize * bpp, 1);
                 }
@@ -121,12 +120,12 @@ impl Capture {
         // Each run's rows are asked for while the run before is compared
         // (the first's at once): a run's worth in flight, not a tile row's,
         // which would pass a small cache when many tiles changed.
-        let spans: Vec<(u32, u32)> = runs(hot).collect();
-        if let Some(&(a, b)) = spans.first() {
+        let mut spans = runs(hot).peekable();
+        if let Some(&(a, b)) = spans.peek() {
             self.prefetch_run(shadow, a, b, y0, th);
         }
-        for (i, &(a, b)) in spans.iter().enumerate() {
-            if let Some(&(na, nb)) = spans.get(i + 1) {
+        while let Some((a, b)) = spans.next() {
+            if let Some(&(na, nb)) = spans.peek() {
                 self.prefetch_run(shadow, na, nb, y0, th);
             }
             let (x, x1) = (a * t, (b * t).min(w));
@@ -280,6 +279,12 @@ fn lines_beyond(r: Rect, h: u32) -> impl Iterator<Item = u32> {
     let above = (top % t == 0 && top > 0).then(|| top - 1);
     let below = (bottom % t == 0 && bottom < h).then_some(bottom);
     above.into_iter().chain(below)
+}
+
+/// The tile columns `r` spans.
+fn tile_columns(r: Rect) -> std::ops::Range<u32> {
+    let t = u32::from(TILE);
+    u32::from(r.x) / t..(u32::from(r.x) + u32::from(r.w)).div_ceil(t)
 }
 
 /// Adds `r` to `rects`, widening the last one when `r` continues it.
