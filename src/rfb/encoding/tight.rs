@@ -9,6 +9,7 @@ use super::zstream::ZStream;
 use crate::rfb::pixel::PixelFormat;
 use crate::rfb::{PixelView, Rect};
 
+mod jpeg;
 mod mixed;
 
 /// Widest rectangle a Tight decoder must take.
@@ -166,11 +167,9 @@ impl Tight {
     }
 
     fn jpeg(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) {
-        rgb_bytes(view, r, &mut self.scratch);
         let quality = JPEG_QUALITY[usize::from(self.quality.unwrap_or(6))];
-        let mut jpeg = Vec::with_capacity(self.scratch.len() / 8);
-        let enc = jpeg_encoder::Encoder::new(&mut jpeg, quality);
-        if enc.encode(&self.scratch, r.w, r.h, jpeg_encoder::ColorType::Rgb).is_err() {
+        let mut jpeg = Vec::with_capacity(r.area() / 3);
+        if !jpeg::encode(view, r, quality, &mut jpeg) {
             // Cannot happen for sizes within Tight's limits; stay correct anyway.
             self.full(view, r, tp, out);
             return;

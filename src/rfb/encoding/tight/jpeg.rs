@@ -1,0 +1,129 @@
+//! Tight's JPEG rectangles: jpeg-encoder takes the picture row by row as
+//! Y, Cb and Cr through its `ImageBuffer` trait, converted straight from
+//! the frame's pixels: no R, G, B copy of the rectangle first, and with
+//! 4:2:0 subsampling only the chroma samples the encoder reads are
+//! computed (a quarter of them).
+
+use jpeg_encoder::{ChromaSubsamplingMethod, Encoder, ImageBuffer, JpegColorType, SamplingFactor};
+
+use crate::rfb::{PixelView, Rect};
+
+/// Encodes `r` of `view` as a baseline JFIF image at `quality` (1–100) into
+/// `out`: chroma subsampled 4:2:0 below quality 90 (jpeg-encoder's own
+/// choice), full above. Fails only for sizes beyond JPEG's (Tight's limits
+/// are far inside).
+pub fn encode(view: &PixelView<'_>, r: Rect, quality: u8, out: &mut Vec<u8>) -> bool {
+    let subsampled = quality < 90;
+    let mut enc = Encoder::new(out, quality);
+    enc.set_sampling_factor(if subsampled { SamplingFactor::F_2_2 } else { SamplingFactor::F_1_1 });
+    enc.set_chroma_subsampling_method(ChromaSubsamplingMethod::Nearest);
+    enc.encode_image(Ycc { view, rect: r, subsampled }).is_ok()
+}
+
+/// A rectangle of canonical `0x00RRGGBB` pixels as JPEG's Y, Cb, Cr.
+struct Ycc<'a> {
+    view: &'a PixelView<'a>,
+    rect: Rect,
+    /// 4:2:0 with the nearest sample: the encoder reads the chroma of each
+    /// 2x2 block's top left pixel only (even columns of even rows, counted
+    /// from the rectangle's corner) and pads a short block row or column
+    /// with copies of the last row or column. Only those are computed; the
+    /// rest are left zero.
+    subsampled: bool,
+}
+
+impl ImageBuffer for Ycc<'_> {
+    fn get_jpeg_color_type(&self) -> JpegColorType {
+        JpegColorType::Ycbcr
+    }
+
+    fn width(&self) -> u16 {
+        self.rect.w
+    }
+
+    fn height(&self) -> u16 {
+        self.rect.h
+    }
+
+    fn fill_buffers(&self, y: u16, buffers: &mut [Vec<u8>; 4]) {
+        let r = self.rect;
+        let row = self.view.row(r.x, r.y + y, r.w);
+        let [luma, blue, red, _] = buffers;
+        let at = luma.len();
+        luma.extend(row.iter().map(|&p| ycc(p)[0]));
+        blue.resize(at + row.len(), 0);
+        red.resize(at + row.len(), 0);
+        let planes = blue[at..].iter_mut().zip(&mut red[at..]);
+        if !self.subsampled {
+            for (&p, (b, c)) in row.iter().zip(planes) {
+                [_, *b, *c] = ycc(p);
+            }
+        } else if y.is_multiple_of(2) || y + 1 == r.h {
+            for (&p, (b, c)) in row.iter().zip(planes).step_by(2) {
+                [_, *b, *c] = ycc(p);
+            }
+            if let Some(&p) = row.last() {
+                [_, blue[at + row.len() - 1], red[at + row.len() - 1]] = ycc(p);
+            }
+        }
+    }
+}
+
+/// JFIF's RGB to YCbCr in 16-bit fixed point, rounded: jpeg-encoder's own
+/// formula (`rgb_to_ycbcr`), so its output is the same either way.
+#[inline(always)]
+fn ycc(p: u32) -> [u8; 3] {
+    let [_, r, g, b] = p.to_be_bytes().map(i32::from);
+    let half = 0x7fff;
+    let mid = 128 << 16;
+    let y = 19595 * r + 38470 * g + 7471 * b + half;
+    let cb = -11059 * r - 21709 * g + 32768 * b + mid + half;
+    let cr = 32768 * r - 27439 * g - 5329 * b + mid + half;
+    // Each sum lies in 0..=255 << 16 plus rounding: its third byte is the value.
+    [y, cb, cr].map(|v| v.to_le_bytes()[2])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversion_is_jpeg_encoders_own() {
+        for r in (0..=255u32).step_by(5) {
+            for g in (0..=255u32).step_by(3) {
+                for b in [0, 1, 77, 128, 254, 255] {
+                    let (y, cb, cr) = jpeg_encoder::rgb_to_ycbcr(r as u8, g as u8, b as u8);
+                    assert_eq!(ycc(r << 16 | g << 8 | b), [y, cb, cr], "{r} {g} {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn images_equal_the_crates_rgb_path() {
+        let (w, h) = (70u16, 40u16);
+        let px: Vec<u32> = (0..u32::from(w) * u32::from(h))
+            .map(|i| i.wrapping_mul(2_654_435_761).rotate_left(i % 13) & 0x00ff_ffff)
+            .collect();
+        let view = PixelView::screen(&px, w, h);
+        // Odd and even sizes, multiples of the 16x16 block and not, from
+        // odd and even corners: the padding copies the last row and column.
+        let rects =
+            [(3, 2, 61, 33), (0, 0, 64, 32), (1, 1, 16, 17), (2, 3, 18, 14), (5, 0, 1, 1), (0, 5, 2, 2)];
+        for (x, y, rw, rh) in rects {
+            let r = Rect::new(x, y, rw, rh);
+            let rgb: Vec<u8> = (r.y..r.y + r.h)
+                .flat_map(|y| view.row(r.x, y, r.w).iter().flat_map(|p| p.to_be_bytes()[1..].to_vec()))
+                .collect();
+            for quality in [15, 79, 89, 90, 100] {
+                let mut ours = Vec::new();
+                assert!(encode(&view, r, quality, &mut ours));
+                let mut theirs = Vec::new();
+                Encoder::new(&mut theirs, quality)
+                    .encode(&rgb, r.w, r.h, jpeg_encoder::ColorType::Rgb)
+                    .expect("a small image");
+                assert_eq!(ours, theirs, "{r:?} quality {quality}");
+            }
+        }
+    }
+}
