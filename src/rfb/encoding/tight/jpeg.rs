@@ -50,20 +50,24 @@ impl ImageBuffer for Ycc<'_> {
         let row = self.view.row(r.x, r.y + y, r.w);
         let [luma, blue, red, _] = buffers;
         let at = luma.len();
-        luma.extend(row.iter().map(|&p| ycc(p)[0]));
-        blue.resize(at + row.len(), 0);
-        red.resize(at + row.len(), 0);
-        let planes = blue[at..].iter_mut().zip(&mut red[at..]);
+        for plane in [&mut *luma, &mut *blue, &mut *red] {
+            plane.resize(at + row.len(), 0);
+        }
+        for (l, &p) in luma[at..].iter_mut().zip(row) {
+            *l = ycc(p)[0];
+        }
+        let (blue, red) = (&mut blue[at..], &mut red[at..]);
         if !self.subsampled {
-            for (&p, (b, c)) in row.iter().zip(planes) {
+            for ((b, c), &p) in blue.iter_mut().zip(red.iter_mut()).zip(row) {
                 [_, *b, *c] = ycc(p);
             }
         } else if y.is_multiple_of(2) || y + 1 == r.h {
-            for (&p, (b, c)) in row.iter().zip(planes).step_by(2) {
-                [_, *b, *c] = ycc(p);
+            let pairs = blue.chunks_mut(2).zip(red.chunks_mut(2));
+            for ((b, c), p) in pairs.zip(row.chunks(2)) {
+                [_, b[0], c[0]] = ycc(p[0]);
             }
-            if let Some(&p) = row.last() {
-                [_, blue[at + row.len() - 1], red[at + row.len() - 1]] = ycc(p);
+            if let (Some(&p), Some(b), Some(c)) = (row.last(), blue.last_mut(), red.last_mut()) {
+                [_, *b, *c] = ycc(p);
             }
         }
     }
