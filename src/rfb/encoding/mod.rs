@@ -3,6 +3,7 @@
 
 pub mod cursor;
 pub mod hextile;
+mod palette;
 pub mod raw;
 pub mod select;
 pub mod tight;

@@ -4,6 +4,7 @@
 //! streams live as long as the connection.
 
 use super::id;
+use super::palette::Palette;
 use super::select::write_rect_header;
 use super::zstream::ZStream;
 use crate::rfb::pixel::PixelFormat;
@@ -41,7 +42,7 @@ pub struct Tight {
     level: u32,
     quality: Option<u8>,
     scratch: Vec<u8>,
-    palette: Vec<u32>,
+    palette: Palette,
 }
 
 impl Default for Tight {
@@ -54,7 +55,13 @@ impl Tight {
     /// Streams at level 1 (fast; a Pi's CPU is the bottleneck before the LAN).
     pub fn new() -> Self {
         let level = 1;
-        Self { streams: Default::default(), level, quality: None, scratch: Vec::new(), palette: Vec::new() }
+        Self {
+            streams: Default::default(),
+            level,
+            quality: None,
+            scratch: Vec::new(),
+            palette: Palette::default(),
+        }
     }
 
     /// The client's compression level (0–9; zlib level, at least 1) and JPEG
@@ -91,7 +98,7 @@ impl Tight {
         match colours {
             Some(1) => {
                 out.push(0x80);
-                tp.put(self.palette[0], out);
+                tp.put(self.palette.colours()[0], out);
             }
             Some(n) if n == 2 || (n <= MAX_PALETTE && n * 4 <= r.area()) => self.indexed(view, r, &tp, out),
             _ => self.full(view, r, &tp, out),
@@ -109,14 +116,14 @@ impl Tight {
         out.push(0x40 | u8::try_from(stream << 4).unwrap_or(0));
         out.push(1);
         out.push(u8::try_from(self.palette.len() - 1).unwrap_or(0));
-        for &c in &self.palette {
+        for &c in self.palette.colours() {
             tp.put(c, out);
         }
         self.scratch.clear();
         for y in r.y..r.y + r.h {
             let row = view.row(r.x, y, r.w);
             if mono {
-                let first = self.palette[0];
+                let first = self.palette.colours()[0];
                 for chunk in row.chunks(8) {
                     let mut b = 0u8;
                     for (i, &p) in chunk.iter().enumerate() {
@@ -130,7 +137,7 @@ impl Tight {
                 let pal = &self.palette;
                 self.scratch.extend(row.iter().map(|&p| {
                     let v = tp.value(p);
-                    u8::try_from(pal.iter().position(|&c| c == v).unwrap_or(0)).unwrap_or(0)
+                    pal.index(v)
                 }));
             }
         }
@@ -218,12 +225,14 @@ impl TPixel {
 
 /// Collects up to MAX_PALETTE + 1 colours of `r` into `palette`; None when
 /// there are more.
-fn palette(view: &PixelView<'_>, r: Rect, tp: &TPixel, palette: &mut Vec<u32>) -> Option<usize> {
+fn palette(view: &PixelView<'_>, r: Rect, tp: &TPixel, palette: &mut Palette) -> Option<usize> {
+    const LIMIT: usize = MAX_PALETTE + 1;
     palette.clear();
     let rows = (r.y..r.y + r.h).map(|y| view.row(r.x, y, r.w));
     if let Some((a, b)) = super::at_most_two(rows, |p| tp.value(p)) {
-        palette.push(a);
-        palette.extend(b);
+        for c in std::iter::once(a).chain(b) {
+            palette.insert(c, LIMIT);
+        }
         return Some(palette.len());
     }
     let mut last = None;
@@ -234,11 +243,8 @@ fn palette(view: &PixelView<'_>, r: Rect, tp: &TPixel, palette: &mut Vec<u32>) -
                 continue;
             }
             last = Some(v);
-            if !palette.contains(&v) {
-                if palette.len() > MAX_PALETTE {
-                    return None;
-                }
-                palette.push(v);
+            if !palette.insert(v, LIMIT) {
+                return None;
             }
         }
     }

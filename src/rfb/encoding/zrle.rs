@@ -3,6 +3,7 @@
 //! lives as long as the connection.
 
 use super::PixelBytes;
+use super::palette::Palette;
 use super::zstream::ZStream;
 use crate::rfb::pixel::PixelFormat;
 use crate::rfb::{PixelView, Rect};
@@ -16,6 +17,7 @@ pub struct Zrle {
     z: ZStream,
     raw: Vec<u8>,
     tile: Vec<u32>,
+    palette: Palette,
 }
 
 impl Default for Zrle {
@@ -27,7 +29,12 @@ impl Default for Zrle {
 impl Zrle {
     /// A new stream at zlib `level`.
     pub fn new(level: u32) -> Self {
-        Self { z: ZStream::new(level), raw: Vec::new(), tile: Vec::with_capacity(64 * 64) }
+        Self {
+            z: ZStream::new(level),
+            raw: Vec::new(),
+            tile: Vec::with_capacity(64 * 64),
+            palette: Palette::default(),
+        }
     }
 
     /// Follows the client's compression level (0–9).
@@ -49,7 +56,7 @@ impl Zrle {
                 for y in rect.y + ty..rect.y + ty + h {
                     px.values_onto(view.row(rect.x + tx, y, w), &mut self.tile);
                 }
-                encode_tile(&self.tile, usize::from(w), &px, &mut self.raw);
+                encode_tile(&self.tile, usize::from(w), &px, &mut self.palette, &mut self.raw);
             }
             self.z.write(&self.raw, out);
             self.raw.clear();
@@ -60,10 +67,9 @@ impl Zrle {
     }
 }
 
-/// What a tile holds: its palette (if small) and its runs.
+/// What a tile holds: its runs, and whether its palette overflowed.
 #[derive(Debug, PartialEq)]
 struct Stats {
-    palette: Vec<u32>,
     overflow: bool,
     runs: usize,
     /// Bytes of run lengths for plain RLE (each run: ⌈len/255⌉ bytes).
@@ -73,30 +79,23 @@ struct Stats {
     long_run_bytes: usize,
 }
 
-fn stats(tile: &[u32]) -> Stats {
+/// The tile's runs; its palette (the colours that start runs, in order of
+/// appearance) into `palette`, up to [`MAX_PALETTE`].
+fn stats(tile: &[u32], palette: &mut Palette) -> Stats {
     let starts = run_starts(tile);
     let runs = starts.iter().map(|w| w.count_ones() as usize).sum();
     let long_runs = count_long_runs(&starts, tile.len());
     let extra = extra_length_bytes(&starts, tile.len());
-    let mut s = Stats {
-        palette: Vec::new(),
-        overflow: false,
-        runs,
-        run_bytes: runs + extra,
-        long_run_bytes: long_runs + extra,
-    };
-    // The palette: the colours that start runs, in order of appearance.
+    let mut s = Stats { overflow: false, runs, run_bytes: runs + extra, long_run_bytes: long_runs + extra };
+    palette.clear();
     'words: for (i, &word) in starts.iter().enumerate() {
         let mut w = word;
         while w != 0 {
             let c = tile[i * 64 + w.trailing_zeros() as usize];
             w &= w - 1;
-            if !s.palette.contains(&c) {
-                if s.palette.len() == MAX_PALETTE {
-                    s.overflow = true;
-                    break 'words;
-                }
-                s.palette.push(c);
+            if !palette.insert(c, MAX_PALETTE) {
+                s.overflow = true;
+                break 'words;
             }
         }
     }
@@ -168,11 +167,11 @@ fn packed_bits(n: usize) -> usize {
     }
 }
 
-fn encode_tile(tile: &[u32], w: usize, px: &PixelBytes, out: &mut Vec<u8>) {
-    let s = stats(tile);
+fn encode_tile(tile: &[u32], w: usize, px: &PixelBytes, palette: &mut Palette, out: &mut Vec<u8>) {
+    let s = stats(tile, palette);
     let cp = px.size();
     let h = tile.len() / w;
-    if !s.overflow && s.palette.len() == 1 {
+    if !s.overflow && palette.len() == 1 {
         out.push(1);
         px.put(tile[0], out);
         return;
@@ -184,7 +183,7 @@ fn encode_tile(tile: &[u32], w: usize, px: &PixelBytes, out: &mut Vec<u8>) {
         best = (plain_rle, 128);
     }
     if !s.overflow {
-        let n = s.palette.len();
+        let n = palette.len();
         let palette_rle = n * cp + s.runs + s.long_run_bytes;
         if palette_rle < best.0 {
             best = (palette_rle, 128 | u8::try_from(n).unwrap_or(0));
@@ -204,13 +203,13 @@ fn encode_tile(tile: &[u32], w: usize, px: &PixelBytes, out: &mut Vec<u8>) {
             put_run_length(len, out);
         }),
         2..=16 => {
-            px.put_all(&s.palette, out);
-            packed(tile, w, &s.palette, out);
+            px.put_all(palette.colours(), out);
+            packed(tile, w, palette, out);
         }
         _ => {
-            px.put_all(&s.palette, out);
+            px.put_all(palette.colours(), out);
             runs_of(tile, |c, len| {
-                let index = index_of(&s.palette, c);
+                let index = palette.index(c);
                 if len == 1 {
                     out.push(index);
                 } else {
@@ -220,10 +219,6 @@ fn encode_tile(tile: &[u32], w: usize, px: &PixelBytes, out: &mut Vec<u8>) {
             });
         }
     }
-}
-
-fn index_of(palette: &[u32], c: u32) -> u8 {
-    u8::try_from(palette.iter().position(|&p| p == c).unwrap_or(0)).unwrap_or(0)
 }
 
 /// Calls `f(colour, length)` for each run of equal pixels.
@@ -250,15 +245,15 @@ fn put_run_length(len: usize, out: &mut Vec<u8>) {
 }
 
 /// Palette indices packed most significant bit first, rows padded to bytes.
-fn packed(tile: &[u32], w: usize, palette: &[u32], out: &mut Vec<u8>) {
+fn packed(tile: &[u32], w: usize, palette: &Palette, out: &mut Vec<u8>) {
     let bits = packed_bits(palette.len());
     let per_byte = 8 / bits;
     for row in tile.chunks(w.max(1)) {
-        if let [first, _] = palette {
+        if let [first, _] = palette.colours() {
             // Two colours: the index is whether a pixel is not the first.
             out.extend(row.chunks(8).map(|g| pack_byte(g, 1, |c| u8::from(c != *first))));
         } else {
-            out.extend(row.chunks(per_byte).map(|g| pack_byte(g, bits, |c| index_of(palette, c))));
+            out.extend(row.chunks(per_byte).map(|g| pack_byte(g, bits, |c| palette.index(c))));
         }
     }
 }
@@ -316,23 +311,24 @@ mod tests {
     }
 
     /// Stats the plain way: run by run, the palette from each run's colour.
-    fn reference_stats(tile: &[u32]) -> Stats {
-        let mut s = Stats { palette: Vec::new(), overflow: false, runs: 0, run_bytes: 0, long_run_bytes: 0 };
+    fn reference_stats(tile: &[u32]) -> (Stats, Vec<u32>) {
+        let mut s = Stats { overflow: false, runs: 0, run_bytes: 0, long_run_bytes: 0 };
+        let mut palette = Vec::new();
         runs_of(tile, |c, len| {
             s.runs += 1;
             s.run_bytes += 1 + (len - 1) / 255;
             if len > 1 {
                 s.long_run_bytes += 1 + (len - 1) / 255;
             }
-            if !s.overflow && !s.palette.contains(&c) {
-                if s.palette.len() == MAX_PALETTE {
+            if !s.overflow && !palette.contains(&c) {
+                if palette.len() == MAX_PALETTE {
                     s.overflow = true;
                 } else {
-                    s.palette.push(c);
+                    palette.push(c);
                 }
             }
         });
-        s
+        (s, palette)
     }
 
     #[test]
@@ -355,7 +351,9 @@ mod tests {
                 let c = rnd(colours);
                 tile.extend(std::iter::repeat_n(c, run.min(len - tile.len())));
             }
-            assert_eq!(stats(&tile), reference_stats(&tile), "case {case}: {len} pixels");
+            let mut palette = Palette::default();
+            let s = stats(&tile, &mut palette);
+            assert_eq!((s, palette.colours().to_vec()), reference_stats(&tile), "case {case}: {len} pixels");
         }
     }
 

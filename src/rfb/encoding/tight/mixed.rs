@@ -37,10 +37,13 @@ impl Tight {
                 }
                 n = n.saturating_add(self.run(view, photo.take(), true, tp, out));
                 match flat {
-                    Some(f) if joins(f, tile, &mut colours, &self.palette) => flat = Some(widen(flat)),
+                    Some(f) if joins(f, tile, &mut colours, self.palette.colours()) => {
+                        flat = Some(widen(flat))
+                    }
                     _ => {
                         // (Before sending the old run: that reuses the palette.)
-                        colours.clone_from(&self.palette);
+                        colours.clear();
+                        colours.extend_from_slice(self.palette.colours());
                         n = n.saturating_add(self.run(view, flat.replace(tile), false, tp, out));
                     }
                 }
