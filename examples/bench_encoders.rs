@@ -1,6 +1,8 @@
 //! Benchmark (not a test): encoder throughput at 1920x1080 in MB/s of input
 //! pixels (4 bytes each) and the bytes sent as a ratio to Raw, for a
-//! console-like picture (text lines on black) and a photo-like one.
+//! console-like picture (text lines on black), coloured console text (cells
+//! of a hundred colours on four backgrounds: many colours per tile, each in
+//! runs) and a photo-like one.
 //!
 //! `cargo run --release --example bench_encoders`
 
@@ -16,7 +18,7 @@ use fbvncd::rfb::{PixelView, Rect};
 const W: u16 = 1920;
 const H: u16 = 1080;
 
-fn pictures() -> [(&'static str, Vec<u32>); 2] {
+fn pictures() -> [(&'static str, Vec<u32>); 3] {
     let mut seed = 0x9e37_79b9u32;
     let mut rnd = move || {
         seed ^= seed << 13;
@@ -38,6 +40,18 @@ fn pictures() -> [(&'static str, Vec<u32>); 2] {
             }
         }
     }
+    let colours: Vec<u32> = (0..100).map(|_| rnd() & 0x00ff_ffff).collect();
+    let mut coloured = vec![0u32; usize::from(W) * usize::from(H)];
+    for (i, cell) in coloured.chunks_exact_mut(8).enumerate() {
+        // Cells of 8x16: a glyph colour and a background per cell.
+        let (row, col) = (i / usize::from(W), i % (usize::from(W) / 8));
+        let pick = |n: usize| (row / 16 * 311 + col * 7 + n) % n;
+        let (fg, bg) = (colours[pick(100)], colours[pick(4)]);
+        let bits = if (2..14).contains(&(row % 16)) { rnd() } else { 0 };
+        for (b, p) in cell.iter_mut().enumerate() {
+            *p = if bits >> b & 1 == 1 { fg } else { bg };
+        }
+    }
     let photo = (0..u32::from(W) * u32::from(H))
         .map(|i| {
             let (x, y) = (i % u32::from(W), i / u32::from(W));
@@ -45,7 +59,7 @@ fn pictures() -> [(&'static str, Vec<u32>); 2] {
             (((x / 8 + y / 5) % 256) << 16) | (((y * 3 / 4 + x / 30) % 256) << 8) | ((128 + x / 16 + n) % 256)
         })
         .collect();
-    [("console", console), ("photo", photo)]
+    [("console", console), ("coloured text", coloured), ("photo", photo)]
 }
 
 fn main() {
