@@ -111,10 +111,13 @@ impl Encoders {
     }
 }
 
-/// ZRLE's zlib level: the client's compression level, 6 when it sent none
-/// (ZRLE's usual default; its tiles already did most of the work).
+/// ZRLE's zlib level: the client's compression level, 2 when it sent none
+/// (what noVNC and TigerVNC ask for by default). On a console scroll level
+/// 6 saved 1 % of the bytes for 10 % more CPU, on a photo 1.4 % for 20 %:
+/// ZRLE's tiles already did most of the work, and a board's CPU runs out
+/// before its LAN does (Tight's default is 1 for the same reason).
 fn zrle_level(compress: Option<u8>) -> u32 {
-    compress.map_or(6, |c| u32::from(c.clamp(1, 9)))
+    compress.map_or(2, |c| u32::from(c.clamp(1, 9)))
 }
 
 /// A CopyRect rectangle (RFC 6143 §7.7.2): `dst` gets the client's own
