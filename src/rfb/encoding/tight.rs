@@ -95,13 +95,26 @@ impl Tight {
     fn encode_one(&mut self, view: &PixelView<'_>, r: Rect, pf: &PixelFormat, out: &mut Vec<u8>) {
         let tp = TPixel::new(pf);
         let colours = palette(view, r, &tp, &mut self.palette);
+        self.encode_with(view, r, &tp, colours, out);
+    }
+
+    /// One rectangle's data, its palette found (`colours`: how many, None
+    /// when too many; the palette in `self.palette`).
+    fn encode_with(
+        &mut self,
+        view: &PixelView<'_>,
+        r: Rect,
+        tp: &TPixel,
+        colours: Option<usize>,
+        out: &mut Vec<u8>,
+    ) {
         match colours {
             Some(1) => {
                 out.push(0x80);
                 tp.put(self.palette.colours()[0], out);
             }
-            Some(n) if n == 2 || (n <= MAX_PALETTE && n * 4 <= r.area()) => self.indexed(view, r, &tp, out),
-            _ => self.full(view, r, &tp, out),
+            Some(n) if n == 2 || (n <= MAX_PALETTE && n * 4 <= r.area()) => self.indexed(view, r, tp, out),
+            _ => self.full(view, r, tp, out),
         }
     }
 

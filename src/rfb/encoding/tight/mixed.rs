@@ -22,7 +22,9 @@ impl Tight {
         out: &mut Vec<u8>,
     ) -> u16 {
         let mut n = 0u16;
-        let mut colours = Vec::new();
+        // The open lossless run's colours (its tiles' palettes joined, first
+        // seen first): the run is sent with them, not searched again.
+        let (mut colours, mut next) = (Vec::new(), Vec::new());
         for ty in (0..r.h).step_by(usize::from(JPEG_TILE)) {
             let th = (r.h - ty).min(JPEG_TILE);
             let mut photo: Option<Rect> = None;
@@ -31,49 +33,54 @@ impl Tight {
                 let tile = Rect::new(r.x + tx, r.y + ty, (r.w - tx).min(JPEG_TILE), th);
                 let widen = |run: Option<Rect>| run.map_or(tile, |g| Rect::new(g.x, g.y, g.w + tile.w, th));
                 if palette(view, tile, tp, &mut self.palette).is_none() {
-                    n = n.saturating_add(self.run(view, flat.take(), false, tp, out));
+                    n = n.saturating_add(self.lossless(view, flat.take(), &colours, tp, out));
                     photo = Some(widen(photo));
                     continue;
                 }
-                n = n.saturating_add(self.run(view, photo.take(), true, tp, out));
+                n = n.saturating_add(self.photo(view, photo.take(), tp, out));
                 match flat {
                     Some(f) if joins(f, tile, &mut colours, self.palette.colours()) => {
                         flat = Some(widen(flat))
                     }
                     _ => {
-                        // (Before sending the old run: that reuses the palette.)
-                        colours.clear();
-                        colours.extend_from_slice(self.palette.colours());
-                        n = n.saturating_add(self.run(view, flat.replace(tile), false, tp, out));
+                        next.clear();
+                        next.extend_from_slice(self.palette.colours());
+                        n = n.saturating_add(self.lossless(view, flat.replace(tile), &colours, tp, out));
+                        std::mem::swap(&mut colours, &mut next);
                     }
                 }
             }
-            n = n.saturating_add(self.run(view, photo, true, tp, out));
-            n = n.saturating_add(self.run(view, flat, false, tp, out));
+            n = n.saturating_add(self.photo(view, photo, tp, out));
+            n = n.saturating_add(self.lossless(view, flat, &colours, tp, out));
         }
         n
     }
 
-    /// Sends a finished run of tiles, photo-like or lossless.
-    fn run(
+    /// Sends a finished run of lossless tiles whose colours are `colours`
+    /// (at most a palette's worth).
+    fn lossless(
         &mut self,
         view: &PixelView<'_>,
         run: Option<Rect>,
-        photo: bool,
+        colours: &[u32],
         tp: &TPixel,
         out: &mut Vec<u8>,
     ) -> u16 {
         let Some(r) = run else { return 0 };
-        if photo {
-            return self.photo(view, r, tp, out);
-        }
         write_rect_header(r, id::TIGHT, out);
-        self.encode_one(view, r, &tp.pf, out);
+        // (At most a tile's palette, MAX_PALETTE + 1 colours: all fit.)
+        self.palette.clear();
+        for &c in colours {
+            self.palette.insert(c, usize::MAX);
+        }
+        self.encode_with(view, r, tp, Some(colours.len()), out);
         1
     }
 
-    /// A photo-like rectangle: JPEG when big enough, else zlib.
-    fn photo(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) -> u16 {
+    /// Sends a finished run of photo-like tiles: JPEG when big enough, else
+    /// zlib.
+    fn photo(&mut self, view: &PixelView<'_>, run: Option<Rect>, tp: &TPixel, out: &mut Vec<u8>) -> u16 {
+        let Some(r) = run else { return 0 };
         write_rect_header(r, id::TIGHT, out);
         if r.area() >= MIN_JPEG_PIXELS / 4 {
             self.jpeg(view, r, tp, out);
