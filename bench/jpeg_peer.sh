@@ -11,16 +11,14 @@ ROOT=$(dirname "$HERE")
 command -v tjbench >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjpeg-turbo-progs >/dev/null; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-python3 - "$WORK/photo.ppm" <<'PY'
+python3 - "$HERE" "$WORK/photo.ppm" <<'PY'
 import random, sys
-# The rows scroll_measure.py --content photo draws (same formula and seed).
+sys.path.insert(0, sys.argv[1])
+from scroll_measure import W, H, photo_row
+# The rows scroll_measure.py --content photo draws (same seed, same order).
 random.seed(2)
-W, H = 1280, 720
-rows = []
-for yy in range(H):
-    rows.append(bytes(v for x in range(W) for v in (
-        (x + yy) // 5 % 256, yy * 3 // 4 % 256, (128 + x // 10 + random.getrandbits(3)) % 256)))
-open(sys.argv[1], "wb").write(b"P6\n%d %d\n255\n" % (W, H) + b"".join(rows))
+rows = (bytes(v for px in photo_row(yy) for v in px) for yy in range(H))
+open(sys.argv[2], "wb").write(b"P6\n%d %d\n255\n" % (W, H) + b"".join(rows))
 PY
 (cd "$ROOT" && cargo build --release -q --example bench_jpeg)
 "$ROOT/target/release/examples/bench_jpeg" "$WORK/photo.ppm" | tee "$WORK/ours.txt"

@@ -10,6 +10,12 @@ from rfb_measure import cpu_seconds, W, H, BPP
 
 ENC = {"raw": [0], "zrle": [16, 0], "tight": [7, -26, -250, 0], "hextile": [5, 0]}
 
+def photo_row(yy):
+    """Row yy of the photo-like picture as (r, g, b) per pixel: smooth ramps, blue with 3 bits of noise
+    (drawn from the module's random generator, so seeded runs repeat)."""
+    return [((x + yy) // 5 % 256, yy * 3 // 4 % 256, (128 + x // 10 + random.getrandbits(3)) % 256)
+            for x in range(W)]
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True); ap.add_argument("--pid", type=int, required=True)
@@ -65,8 +71,7 @@ def main():
         if a.content == "photo":
             for y in range(LINE):
                 yy = scrolls * LINE + y
-                line += b"".join(struct.pack("<I", ((x + yy) // 5 % 256) << 16 | (yy * 3 // 4 % 256) << 8
-                                             | (128 + x // 10 + random.getrandbits(3)) % 256) for x in range(W))
+                line += b"".join(struct.pack("<I", r << 16 | g << 8 | b) for r, g, b in photo_row(yy))
             fb[(BOT - LINE) * row:BOT * row] = bytes(line); scrolls += 1
             drain(nxt)
             continue

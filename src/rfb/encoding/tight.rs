@@ -188,15 +188,20 @@ impl Tight {
 
     fn jpeg(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) {
         let quality = JPEG_QUALITY[usize::from(self.quality.unwrap_or(6))];
-        let mut jpeg = Vec::with_capacity(r.area() / 3);
-        if !jpeg::encode(view, r, quality, &mut jpeg) {
+        // The JPEG goes into the scratch buffer (its length comes first).
+        let mut jpeg = std::mem::take(&mut self.scratch);
+        jpeg.clear();
+        let ok = jpeg::encode(view, r, quality, &mut jpeg);
+        if ok {
+            out.push(0x90);
+            put_compact_len(jpeg.len(), out);
+            out.extend_from_slice(&jpeg);
+        }
+        self.scratch = jpeg;
+        if !ok {
             // Cannot happen for sizes within Tight's limits; stay correct anyway.
             self.full(view, r, tp, out);
-            return;
         }
-        out.push(0x90);
-        put_compact_len(jpeg.len(), out);
-        out.extend_from_slice(&jpeg);
     }
 }
 
