@@ -191,6 +191,9 @@ impl Capture {
         self.sample(shadow, offset, cols, &mut hot)?;
         if full {
             hot.fill(true);
+        } else if self.probes.is_empty() {
+            // No sampled line differs (the common poll): no tile to visit.
+            return Ok(PollOutcome::Unchanged);
         }
         let shift = if self.probes.len() >= 3 { self.find_shift(shadow) } else { None };
         let mut moved = vec![false; if shift.is_some() { self.geometry.height as usize } else { 0 }];
