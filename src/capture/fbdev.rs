@@ -222,15 +222,17 @@ impl FrameSource for FbdevSource {
     }
 
     fn read_spans(&mut self, x: u32, y: u32, len: usize, dst: &mut [u8]) -> Result<(), CaptureError> {
+        if let (Some(map), Some(range)) = (&self.map, self.layout.span(x, y, len))
+            && map.read_rows(range.start, self.layout.stride, len, dst)
+        {
+            return Ok(());
+        }
         super::spans_row_by_row(self, x, y, len, dst)
     }
 
     fn prefetch(&self, x: u32, y: u32, len: usize, rows: u32) {
-        let Some(map) = &self.map else { return };
-        for y in y..y.saturating_add(rows) {
-            if let Some(range) = self.layout.span(x, y, len) {
-                map.prefetch(range);
-            }
+        if let (Some(map), Some(range)) = (&self.map, self.layout.span(x, y, len)) {
+            map.prefetch_rows(range.start, self.layout.stride, len, rows);
         }
     }
 

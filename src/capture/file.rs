@@ -93,14 +93,18 @@ impl FrameSource for FileSource {
     }
 
     fn read_spans(&mut self, x: u32, y: u32, len: usize, dst: &mut [u8]) -> Result<(), CaptureError> {
+        let stride = usize::try_from(self.stride).unwrap_or(usize::MAX);
+        if let Some((map, range)) = self.mapped(x, y, len)
+            && map.read_rows(range.start, stride, len, dst)
+        {
+            return Ok(());
+        }
         super::spans_row_by_row(self, x, y, len, dst)
     }
 
     fn prefetch(&self, x: u32, y: u32, len: usize, rows: u32) {
-        for y in y..y.saturating_add(rows) {
-            if let Some((map, range)) = self.mapped(x, y, len) {
-                map.prefetch(range);
-            }
+        if let Some((map, range)) = self.mapped(x, y, len) {
+            map.prefetch_rows(range.start, usize::try_from(self.stride).unwrap_or(usize::MAX), len, rows);
         }
     }
 
@@ -150,6 +154,8 @@ mod tests {
         // Past the picture: no in-place answer; the read fails.
         assert_eq!(src.span_equals(0, 3, row1).unwrap(), None);
         assert!(src.read_span(0, 3, &mut got).is_err());
+        // Rows that run past the picture: the read fails, nothing is made up.
+        assert!(src.read_spans(0, 2, 32, &mut [0; 64]).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -42,14 +42,47 @@ impl Mapping {
         cmp == 0
     }
 
-    /// Hints that `range` of the mapping will be read soon (the part inside
-    /// the mapping; a prefetch is harmless anyway).
-    pub fn prefetch(&self, range: std::ops::Range<usize>) {
-        let end = range.end.min(self.len);
-        super::prefetch::lines(
-            self.ptr.cast::<u8>().wrapping_add(range.start),
-            end.saturating_sub(range.start),
-        );
+    /// Hints that `rows` spans of `len` bytes, the first at `start` and each
+    /// `stride` bytes after the one before, will be read soon.
+    pub fn prefetch_rows(&self, start: usize, stride: usize, len: usize, rows: u32) {
+        let base = self.ptr.cast::<u8>().cast_const();
+        for row in 0..rows as usize {
+            let at = start.saturating_add(row.saturating_mul(stride));
+            if at < self.len {
+                super::prefetch::lines(base.wrapping_add(at), len.min(self.len - at));
+            }
+        }
+    }
+
+    /// Copies rows of `len` bytes into `dst`, packed (as many as it holds):
+    /// the first from `start`, each next one `stride` bytes on. One range
+    /// check for them all; false, with nothing copied, when they do not all
+    /// lie inside the mapping.
+    pub fn read_rows(&self, start: usize, stride: usize, len: usize, dst: &mut [u8]) -> bool {
+        if dst.is_empty() {
+            return true;
+        }
+        if len == 0 {
+            return false;
+        }
+        let rows = dst.len() / len;
+        let end = (rows - 1).checked_mul(stride).and_then(|o| o.checked_add(start)?.checked_add(len));
+        if end.is_none_or(|e| e > self.len) || rows * len != dst.len() {
+            return false;
+        }
+        for (row, d) in dst.chunks_exact_mut(len).enumerate() {
+            // SAFETY: every row lies inside the live mapping (the last one
+            // ends at or before its end, checked above; rows only go up), and
+            // `d` is a distinct, writable buffer of `len` bytes.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    self.ptr.cast::<u8>().add(start + row * stride),
+                    d.as_mut_ptr(),
+                    len,
+                )
+            };
+        }
+        true
     }
 
     /// Copies `range` of the mapping into `dst` (same length, range checked).
