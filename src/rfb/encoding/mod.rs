@@ -1,6 +1,7 @@
 //! Encodings (RFC 6143 §7.7) and pseudo-encodings, and the per-client
 //! encoder state. Encoders are pure: canonical pixels in, bytes out.
 
+mod bits;
 pub mod cursor;
 pub mod hextile;
 mod palette;

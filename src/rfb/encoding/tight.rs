@@ -126,35 +126,49 @@ impl Tight {
     fn indexed(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) {
         let mono = self.palette.len() == 2;
         let stream = if mono { STREAM_MONO } else { STREAM_INDEXED };
+        self.scratch.clear();
+        let mut colours = [0; 2];
+        if mono {
+            colours = self.mono_bits(view, r, tp);
+        } else {
+            for y in r.y..r.y + r.h {
+                let pal = &self.palette;
+                self.scratch.extend(view.row(r.x, y, r.w).iter().map(|&p| pal.index(tp.value(p))));
+            }
+        }
         out.push(0x40 | u8::try_from(stream << 4).unwrap_or(0));
         out.push(1);
         out.push(u8::try_from(self.palette.len() - 1).unwrap_or(0));
-        for &c in self.palette.colours() {
+        for &c in if mono { &colours[..] } else { self.palette.colours() } {
             tp.put(c, out);
         }
-        self.scratch.clear();
+        self.compressed(stream, out);
+    }
+
+    /// A two-colour rectangle as rows of bits into the scratch buffer, the
+    /// colour most pixels have as 0 (as libvncserver orders it): text on one
+    /// background packs to the same bytes in every rectangle, whichever
+    /// colour its first pixel has, and zlib's window finds lines sent
+    /// before (a scrolled console line costs a few bytes, not its bits
+    /// again). Returns the two colours, 0 first.
+    fn mono_bits(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel) -> [u32; 2] {
+        let [first, other] = [self.palette.colours()[0], self.palette.colours()[1]];
         for y in r.y..r.y + r.h {
-            let row = view.row(r.x, y, r.w);
-            if mono {
-                let first = self.palette.colours()[0];
-                for chunk in row.chunks(8) {
-                    let mut b = 0u8;
-                    for (i, &p) in chunk.iter().enumerate() {
-                        if tp.value(p) != first {
-                            b |= 0x80 >> i;
-                        }
+            for chunk in view.row(r.x, y, r.w).chunks(8) {
+                let mut b = 0u8;
+                for (i, &p) in chunk.iter().enumerate() {
+                    if tp.value(p) != first {
+                        b |= 0x80 >> i;
                     }
-                    self.scratch.push(b);
                 }
-            } else {
-                let pal = &self.palette;
-                self.scratch.extend(row.iter().map(|&p| {
-                    let v = tp.value(p);
-                    pal.index(v)
-                }));
+                self.scratch.push(b);
             }
         }
-        self.compressed(stream, out);
+        if super::bits::ones(&self.scratch) * 2 <= r.area() {
+            return [first, other];
+        }
+        super::bits::flip_rows(&mut self.scratch, usize::from(r.w));
+        [other, first]
     }
 
     /// Basic compression, copy filter: every pixel, zlib on stream 0.
@@ -359,6 +373,18 @@ mod tests {
         let out = encode(&px, 2, 2, &PixelFormat::RGBX8888);
         // Stream 1 with a filter, palette filter, 2 colours, then 2 rows of bits.
         assert_eq!(&out[12..], &[0x50, 1, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0b0100_0000, 0b1000_0000]);
+    }
+
+    #[test]
+    fn a_mono_palette_puts_the_colour_most_pixels_have_first() {
+        // White seen first, but black is the background: black is 0.
+        let px = [0xff_ffff, 0, 0, 0];
+        let out = encode(&px, 2, 2, &PixelFormat::RGBX8888);
+        assert_eq!(&out[12..], &[0x50, 1, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0b1000_0000, 0]);
+        // Rows 3 pixels wide: the padding bits stay 0 when the bits flip.
+        let px = [0xff_ffff, 0, 0, 0, 0, 0xff_ffff];
+        let out = encode(&px, 3, 2, &PixelFormat::RGBX8888);
+        assert_eq!(&out[12..], &[0x50, 1, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0b1000_0000, 0b0010_0000]);
     }
 
     #[test]

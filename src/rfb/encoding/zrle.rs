@@ -202,7 +202,16 @@ fn encode_tile(tile: &[u32], w: usize, px: &PixelBytes, palette: &mut Palette, o
             px.put(c, out);
             put_run_length(len, out);
         }),
-        2..=16 => {
+        2 => {
+            let at = out.len();
+            px.put_all(palette.colours(), out);
+            let first = palette.colours()[0];
+            for row in tile.chunks(w.max(1)) {
+                out.extend(row.chunks(8).map(|g| pack_byte(g, 1, |c| u8::from(c != first))));
+            }
+            majority_first(&mut out[at..], cp, w, tile.len());
+        }
+        3..=16 => {
             px.put_all(palette.colours(), out);
             packed(tile, w, palette, out);
         }
@@ -244,17 +253,28 @@ fn put_run_length(len: usize, out: &mut Vec<u8>) {
     out.push(u8::try_from(rest).unwrap_or(0));
 }
 
-/// Palette indices packed most significant bit first, rows padded to bytes.
+/// Makes the colour most of a two-colour tile's `pixels` have index 0 (in
+/// `data`: its two CPIXELs of `cp` bytes, then rows of bits `w` wide): text
+/// on one background then packs to the same bytes in every tile, whichever
+/// colour a tile starts with, and zlib's window finds glyph rows sent
+/// before. On a tie the first seen stays first.
+fn majority_first(data: &mut [u8], cp: usize, w: usize, pixels: usize) {
+    let (colours, bits) = data.split_at_mut(2 * cp);
+    if super::bits::ones(bits) * 2 <= pixels {
+        return;
+    }
+    let (a, b) = colours.split_at_mut(cp);
+    a.swap_with_slice(b);
+    super::bits::flip_rows(bits, w);
+}
+
+/// Palette indices (3 to 16 colours) packed most significant bit first,
+/// rows padded to bytes.
 fn packed(tile: &[u32], w: usize, palette: &Palette, out: &mut Vec<u8>) {
     let bits = packed_bits(palette.len());
     let per_byte = 8 / bits;
     for row in tile.chunks(w.max(1)) {
-        if let [first, _] = palette.colours() {
-            // Two colours: the index is whether a pixel is not the first.
-            out.extend(row.chunks(8).map(|g| pack_byte(g, 1, |c| u8::from(c != *first))));
-        } else {
-            out.extend(row.chunks(per_byte).map(|g| pack_byte(g, bits, |c| palette.index(c))));
-        }
+        out.extend(row.chunks(per_byte).map(|g| pack_byte(g, bits, |c| palette.index(c))));
     }
 }
 
@@ -298,6 +318,12 @@ mod tests {
         assert_eq!(
             encode(&px, 9, 1, &PixelFormat::XRGB8888),
             [2, 0, 0, 0, 0xff, 0xff, 0xff, 0b0110_0000, 0b1000_0000]
+        );
+        // White seen first, black on most pixels: black is index 0.
+        let px = [0xff_ffff, 0, 0, 0, 0, 0, 0, 0, 0xff_ffff];
+        assert_eq!(
+            encode(&px, 9, 1, &PixelFormat::XRGB8888),
+            [2, 0, 0, 0, 0xff, 0xff, 0xff, 0b1000_0000, 0b1000_0000]
         );
     }
 
