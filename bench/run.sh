@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # fbvncd against x11vnc on the same 1280x720 file, one run, same client:
 # change-to-client latency and CPU at 2/10/30 changes per second (64x64
-# squares, ZRLE), then bytes and CPU for a scrolling console and a scrolling
-# photo-like picture with ZRLE, Tight and Hextile at 2, 10 and 30 scrolls/s,
+# squares, ZRLE), then bytes and CPU for a scrolling console (grey text, and
+# words in the console's 16 colours) and a scrolling photo-like picture with
+# ZRLE, Tight and Hextile at 2, 10 and 30 scrolls/s,
 # and the console (and the photo with Tight) again with the client offering
 # CopyRect first (as noVNC and TigerVNC do).
 # Prints JSON lines, then a table of fbvncd/x11vnc ratios.
@@ -40,7 +41,7 @@ done
 for server in $SERVERS; do
   [ "$ONLY" = squares ] && break
   IFS=: read -r name port pid <<<"$server"
-  for content in text photo; do
+  for content in text colour photo; do
     for enc in zrle tight hextile; do
       for rate in 2 10 30; do
         python3 "$HERE/scroll_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" --enc "$enc" \

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""(Copied from the team's shared bench tools; --content photo and --copyrect added.)
+"""(Copied from the team's shared bench tools; --content photo and colour, and --copyrect added.)
 Console-scroll workload: every 1/RATE s the whole 1280x720 XRGB file scrolls up 16 rows and a new
 'text line' (random glyph-like blocks on black) appears at the bottom, as fbcon does.
 Measures bytes received and server CPU with the given encodings (not decoded).
@@ -7,6 +7,12 @@ usage: scroll_measure.py --port P --pid PID --fb FB [--enc zrle|raw|tight|hextil
 import argparse, json, mmap, os, random, select, socket, struct, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rfb_measure import cpu_seconds, W, H, BPP
+
+# Ink colours, as packed XRGB8888 pixels: the Linux console's 16-colour palette (fbcon's default)
+# without black, the background, plus the grey of the plain text workload.
+ANSI = [struct.pack("<I", c) for c in (
+    0xaaaaaa, 0xaa0000, 0x00aa00, 0xaa5500, 0x0000aa, 0xaa00aa, 0x00aaaa, 0xffffff,
+    0x555555, 0xff5555, 0x55ff55, 0xffff55, 0x5555ff, 0xff55ff, 0x55ffff, 0xc0c0c0)]
 
 ENC = {"raw": [0], "zrle": [16, 0], "tight": [7, -26, -250, 0], "hextile": [5, 0]}
 
@@ -24,8 +30,9 @@ def main():
     ap.add_argument("--line", type=int, default=16, help="rows scrolled per step")
     ap.add_argument("--top", type=int, default=0); ap.add_argument("--bottom", type=int, default=720,
                     help="scroll only rows top..bottom (a terminal between a header and a status bar)")
-    ap.add_argument("--content", default="text", choices=["text", "photo"],
-                    help="new lines of glyphs, or of a smooth picture with a little noise (photo-like)")
+    ap.add_argument("--content", default="text", choices=["text", "colour", "photo"],
+                    help="new lines of glyphs (grey, or words in ANSI colours as `ls --color` and editors "
+                         "draw them), or of a smooth picture with a little noise (photo-like)")
     ap.add_argument("--copyrect", action="store_true",
                     help="offer CopyRect first, as noVNC and TigerVNC do")
     a = ap.parse_args(); random.seed(2)
@@ -76,12 +83,20 @@ def main():
             drain(nxt)
             continue
         cells = [random.random() < 0.6 for _ in range(W // 8)]
+        inks = [glyph_on] * len(cells)
+        if a.content == "colour":
+            i = 0
+            while i < len(cells):   # words of 2..12 cells, each in one ink colour
+                word = random.randint(2, 12)
+                inks[i:i + word] = [ANSI[random.randrange(len(ANSI))]] * word
+                i += word
+            inks = inks[:len(cells)]
         for y in range(LINE):
             r = bytearray()
-            for c in cells:
+            for c, ink in zip(cells, inks):
                 pat = random.getrandbits(8) if c and 2 <= y < LINE - 2 else 0
                 for b in range(8):
-                    r += glyph_on if pat >> b & 1 else glyph_off
+                    r += ink if pat >> b & 1 else glyph_off
             line += r
         fb[(BOT - LINE) * row:BOT * row] = bytes(line); scrolls += 1
         drain(nxt)
