@@ -62,12 +62,13 @@ impl Mapping {
         if dst.is_empty() {
             return true;
         }
-        if len == 0 {
+        if len == 0 || !dst.len().is_multiple_of(len) {
             return false;
         }
+        // At least one row (`dst` is not empty).
         let rows = dst.len() / len;
         let end = (rows - 1).checked_mul(stride).and_then(|o| o.checked_add(start)?.checked_add(len));
-        if end.is_none_or(|e| e > self.len) || rows * len != dst.len() {
+        if end.is_none_or(|e| e > self.len) {
             return false;
         }
         for (row, d) in dst.chunks_exact_mut(len).enumerate() {
@@ -100,5 +101,27 @@ impl Drop for Mapping {
     fn drop(&mut self) {
         // SAFETY: unmaps exactly the region mmap returned; no reference to it outlives self.
         let _ = unsafe { rustix::mm::munmap(self.ptr, self.len) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_read_only_when_all_lie_inside() {
+        let path = std::env::temp_dir().join(format!("fbvncd-mapping-test-{}", std::process::id()));
+        std::fs::write(&path, (0..40u8).collect::<Vec<_>>()).unwrap();
+        let map = Mapping::new(&File::open(&path).unwrap(), 40).unwrap();
+        let mut dst = [0; 6];
+        // Three rows of two bytes, ten apart, from byte 3.
+        assert!(map.read_rows(3, 10, 2, &mut dst));
+        assert_eq!(dst, [3, 4, 13, 14, 23, 24]);
+        // The last row would end past the mapping; a buffer of no whole rows.
+        assert!(!map.read_rows(20, 10, 2, &mut dst));
+        assert!(!map.read_rows(0, 10, 4, &mut dst));
+        assert!(!map.read_rows(0, 10, 0, &mut dst));
+        assert!(map.read_rows(0, 10, 2, &mut []));
+        std::fs::remove_file(&path).unwrap();
     }
 }
