@@ -1,6 +1,13 @@
 //! Rows of one bit per pixel (Tight's mono rectangles, ZRLE's two-colour
 //! tiles): most significant bit first, each row padded to a whole byte.
 
+/// Appends `row` as bits, 1 where `is_one` holds for the pixel.
+pub fn pack_row(row: &[u32], is_one: impl Fn(u32) -> bool, out: &mut Vec<u8>) {
+    out.extend(
+        row.chunks(8).map(|g| g.iter().enumerate().fold(0, |b, (i, &p)| b | u8::from(is_one(p)) << (7 - i))),
+    );
+}
+
 /// How many bits are set.
 pub fn ones(bits: &[u8]) -> usize {
     let (words, rest) = bits.as_chunks::<8>();
@@ -24,6 +31,13 @@ pub fn flip_rows(bits: &mut [u8], w: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_pack_first_pixel_highest() {
+        let mut out = Vec::new();
+        pack_row(&[1, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1], |p| p == 1, &mut out);
+        assert_eq!(out, [0b1001_1000, 0b0110_0000]);
+    }
 
     #[test]
     fn counts_and_flips_within_the_rows() {

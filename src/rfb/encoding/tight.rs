@@ -127,19 +127,19 @@ impl Tight {
         let mono = self.palette.len() == 2;
         let stream = if mono { STREAM_MONO } else { STREAM_INDEXED };
         self.scratch.clear();
-        let mut colours = [0; 2];
-        if mono {
-            colours = self.mono_bits(view, r, tp);
+        let mono_colours = if mono {
+            Some(self.mono_bits(view, r, tp))
         } else {
             for y in r.y..r.y + r.h {
                 let pal = &self.palette;
                 self.scratch.extend(view.row(r.x, y, r.w).iter().map(|&p| pal.index(tp.value(p))));
             }
-        }
+            None
+        };
         out.push(0x40 | u8::try_from(stream << 4).unwrap_or(0));
         out.push(1);
         out.push(u8::try_from(self.palette.len() - 1).unwrap_or(0));
-        for &c in if mono { &colours[..] } else { self.palette.colours() } {
+        for &c in mono_colours.as_ref().map_or(self.palette.colours(), |c| &c[..]) {
             tp.put(c, out);
         }
         self.compressed(stream, out);
@@ -154,15 +154,7 @@ impl Tight {
     fn mono_bits(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel) -> [u32; 2] {
         let [first, other] = [self.palette.colours()[0], self.palette.colours()[1]];
         for y in r.y..r.y + r.h {
-            for chunk in view.row(r.x, y, r.w).chunks(8) {
-                let mut b = 0u8;
-                for (i, &p) in chunk.iter().enumerate() {
-                    if tp.value(p) != first {
-                        b |= 0x80 >> i;
-                    }
-                }
-                self.scratch.push(b);
-            }
+            super::bits::pack_row(view.row(r.x, y, r.w), |p| tp.value(p) != first, &mut self.scratch);
         }
         if super::bits::ones(&self.scratch) * 2 <= r.area() {
             return [first, other];

@@ -207,7 +207,7 @@ fn encode_tile(tile: &[u32], w: usize, px: &PixelBytes, palette: &mut Palette, o
             px.put_all(palette.colours(), out);
             let first = palette.colours()[0];
             for row in tile.chunks(w.max(1)) {
-                out.extend(row.chunks(8).map(|g| pack_byte(g, 1, |c| u8::from(c != first))));
+                super::bits::pack_row(row, |c| c != first, out);
             }
             majority_first(&mut out[at..], cp, w, tile.len());
         }
