@@ -1,8 +1,9 @@
 //! Benchmark (not a test): encoder throughput at 1920x1080 in MB/s of input
 //! pixels (4 bytes each) and the bytes sent as a ratio to Raw, for a
-//! console-like picture (text lines on black), coloured console text (cells
-//! of a hundred colours on four backgrounds: many colours per tile, each in
-//! runs) and a photo-like one.
+//! console-like picture (text lines on black), the console in colour (words
+//! in its 15 inks on black, as `ls --color` draws them), coloured text
+//! (cells of a hundred colours on four backgrounds: many colours per tile,
+//! each in runs) and a photo-like one.
 //!
 //! `cargo run --release --example bench_encoders`
 
@@ -18,7 +19,7 @@ use fbvncd::rfb::{PixelView, Rect};
 const W: u16 = 1920;
 const H: u16 = 1080;
 
-fn pictures() -> [(&'static str, Vec<u32>); 3] {
+fn pictures() -> [(&'static str, Vec<u32>); 4] {
     let mut seed = 0x9e37_79b9u32;
     let mut rnd = move || {
         seed ^= seed << 13;
@@ -40,6 +41,27 @@ fn pictures() -> [(&'static str, Vec<u32>); 3] {
             }
         }
     }
+    let inks = [
+        0xaaaaaa, 0xaa0000, 0x00aa00, 0xaa5500, 0x0000aa, 0xaa00aa, 0x00aaaa, 0xffffff, 0x555555, 0xff5555,
+        0x55ff55, 0xffff55, 0x5555ff, 0xff55ff, 0x55ffff,
+    ];
+    let mut ansi = vec![0u32; usize::from(W) * usize::from(H)];
+    for row in 0..usize::from(H) / 16 {
+        let (len, mut cell) = ((rnd() % 240) as usize, 0);
+        while cell < len {
+            // Words of 2-12 cells, each in one ink.
+            let (word, ink) = (2 + (rnd() % 11) as usize, inks[(rnd() % 15) as usize]);
+            for c in cell..(cell + word).min(len) {
+                for y in 2..14 {
+                    let bits = rnd() & 0xff;
+                    for b in (0..8).filter(|b| bits >> b & 1 == 1) {
+                        ansi[(row * 16 + y) * usize::from(W) + c * 8 + b] = ink;
+                    }
+                }
+            }
+            cell += word + 1;
+        }
+    }
     let colours: Vec<u32> = (0..100).map(|_| rnd() & 0x00ff_ffff).collect();
     let mut coloured = vec![0u32; usize::from(W) * usize::from(H)];
     for (i, cell) in coloured.chunks_exact_mut(8).enumerate() {
@@ -59,7 +81,7 @@ fn pictures() -> [(&'static str, Vec<u32>); 3] {
             (((x / 8 + y / 5) % 256) << 16) | (((y * 3 / 4 + x / 30) % 256) << 8) | ((128 + x / 16 + n) % 256)
         })
         .collect();
-    [("console", console), ("coloured text", coloured), ("photo", photo)]
+    [("console", console), ("console in colour", ansi), ("coloured text", coloured), ("photo", photo)]
 }
 
 fn main() {

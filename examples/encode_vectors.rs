@@ -1,12 +1,13 @@
 //! Test vectors for decoders nobody here wrote (noVNC's, run under node):
 //! a synthetic picture encoded the way a session would send it.
 //!
-//! `encode_vectors ENCODING WIDTH HEIGHT SEED [PSEUDO...]` prints one JSON
-//! object: the size and, per update, the rectangles' bytes and the canonical
+//! `encode_vectors ENCODING WIDTH HEIGHT SEED [console] [PSEUDO...]` prints
+//! one JSON object: the size and, per update, the rectangles' bytes and the canonical
 //! pixels (0xRRGGBB) the client should show afterwards. The first update
 //! covers the screen, later ones a few changed rectangles, so zlib streams
 //! are exercised across rectangles and updates. Pixels go as RGBX8888, the
-//! format noVNC uses.
+//! format noVNC uses. `console`: the picture is a coloured text console
+//! instead (words in the console's inks, a status line).
 
 #![allow(clippy::cast_possible_truncation)]
 
@@ -48,21 +49,60 @@ fn picture(w: u32, h: u32, rng: &mut Rng) -> Vec<u32> {
         .collect()
 }
 
+/// A text console in colour: rows of 8x16 cells on black, words of 2 to 12
+/// cells each in one of the console's inks (glyphs as random bits), and a
+/// status line (black on cyan) at the bottom.
+fn console(w: u32, h: u32, rng: &mut Rng) -> Vec<u32> {
+    let inks = [
+        0x00aa_0000,
+        0x0000_aa00,
+        0x00aa_5500,
+        0x0055_55ff,
+        0x00aa_00aa,
+        0x0000_aaaa,
+        0x00ff_ffff,
+        0x00c0_c0c0,
+    ];
+    let mut screen = vec![0u32; (w * h) as usize];
+    for row in 0..h.div_ceil(16) {
+        let status = row + 1 == h.div_ceil(16);
+        let (bg, mut cell, mut ink) = (if status { 0x0000_aaaa } else { 0 }, 0, 0);
+        while cell * 8 < w {
+            let word = 2 + rng.below(11);
+            ink = if status { 0 } else { inks[((ink + 1 + rng.below(7)) % 8) as usize] };
+            for c in cell..(cell + word).min(w.div_ceil(8)) {
+                for y in row * 16..(row * 16 + 16).min(h) {
+                    let bits = if (2..14).contains(&(y % 16)) { rng.next() } else { 0 };
+                    for x in c * 8..(c * 8 + 8).min(w) {
+                        let on = bits >> (x % 8) & 1 == 1;
+                        screen[(y * w + x) as usize] = if on { ink } else { bg };
+                    }
+                }
+            }
+            cell += word + rng.below(2);
+        }
+    }
+    screen
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 4 {
-        eprintln!("usage: encode_vectors ENCODING WIDTH HEIGHT SEED [PSEUDO...]");
+        eprintln!("usage: encode_vectors ENCODING WIDTH HEIGHT SEED [console] [PSEUDO...]");
         std::process::exit(2);
     }
     let kind = EncodingKind::from_name(&args[0]).expect("an encoding name");
     let (w, h): (u16, u16) = (args[1].parse().expect("width"), args[2].parse().expect("height"));
     let mut rng = Rng(args[3].parse::<u32>().expect("seed") | 1);
+    let coloured_text = args.get(4).is_some_and(|a| a == "console");
     let mut list = vec![kind.id()];
-    list.extend(args[4..].iter().map(|a| a.parse::<i32>().expect("a pseudo-encoding number")));
+    let pseudo = &args[4 + usize::from(coloured_text)..];
+    list.extend(pseudo.iter().map(|a| a.parse::<i32>().expect("a pseudo-encoding number")));
     let mut enc = Encoders::new(&EncodingKind::ALL);
     enc.set_client_encodings(&list);
     let pf = PixelFormat::RGBX8888;
-    let mut screen = picture(u32::from(w), u32::from(h), &mut rng);
+    let draw = if coloured_text { console } else { picture };
+    let mut screen = draw(u32::from(w), u32::from(h), &mut rng);
     let mut updates = Vec::new();
     for round in 0..3 {
         let rects = if round == 0 {

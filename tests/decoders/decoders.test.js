@@ -62,3 +62,19 @@ test('tight + JPEG quality 6: smooth areas within a small error, text lossless',
     });
     assert.ok(screen.jpegRects > 0, 'JPEG was used');
 });
+
+test('tight: coloured console text goes as two-colour pieces, exact', () => {
+    for (const [w, h, pseudo] of [[640, 200, []], [333, 201, []], [640, 200, [QUALITY_6]], [640, 200, [COMPRESS_9]]]) {
+        const v = vectors('tight', w, h, 3, ['console', ...pseudo]);
+        // With JPEG on, later updates paint noise (lossy): the console only.
+        if (pseudo.includes(QUALITY_6)) v.updates = v.updates.slice(0, 1);
+        decodeAll(v, (screen, u) => {
+            const d = diff(screen.rgb, Buffer.from(u.rgb, 'base64'));
+            assert.equal(d.count, 0, `${w}x${h} ${pseudo}: ${d.count} channels differ`);
+        });
+        // Words of 2-12 cells in changing inks: a piece a word or so, not a
+        // rectangle (or a JPEG tile) per 64K pixels.
+        const words = (w / 8 / 7) * Math.ceil(h / 16);
+        assert.ok(v.updates[0].count >= words / 2, `${w}x${h} ${pseudo}: ${v.updates[0].count} rectangles`);
+    }
+});

@@ -12,6 +12,7 @@ use crate::rfb::{PixelView, Rect};
 
 mod jpeg;
 mod mixed;
+mod pieces;
 
 /// Widest rectangle a Tight decoder must take.
 const MAX_WIDTH: u16 = 2048;
@@ -32,12 +33,19 @@ const JPEG_QUALITY: [u8; 10] = [15, 29, 41, 42, 62, 77, 79, 86, 92, 100];
 const STREAM_FULL: usize = 0;
 const STREAM_MONO: usize = 1;
 const STREAM_INDEXED: usize = 2;
+/// Two-colour pieces of coloured text ([`pieces`]): many small rectangles,
+/// each a zlib flush, so at level 1 (zlib-rs's quick deflate, with fixed
+/// codes: no Huffman trees to build and send for a hundred bytes) unless
+/// the client asks for more than [`PIECES_FAST_UP_TO`].
+const STREAM_PIECES: usize = 3;
+/// Client compression levels up to this one get level 1 for pieces.
+const PIECES_FAST_UP_TO: u32 = 6;
 
 /// One client's Tight state.
 #[derive(Debug)]
 pub struct Tight {
     /// Tight's four zlib streams, each opened when first used (a zlib
-    /// stream holds a few hundred kilobytes; fbvncd never uses the fourth).
+    /// stream holds a few hundred kilobytes; the fourth is for [`pieces`]).
     streams: [Option<ZStream>; 4],
     level: u32,
     quality: Option<u8>,
@@ -69,8 +77,12 @@ impl Tight {
     pub fn set_levels(&mut self, compress: Option<u8>, quality: Option<u8>) {
         let level = compress.map_or(1, |c| u32::from(c.clamp(1, 9)));
         if level != self.level {
-            self.streams.iter_mut().flatten().for_each(|z| z.set_level(level));
             self.level = level;
+            for (i, z) in self.streams.iter_mut().enumerate() {
+                if let Some(z) = z {
+                    z.set_level(stream_level(i, level));
+                }
+            }
         }
         self.quality = quality.map(|q| q.min(9));
     }
@@ -84,18 +96,32 @@ impl Tight {
             if self.jpeg_ok(&tp, part) {
                 n = n.saturating_add(self.encode_mixed(view, part, &tp, out));
             } else {
-                write_rect_header(part, id::TIGHT, out);
-                self.encode_one(view, part, pf, out);
-                n = n.saturating_add(1);
+                let colours = palette(view, part, &tp, &mut self.palette);
+                n = n.saturating_add(self.rects_with(view, part, &tp, colours, out));
             }
         }
         n
     }
 
-    fn encode_one(&mut self, view: &PixelView<'_>, r: Rect, pf: &PixelFormat, out: &mut Vec<u8>) {
-        let tp = TPixel::new(pf);
-        let colours = palette(view, r, &tp, &mut self.palette);
-        self.encode_with(view, r, &tp, colours, out);
+    /// `r` as complete rectangles, its palette found (as for
+    /// [`Tight::encode_with`]): in two-colour pieces when its palette has
+    /// more and it cuts well ([`pieces`]), else as one. Returns how many.
+    fn rects_with(
+        &mut self,
+        view: &PixelView<'_>,
+        r: Rect,
+        tp: &TPixel,
+        colours: Option<usize>,
+        out: &mut Vec<u8>,
+    ) -> u16 {
+        if colours.is_some_and(|n| (3..=MAX_PALETTE).contains(&n))
+            && let Some(n) = self.pieces(view, r, tp, out)
+        {
+            return n;
+        }
+        write_rect_header(r, id::TIGHT, out);
+        self.encode_with(view, r, tp, colours, out);
+        1
     }
 
     /// One rectangle's data, its palette found (`colours`: how many, None
@@ -124,24 +150,24 @@ impl Tight {
 
     /// Palette filter: 2 colours as bits, more as one byte per pixel.
     fn indexed(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) {
-        let mono = self.palette.len() == 2;
-        let stream = if mono { STREAM_MONO } else { STREAM_INDEXED };
-        self.scratch.clear();
-        let mono_colours = if mono {
-            Some(self.mono_bits(view, r, tp))
-        } else {
-            for y in r.y..r.y + r.h {
-                let pal = &self.palette;
-                self.scratch.extend(view.row(r.x, y, r.w).iter().map(|&p| pal.index(tp.value(p))));
-            }
-            None
-        };
-        out.push(0x40 | u8::try_from(stream << 4).unwrap_or(0));
-        out.push(1);
-        out.push(u8::try_from(self.palette.len() - 1).unwrap_or(0));
-        for &c in mono_colours.as_ref().map_or(self.palette.colours(), |c| &c[..]) {
-            tp.put(c, out);
+        if self.palette.len() == 2 {
+            return self.mono(view, r, tp, STREAM_MONO, out);
         }
+        self.scratch.clear();
+        for y in r.y..r.y + r.h {
+            let pal = &self.palette;
+            self.scratch.extend(view.row(r.x, y, r.w).iter().map(|&p| pal.index(tp.value(p))));
+        }
+        palette_header(STREAM_INDEXED, self.palette.colours(), tp, out);
+        self.compressed(STREAM_INDEXED, out);
+    }
+
+    /// Palette filter, two colours (those in `self.palette`) as bits, on
+    /// zlib stream `stream`.
+    fn mono(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, stream: usize, out: &mut Vec<u8>) {
+        self.scratch.clear();
+        let colours = self.mono_bits(view, r, tp);
+        palette_header(stream, &colours, tp, out);
         self.compressed(stream, out);
     }
 
@@ -185,7 +211,7 @@ impl Tight {
             return;
         }
         let mut z = Vec::with_capacity(self.scratch.len() / 4 + 64);
-        let level = self.level;
+        let level = stream_level(stream, self.level);
         let zs = self.streams[stream].get_or_insert_with(|| ZStream::new(level));
         zs.compress(&self.scratch, &mut z);
         put_compact_len(z.len(), out);
@@ -289,17 +315,39 @@ fn rgb_bytes(view: &PixelView<'_>, r: Rect, bytes: &mut Vec<u8>) {
     }
 }
 
-/// Splits `r` into rectangles within Tight's width and size limits.
+/// Splits `r` into rectangles within Tight's width and size limits, of a
+/// multiple of [`pieces`]' band height where they can be (a console's text
+/// rows then lie whole in one).
 pub fn split(r: Rect) -> Vec<Rect> {
     let mut parts = Vec::new();
     for x in (0..r.w).step_by(usize::from(MAX_WIDTH)) {
         let w = (r.w - x).min(MAX_WIDTH);
-        let rows = u16::try_from((MAX_PIXELS / usize::from(w.max(1))).max(1)).unwrap_or(u16::MAX);
+        let rows = (MAX_PIXELS / usize::from(w.max(1))).max(1);
+        let band = usize::from(pieces::BAND);
+        let rows = if rows >= band { rows / band * band } else { rows };
+        let rows = u16::try_from(rows).unwrap_or(u16::MAX);
         for y in (0..r.h).step_by(usize::from(rows)) {
             parts.push(Rect::new(r.x + x, r.y + y, w, (r.h - y).min(rows)));
         }
     }
     parts
+}
+
+/// The zlib level of stream `stream` at client level `level`.
+fn stream_level(stream: usize, level: u32) -> u32 {
+    if stream == STREAM_PIECES && level <= PIECES_FAST_UP_TO { 1 } else { level }
+}
+
+/// A palette filter's header: compression control (zlib stream `stream`,
+/// with a filter), the palette filter's id, the colour count - 1, the
+/// colours.
+fn palette_header(stream: usize, colours: &[u32], tp: &TPixel, out: &mut Vec<u8>) {
+    out.push(0x40 | u8::try_from(stream << 4).unwrap_or(0));
+    out.push(1);
+    out.push(u8::try_from(colours.len() - 1).unwrap_or(0));
+    for &c in colours {
+        tp.put(c, out);
+    }
 }
 
 /// Tight's compact length: 7 bits per byte, low first, up to 3 bytes.
@@ -352,6 +400,32 @@ mod tests {
     }
 
     #[test]
+    fn coloured_words_go_as_pieces_on_the_fourth_stream() {
+        // Two 32-pixel words, red then green, on black: more colours than
+        // a mono rectangle, two at a time.
+        let text: Vec<u32> = (0..64 * 16)
+            .map(|i| match (i % 64, i % 3) {
+                (_, 0) => 0,
+                (0..32, _) => 0x00aa_0000,
+                _ => 0x0000_aa00,
+            })
+            .collect();
+        let view = PixelView::screen(&text, 64, 16);
+        for (client, level) in [(6, 1), (9, 9)] {
+            let mut t = Tight::new();
+            t.set_levels(Some(client), None);
+            let mut out = Vec::new();
+            let n = t.encode(&view, Rect::new(0, 0, 64, 16), &PixelFormat::RGBX8888, &mut out);
+            assert_eq!(n, 2, "a piece a word");
+            assert_eq!(&out[..12], &[0, 0, 0, 0, 0, 32, 0, 16, 0, 0, 0, 7]);
+            assert_eq!(out[12], 0x70, "stream 3, palette filter");
+            let open: Vec<bool> = t.streams.iter().map(Option::is_some).collect();
+            assert_eq!(open, [false, false, false, true]);
+            assert_eq!(t.streams[STREAM_PIECES].as_ref().map(ZStream::level), Some(level));
+        }
+    }
+
+    #[test]
     fn a_solid_rect_is_a_fill() {
         let out = encode(&[0x0012_3456; 4], 2, 2, &PixelFormat::RGBX8888);
         assert_eq!(&out[12..], &[0x80, 0x12, 0x34, 0x56]);
@@ -385,5 +459,6 @@ mod tests {
         assert!(parts.iter().all(|p| p.w <= MAX_WIDTH && p.area() <= MAX_PIXELS));
         assert_eq!(parts.iter().map(Rect::area).sum::<usize>(), 300_000);
         assert_eq!(parts[0], Rect::new(5, 7, 2048, 32));
+        assert_eq!(split(Rect::new(0, 0, 1280, 720))[0], Rect::new(0, 0, 1280, 48), "not 51 rows");
     }
 }

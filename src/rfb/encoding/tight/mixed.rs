@@ -67,14 +67,12 @@ impl Tight {
         out: &mut Vec<u8>,
     ) -> u16 {
         let Some(r) = run else { return 0 };
-        write_rect_header(r, id::TIGHT, out);
         // (At most a tile's palette, MAX_PALETTE + 1 colours: all fit.)
         self.palette.clear();
         for &c in colours {
             self.palette.insert(c, usize::MAX);
         }
-        self.encode_with(view, r, tp, Some(colours.len()), out);
-        1
+        self.rects_with(view, r, tp, Some(colours.len()), out)
     }
 
     /// Sends a finished run of photo-like tiles: JPEG when big enough, else
