@@ -135,10 +135,7 @@ impl Tight {
         out: &mut Vec<u8>,
     ) {
         match colours {
-            Some(1) => {
-                out.push(0x80);
-                tp.put(self.palette.colours()[0], out);
-            }
+            Some(1) => fill(self.palette.colours()[0], tp, out),
             Some(n) if n == 2 || (n <= MAX_PALETTE && n * 4 <= r.area()) => self.indexed(view, r, tp, out),
             _ => self.full(view, r, tp, out),
         }
@@ -336,6 +333,12 @@ pub fn split(r: Rect) -> Vec<Rect> {
 /// The zlib level of stream `stream` at client level `level`.
 fn stream_level(stream: usize, level: u32) -> u32 {
     if stream == STREAM_PIECES && level <= PIECES_FAST_UP_TO { 1 } else { level }
+}
+
+/// A fill: compression control 8, one colour.
+fn fill(colour: u32, tp: &TPixel, out: &mut Vec<u8>) {
+    out.push(0x80);
+    tp.put(colour, out);
 }
 
 /// A palette filter's header: compression control (zlib stream `stream`,

@@ -9,7 +9,7 @@
 //! goes as fills and mono rectangles instead; runs of columns with more
 //! colours go as a palette or full colour as before.
 
-use super::{STREAM_PIECES, TPixel, Tight, palette};
+use super::{STREAM_PIECES, TPixel, Tight, fill, palette};
 use crate::rfb::encoding::id;
 use crate::rfb::encoding::select::write_rect_header;
 use crate::rfb::{PixelView, Rect};
@@ -55,10 +55,7 @@ impl Tight {
         for (piece, colours) in cut {
             write_rect_header(piece, id::TIGHT, out);
             match colours {
-                Some((a, None)) => {
-                    out.push(0x80);
-                    tp.put(a, out);
-                }
+                Some((a, None)) => fill(a, tp, out),
                 Some((a, Some(b))) => {
                     self.palette.clear();
                     self.palette.insert(a, 2);
