@@ -4,7 +4,7 @@
 # squares, ZRLE), then bytes and CPU for a scrolling console (grey text, and
 # words in the console's 16 colours) and a scrolling photo-like picture with
 # ZRLE, Tight and Hextile at 2, 10 and 30 scrolls/s,
-# and the console (and the photo with Tight) again with the client offering
+# and the console (the coloured one and the photo with Tight) again with the client offering
 # CopyRect first (as noVNC and TigerVNC do).
 # Prints JSON lines, then a table of fbvncd/x11vnc ratios.
 # The squares (latency and CPU, the core aim) run in ROUNDS rounds (default
@@ -49,7 +49,7 @@ for server in $SERVERS; do
       done
     done
   done
-  for job in text:zrle text:tight text:hextile photo:tight; do
+  for job in text:zrle text:tight text:hextile colour:tight photo:tight; do
     IFS=: read -r content enc <<<"$job"
     for rate in 2 10 30; do
       python3 "$HERE/scroll_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" --enc "$enc" \
