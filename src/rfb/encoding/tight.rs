@@ -1,7 +1,8 @@
 //! Tight (the RFB community's encoding 7): each rectangle as a fill, a
 //! palette (mono or indexed, zlib), JPEG for photo-like content when the
-//! client asked for a quality level, or full colour through zlib. Four zlib
-//! streams live as long as the connection.
+//! client asked for a quality level, or full colour through zlib; coloured
+//! text cut into two-colour pieces ([`pieces`]). Four zlib streams live as
+//! long as the connection.
 
 use super::id;
 use super::palette::Palette;
