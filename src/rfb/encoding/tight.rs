@@ -430,6 +430,36 @@ mod tests {
     }
 
     #[test]
+    fn pieces_carry_the_clients_pixels() {
+        // 16 pixels of red glyph bits, then 16 of green, on black, 4 rows: each
+        // piece's bits (2 bytes a row) are under 12 bytes, so sent as they are.
+        let (red, green) = (0x00ff_0000, 0x0000_ff00);
+        let px: Vec<u32> = (0..32 * 4)
+            .map(|i| match (i % 32, i % 4) {
+                (_, 1..) => 0,
+                (0..16, _) => red,
+                _ => green,
+            })
+            .collect();
+        let view = PixelView::screen(&px, 32, 4);
+        let pf = PixelFormat::RGB565;
+        let mut out = Vec::new();
+        assert_eq!(Tight::new().encode(&view, Rect::new(0, 0, 32, 4), &pf, &mut out), 2);
+        let le = |c: u32| u16::try_from(pf.pack(c)).unwrap().to_le_bytes();
+        for (i, ink) in [red, green].into_iter().enumerate() {
+            let at = i * (12 + 7 + 8);
+            let x = u8::try_from(16 * i).unwrap();
+            assert_eq!(&out[at..at + 12], &[0, x, 0, 0, 0, 16, 0, 4, 0, 0, 0, 7]);
+            let [b0, b1] = le(0);
+            let [i0, i1] = le(ink);
+            // Stream 3, palette of 2 (black, most pixels, first), then the
+            // bits: ink every fourth pixel.
+            assert_eq!(&out[at + 12..at + 19], &[0x70, 1, 1, b0, b1, i0, i1]);
+            assert_eq!(&out[at + 19..at + 27], &[0x88; 8]);
+        }
+    }
+
+    #[test]
     fn a_solid_rect_is_a_fill() {
         let out = encode(&[0x0012_3456; 4], 2, 2, &PixelFormat::RGBX8888);
         assert_eq!(&out[12..], &[0x80, 0x12, 0x34, 0x56]);
