@@ -15,6 +15,9 @@ pub struct Encoders {
     allowed: Vec<EncodingKind>,
     chosen: EncodingKind,
     copy_rect: bool,
+    /// The client takes LastRect (Tight may then cut coloured text into
+    /// pieces: see [`Tight::set_pieces`]).
+    last_rect: bool,
     compress: Option<u8>,
     quality: Option<u8>,
     zrle: Option<Zrle>,
@@ -28,6 +31,7 @@ impl Encoders {
             allowed: allowed.to_vec(),
             chosen: EncodingKind::Raw,
             copy_rect: false,
+            last_rect: false,
             compress: None,
             quality: None,
             zrle: None,
@@ -44,6 +48,7 @@ impl Encoders {
             .find(|k| *k != EncodingKind::CopyRect && self.allowed.contains(k))
             .unwrap_or(EncodingKind::Raw);
         self.copy_rect = list.contains(&id::COPYRECT) && self.allowed.contains(&EncodingKind::CopyRect);
+        self.last_rect = list.contains(&id::LAST_RECT);
         let level = |lo: i32, hi: i32| {
             list.iter().find(|&&n| (lo..=hi).contains(&n)).and_then(|&n| u8::try_from(n - lo).ok())
         };
@@ -54,6 +59,7 @@ impl Encoders {
         }
         if let Some(t) = self.tight.as_mut() {
             t.set_levels(self.compress, self.quality);
+            t.set_pieces(self.last_rect);
         }
     }
 
@@ -94,10 +100,11 @@ impl Encoders {
                 self.zrle.get_or_insert_with(|| Zrle::new(level)).encode(view, rect, pf, out);
             }
             EncodingKind::Tight => {
-                let (c, q) = (self.compress, self.quality);
+                let (c, q, pieces) = (self.compress, self.quality, self.last_rect);
                 let t = self.tight.get_or_insert_with(|| {
                     let mut t = Tight::new();
                     t.set_levels(c, q);
+                    t.set_pieces(pieces);
                     t
                 });
                 return t.encode(view, rect, pf, out);

@@ -50,6 +50,8 @@ pub struct Tight {
     streams: [Option<ZStream>; 4],
     level: u32,
     quality: Option<u8>,
+    /// Coloured text may go as [`pieces`] (the client takes LastRect).
+    pieces: bool,
     scratch: Vec<u8>,
     palette: Palette,
 }
@@ -68,6 +70,7 @@ impl Tight {
             streams: Default::default(),
             level,
             quality: None,
+            pieces: false,
             scratch: Vec::new(),
             palette: Palette::default(),
         }
@@ -86,6 +89,16 @@ impl Tight {
             }
         }
         self.quality = quality.map(|q| q.min(9));
+    }
+
+    /// Lets coloured text go as [`pieces`]: only for a client that takes
+    /// LastRect. Pieces make up to a rectangle per 16 pixels of a band
+    /// line; a big update then goes out in strips ended by LastRect, with
+    /// no count to announce, and a small one stays far below the 65535 a
+    /// count can say. Without LastRect a full screen of coloured text at
+    /// 8K could pass it.
+    pub fn set_pieces(&mut self, on: bool) {
+        self.pieces = on;
     }
 
     /// Encodes `rect` as complete Tight rectangles (headers included), split
@@ -115,7 +128,8 @@ impl Tight {
         colours: Option<usize>,
         out: &mut Vec<u8>,
     ) -> u16 {
-        if colours.is_some_and(|n| (3..=MAX_PALETTE).contains(&n))
+        if self.pieces
+            && colours.is_some_and(|n| (3..=MAX_PALETTE).contains(&n))
             && let Some(n) = self.pieces(view, r, tp, out)
         {
             return n;
@@ -415,9 +429,17 @@ mod tests {
             })
             .collect();
         let view = PixelView::screen(&text, 64, 16);
+        let mut t = Tight::new();
+        let mut out = Vec::new();
+        assert_eq!(
+            t.encode(&view, Rect::new(0, 0, 64, 16), &PixelFormat::RGBX8888, &mut out),
+            1,
+            "no LastRect"
+        );
         for (client, level) in [(6, 1), (9, 9)] {
             let mut t = Tight::new();
             t.set_levels(Some(client), None);
+            t.set_pieces(true);
             let mut out = Vec::new();
             let n = t.encode(&view, Rect::new(0, 0, 64, 16), &PixelFormat::RGBX8888, &mut out);
             assert_eq!(n, 2, "a piece a word");
@@ -443,8 +465,9 @@ mod tests {
             .collect();
         let view = PixelView::screen(&px, 32, 4);
         let pf = PixelFormat::RGB565;
-        let mut out = Vec::new();
-        assert_eq!(Tight::new().encode(&view, Rect::new(0, 0, 32, 4), &pf, &mut out), 2);
+        let (mut out, mut t) = (Vec::new(), Tight::new());
+        t.set_pieces(true);
+        assert_eq!(t.encode(&view, Rect::new(0, 0, 32, 4), &pf, &mut out), 2);
         let le = |c: u32| u16::try_from(pf.pack(c)).unwrap().to_le_bytes();
         for (i, ink) in [red, green].into_iter().enumerate() {
             let at = i * (12 + 7 + 8);

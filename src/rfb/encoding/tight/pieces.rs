@@ -7,7 +7,8 @@
 //! Cut into bands of [`BAND`] screen lines (a console's text rows) and each
 //! band into runs of columns with at most two colours between them, it
 //! goes as fills and mono rectangles instead; runs of columns with more
-//! colours go as a palette or full colour as before.
+//! colours go as a palette or full colour as before. Only for clients that
+//! take LastRect ([`Tight::set_pieces`]).
 
 use super::{STREAM_PIECES, TPixel, Tight, fill, palette};
 use crate::rfb::encoding::id;
