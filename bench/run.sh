@@ -3,8 +3,8 @@
 # change-to-client latency and CPU at 2/10/30 changes per second (64x64
 # squares, ZRLE), then bytes and CPU for a scrolling console (grey text, and
 # words in the console's 16 colours) and a scrolling photo-like picture with
-# ZRLE, Tight and Hextile at 2, 10 and 30 scrolls/s,
-# and the console (the coloured one and the photo with Tight) again with the client offering
+# ZRLE, Tight and Hextile at 2, 10 and 30 scrolls/s, and the console (the
+# coloured one and the photo with Tight) again with the client offering
 # CopyRect first (as noVNC and TigerVNC do).
 # Prints JSON lines, then a table of fbvncd/x11vnc ratios.
 # The squares (latency and CPU, the core aim) run in ROUNDS rounds (default

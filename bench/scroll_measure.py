@@ -14,7 +14,8 @@ ANSI = [struct.pack("<I", c) for c in (
     0xaaaaaa, 0xaa0000, 0x00aa00, 0xaa5500, 0x0000aa, 0xaa00aa, 0x00aaaa, 0xffffff,
     0x555555, 0xff5555, 0x55ff55, 0xffff55, 0x5555ff, 0xff55ff, 0x55ffff, 0xc0c0c0)]
 
-ENC = {"raw": [0], "zrle": [16, 0], "tight": [7, -26, -250, -224, 0], "hextile": [5, 0]}  # Tight with LastRect, as its clients ask
+# Tight with quality 6, compression 6 and LastRect, as its clients ask.
+ENC = {"raw": [0], "zrle": [16, 0], "tight": [7, -26, -250, -224, 0], "hextile": [5, 0]}
 
 def photo_row(yy):
     """Row yy of the photo-like picture as (r, g, b) per pixel: smooth ramps, blue with 3 bits of noise
