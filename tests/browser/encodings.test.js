@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launch, until, ARTIFACTS, W, H } from './harness.js';
+import { startServer, launch, until, canvasPixels, ARTIFACTS, W, H } from './harness.js';
 
 // Left 192 columns (three 64-pixel tiles): a few flat colours and stripes;
 // the rest: a smooth gradient, photo-like.
@@ -43,11 +43,7 @@ before(async () => {
 after(async () => { await browser?.close(); });
 
 async function canvasErrors(page, w = W, h = H) {
-  const d = await page.evaluate(() => {
-    const c = document.querySelector('#screen canvas');
-    if (!c || c.width === 0) return null;
-    return { w: c.width, px: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data) };
-  });
+  const d = await canvasPixels(page);
   if (!d || d.w !== w) return null;
   let sharp = 0, photo = 0, photoSum = 0;
   for (let y = 0; y < h; y++) {

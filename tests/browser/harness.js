@@ -83,14 +83,26 @@ export async function until(what, fn, ms = 20000) {
   }
 }
 
-/** The canvas pixels mismatching the file pattern (reads getImageData). */
-export async function canvasMismatches(page, fb) {
-  const data = await page.evaluate(() => {
+/**
+ * The canvas's RGBA pixels as { w, h, px: Buffer }, or null before it has a size. They cross from the
+ * page as one base64 string: an array of numbers is serialised one element at a time, seconds for a
+ * big canvas.
+ */
+export async function canvasPixels(page) {
+  const d = await page.evaluate(() => {
     const c = document.querySelector('#screen canvas');
     if (!c || c.width === 0) return null;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height);
-    return { w: c.width, h: c.height, px: Array.from(d.data) };
+    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let bin = '';
+    for (let i = 0; i < px.length; i += 0x8000) bin += String.fromCharCode(...px.subarray(i, i + 0x8000));
+    return { w: c.width, h: c.height, b64: btoa(bin) };
   });
+  return d && { w: d.w, h: d.h, px: Buffer.from(d.b64, 'base64') };
+}
+
+/** The canvas pixels mismatching the file pattern. */
+export async function canvasMismatches(page, fb) {
+  const data = await canvasPixels(page);
   if (!data || data.w !== W || data.h !== H) return Infinity;
   const want = expectedPixels(fb);
   let bad = 0;
