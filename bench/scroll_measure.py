@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""(Copied from the team's shared bench tools; --content photo and colour, and --copyrect added.)
+"""(Copied from the team's shared bench tools; --content photo and colour, and --copyrect added; each new line is built before the scroll, so both land together.)
 Console-scroll workload: every 1/RATE s the whole 1280x720 XRGB file scrolls up 16 rows and a new
 'text line' (random glyph-like blocks on black) appears at the bottom, as fbcon does.
 Measures bytes received and server CPU with the given encodings (not decoded).
@@ -22,6 +22,33 @@ def photo_row(yy):
     (drawn from the module's random generator, so seeded runs repeat)."""
     return [((x + yy) // 5 % 256, yy * 3 // 4 % 256, (128 + x // 10 + random.getrandbits(3)) % 256)
             for x in range(W)]
+
+def photo_line(y0, rows):
+    """Rows y0.. of the photo-like picture as XRGB8888 bytes."""
+    return b"".join(struct.pack("<I", r << 16 | g << 8 | b)
+                    for yy in range(y0, y0 + rows) for r, g, b in photo_row(yy))
+
+GLYPH_ON = struct.pack("<I", 0xC0C0C0); GLYPH_OFF = bytes(4)
+
+def text_line(content, rows):
+    """A line of text cells 8 pixels wide, `rows` high, as XRGB8888 bytes: random glyph-like bits in
+    grey, or (content "colour") words of 2..12 cells, each in one ink of the console's palette."""
+    cells = [random.random() < 0.6 for _ in range(W // 8)]
+    inks = [GLYPH_ON] * len(cells)
+    if content == "colour":
+        i = 0
+        while i < len(cells):
+            word = random.randint(2, 12)
+            inks[i:i + word] = [ANSI[random.randrange(len(ANSI))]] * word
+            i += word
+        inks = inks[:len(cells)]
+    line = bytearray()
+    for y in range(rows):
+        for c, ink in zip(cells, inks):
+            pat = random.getrandbits(8) if c and 2 <= y < rows - 2 else 0
+            for b in range(8):
+                line += ink if pat >> b & 1 else GLYPH_OFF
+    return bytes(line)
 
 def main():
     ap = argparse.ArgumentParser()
@@ -71,35 +98,12 @@ def main():
                 s.sendall(struct.pack(">BBHHHH", 3, 1, 0, 0, W, H))
     drain(time.monotonic() + 1.0)
     total = 0; c0 = cpu_seconds(a.pid); t0 = time.monotonic(); nxt = t0; scrolls = 0
-    glyph_on = struct.pack("<I", 0xC0C0C0); glyph_off = bytes(4)
     while time.monotonic() - t0 < a.secs:
         nxt += 1 / a.rate
+        # the new line is built first, so the scroll and the line land together, as when fbcon scrolls
+        line = photo_line(scrolls * LINE, LINE) if a.content == "photo" else text_line(a.content, LINE)
         fb.move(TOP * row, (TOP + LINE) * row, (BOT - TOP - LINE) * row)   # scroll the band up
-        line = bytearray()
-        if a.content == "photo":
-            for y in range(LINE):
-                yy = scrolls * LINE + y
-                line += b"".join(struct.pack("<I", r << 16 | g << 8 | b) for r, g, b in photo_row(yy))
-            fb[(BOT - LINE) * row:BOT * row] = bytes(line); scrolls += 1
-            drain(nxt)
-            continue
-        cells = [random.random() < 0.6 for _ in range(W // 8)]
-        inks = [glyph_on] * len(cells)
-        if a.content == "colour":
-            i = 0
-            while i < len(cells):   # words of 2..12 cells, each in one ink colour
-                word = random.randint(2, 12)
-                inks[i:i + word] = [ANSI[random.randrange(len(ANSI))]] * word
-                i += word
-            inks = inks[:len(cells)]
-        for y in range(LINE):
-            r = bytearray()
-            for c, ink in zip(cells, inks):
-                pat = random.getrandbits(8) if c and 2 <= y < LINE - 2 else 0
-                for b in range(8):
-                    r += ink if pat >> b & 1 else glyph_off
-            line += r
-        fb[(BOT - LINE) * row:BOT * row] = bytes(line); scrolls += 1
+        fb[(BOT - LINE) * row:BOT * row] = line; scrolls += 1
         drain(nxt)
     dt = time.monotonic() - t0
     res = {"enc": a.enc + ("+copyrect" if a.copyrect else ""), "content": a.content, "rate": a.rate, "line": LINE, "band": [TOP, BOT], "secs": round(dt, 1), "scrolls": scrolls, "bytes": total,
