@@ -83,7 +83,10 @@ impl Server {
             }
             server.find_addr("listening rfb ")
         });
-        server.http = server.find_addr("listening http ");
+        // The http line follows the rfb one; the reader thread may not have it yet.
+        if !all.contains(&"--no-http") {
+            server.http = Some(wait_for("the listening http line", || server.find_addr("listening http ")));
+        }
         server
     }
 
