@@ -14,6 +14,8 @@ pub struct MemorySource {
     geometry: Geometry,
     bytes: Bytes,
     whole_rows: bool,
+    /// Spans compare where they lie, as a mapped file or device's do.
+    in_place: bool,
     /// Reads left before they fail (`u32::MAX`: never fail).
     reads_left: Arc<AtomicU32>,
 }
@@ -27,6 +29,7 @@ impl MemorySource {
             geometry: Geometry { width, height, format },
             bytes: Arc::new(Mutex::new(bytes)),
             whole_rows: true,
+            in_place: false,
             reads_left: Arc::new(AtomicU32::new(u32::MAX)),
         }
     }
@@ -41,6 +44,42 @@ impl MemorySource {
     pub fn spans_only(mut self) -> Self {
         self.whole_rows = false;
         self
+    }
+
+    /// Reads line by line and compares spans in place, as a mapped file or
+    /// device does.
+    pub fn mapped(mut self) -> Self {
+        (self.whole_rows, self.in_place) = (false, true);
+        self
+    }
+
+    /// Counts a read (or compare); fails once the reads asked for are used.
+    fn take_read(&self) -> Result<(), CaptureError> {
+        let left = self.reads_left.load(Ordering::SeqCst);
+        if left == 0 {
+            return Err(CaptureError::Io(std::io::Error::other("read failed (as asked)")));
+        }
+        if left != u32::MAX {
+            self.reads_left.store(left - 1, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// The `len` bytes of row `y` from pixel `x`, under the lock.
+    fn with_span<T>(
+        &self,
+        x: u32,
+        y: u32,
+        len: usize,
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<T, CaptureError> {
+        self.take_read()?;
+        let start = y as usize * self.row_bytes() + x as usize * self.geometry.format.bytes_per_pixel();
+        let bytes = crate::hub::lock(&self.bytes);
+        let span = bytes
+            .get(start..start + len)
+            .ok_or_else(|| CaptureError::Unsupported("read outside the picture".into()))?;
+        Ok(f(span))
     }
 
     /// The bytes, to edit.
@@ -68,20 +107,14 @@ impl FrameSource for MemorySource {
     }
 
     fn read_span(&mut self, x: u32, y: u32, dst: &mut [u8]) -> Result<(), CaptureError> {
-        let left = self.reads_left.load(Ordering::SeqCst);
-        if left == 0 {
-            return Err(CaptureError::Io(std::io::Error::other("read failed (as asked)")));
+        self.with_span(x, y, dst.len(), |span| dst.copy_from_slice(span))
+    }
+
+    fn span_equals(&mut self, x: u32, y: u32, expected: &[u8]) -> Result<Option<bool>, CaptureError> {
+        if !self.in_place {
+            return Ok(None);
         }
-        if left != u32::MAX {
-            self.reads_left.store(left - 1, Ordering::SeqCst);
-        }
-        let start = y as usize * self.row_bytes() + x as usize * self.geometry.format.bytes_per_pixel();
-        let bytes = crate::hub::lock(&self.bytes);
-        let src = bytes
-            .get(start..start + dst.len())
-            .ok_or_else(|| CaptureError::Unsupported("read outside the picture".into()))?;
-        dst.copy_from_slice(src);
-        Ok(())
+        self.with_span(x, y, expected.len(), |span| Some(span == expected))
     }
 
     fn read_rows(&mut self, y: u32, dst: &mut [u8]) -> Result<bool, CaptureError> {

@@ -122,7 +122,11 @@ fn run(format: SourceFormat, rot: Rotation, seed: u32) -> usize {
     let mut rng = Rng(seed);
     let (w, h) = (96 + rng.below(200), 80 + rng.below(200));
     let src = MemorySource::new(w, h, format);
-    let src = if seed.is_multiple_of(2) { src } else { src.spans_only() };
+    let src = match seed % 3 {
+        0 => src,
+        1 => src.spans_only(),
+        _ => src.mapped(),
+    };
     {
         let bytes = src.bytes();
         let mut b = crate::hub::lock(&bytes);
