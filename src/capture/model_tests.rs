@@ -225,6 +225,52 @@ fn a_console_scroll_is_a_move_and_the_new_lines() {
     }
 }
 
+/// A console of text lines (glyphs on rows 2..14 of 16, some lines empty)
+/// scrolled by a line: the poll that finds the scroll (the sample may first
+/// fall on empty rows only, and find the new line alone) brings the whole
+/// frame up to date, though some tile rows' sampled line lies on a row the
+/// scroll left as it was.
+#[test]
+fn a_console_scroll_arrives_whole_when_found() {
+    let (w, h) = (320u32, 240u32);
+    let mut rng = Rng(11);
+    let src = MemorySource::new(w, h, SourceFormat::Xrgb8888).mapped();
+    let rb = src.row_bytes();
+    let line = |rng: &mut Rng| -> Vec<u8> {
+        let empty = rng.below(4) == 0;
+        (0..16)
+            .flat_map(|r| if empty || !(2..14).contains(&r) { vec![0; rb] } else { text_line(rng, rb) })
+            .collect()
+    };
+    let bytes = src.bytes();
+    for start in 0..super::poll::SAMPLE {
+        {
+            let mut b = crate::hub::lock(&bytes);
+            for lines in b.chunks_mut(16 * rb) {
+                lines.copy_from_slice(&line(&mut rng));
+            }
+        }
+        let mut cap = Capture::new(Box::new(src.clone()), Rotation::R0).expect("a capture");
+        for _ in 0..start {
+            assert!(matches!(cap.poll(), Ok(PollOutcome::Unchanged)));
+        }
+        {
+            let mut b = crate::hub::lock(&bytes);
+            b.copy_within(16 * rb.., 0);
+            let n = b.len();
+            b[n - 16 * rb..].copy_from_slice(&[0x55; 4].repeat(16 * w as usize));
+        }
+        let moved = (0..super::poll::SAMPLE).find_map(|_| match cap.poll().expect("a poll") {
+            PollOutcome::Damaged(d) => d.moved,
+            _ => None,
+        });
+        // All of it, or what was left after the new line went alone.
+        let m = moved.unwrap_or_else(|| panic!("sample offset {start}: no move"));
+        assert!(m.src.y == 16 && m.dst.y == 0 && m.dst.h >= 208, "sample offset {start}: {m:?}");
+        assert_eq!(cap.frame().to_vec(), reference(&src, Rotation::R0), "sample offset {start}");
+    }
+}
+
 /// Damage a client had not received inside a move's source moves with it.
 #[test]
 fn stale_damage_travels_with_the_move() {

@@ -87,17 +87,6 @@ impl Capture {
         Ok(self.raw != *old)
     }
 
-    /// Lines of tile row `ty`, not read this poll (taken as unchanged),
-    /// that equal the old line `dy` away.
-    pub(super) fn moved_unread(&self, shadow: &[u8], ty: u32, dy: i32, moved: &mut [bool]) {
-        let t = u32::from(TILE);
-        let h = self.geometry.height;
-        let lines = Lines { bytes: shadow, row: self.row_bytes() };
-        for y in ty * t..((ty + 1) * t).min(h) {
-            moved[y as usize] = line_at(y, dy, h).is_some_and(|s| lines.line(y) == lines.line(s));
-        }
-    }
-
     /// Re-reads the `hot` tiles of tile row `ty` into the shadow and adds the
     /// box around what changed in each to `changed`: from the source a run of
     /// tiles at a time ([`Capture::read_run`]; `expect_change`: their sampled
