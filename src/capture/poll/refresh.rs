@@ -240,10 +240,8 @@ impl Capture {
         if self.whole_rows {
             return self.refresh_shifted_band(shadow, ty, dy, moved, changed);
         }
-        let (h, t) = (self.geometry.height, u32::from(TILE));
-        let rb = self.row_bytes();
-        let seg = usize::from(TILE) * self.geometry.format.bytes_per_pixel();
-        let (y0, th) = (ty * t, t.min(h - ty * t));
+        let h = self.geometry.height;
+        let (rb, seg, y0, th) = self.line_layout(ty);
         let mut dirty = vec![false; rb.div_ceil(seg)];
         for i in 0..th {
             let y = if dy < 0 { y0 + th - 1 - i } else { y0 + i };
@@ -279,10 +277,8 @@ impl Capture {
         moved: &mut [bool],
         changed: &mut Vec<Rect>,
     ) -> Result<(), CaptureError> {
-        let (w, h, t) = (self.geometry.width, self.geometry.height, u32::from(TILE));
-        let rb = self.row_bytes();
-        let seg = usize::from(TILE) * self.geometry.format.bytes_per_pixel();
-        let (y0, th) = (ty * t, t.min(h - ty * t));
+        let (w, h) = (self.geometry.width, self.geometry.height);
+        let (rb, seg, y0, th) = self.line_layout(ty);
         self.read_band(0, y0, w, th)?;
         let old = Lines { bytes: shadow, row: rb };
         for (r, line) in (0..th).zip(self.raw.chunks(rb)) {
@@ -294,6 +290,14 @@ impl Capture {
         }
         self.push_dirty_tiles(&dirty, y0, th, changed);
         Ok(())
+    }
+
+    /// Bytes a line and a tile's bytes of a line; the first line and the
+    /// height of tile row `ty`.
+    fn line_layout(&self, ty: u32) -> (usize, usize, u32, u32) {
+        let t = u32::from(TILE);
+        let seg = usize::from(TILE) * self.geometry.format.bytes_per_pixel();
+        (self.row_bytes(), seg, ty * t, t.min(self.geometry.height - ty * t))
     }
 
     /// Adds the whole tiles of the tile row at `y0` (`th` lines) whose
