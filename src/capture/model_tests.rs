@@ -271,6 +271,34 @@ fn a_console_scroll_arrives_whole_when_found() {
     }
 }
 
+/// A scroll down (new line y = old line y - 8) on a source that compares in
+/// place, its height not a multiple of the tile: lines are taken bottom
+/// up, so each old line is read before it is overwritten; one whole move
+/// and the new lines at the top.
+#[test]
+fn a_scroll_down_in_place_is_one_move() {
+    let (w, h) = (320u32, 232u32);
+    let mut rng = Rng(5);
+    let src = MemorySource::new(w, h, SourceFormat::Xrgb8888).mapped();
+    let rb = src.row_bytes();
+    let bytes = src.bytes();
+    for line in crate::hub::lock(&bytes).chunks_mut(rb) {
+        line.copy_from_slice(&[vec![rng.next() as u8; 4], text_line(&mut rng, rb - 4)].concat());
+    }
+    let mut cap = Capture::new(Box::new(src.clone()), Rotation::R0).expect("a capture");
+    {
+        let mut b = crate::hub::lock(&bytes);
+        let n = b.len();
+        b.copy_within(..n - 8 * rb, 8 * rb);
+        b[..8 * rb].copy_from_slice(&[0x55; 4].repeat(8 * w as usize));
+    }
+    let PollOutcome::Damaged(d) = cap.poll().expect("a poll") else { panic!("a change") };
+    assert_eq!(d.moved, Some(Move { src: Rect::new(0, 0, 320, 224), dst: Rect::new(0, 8, 320, 224) }));
+    let painted: usize = d.rects.iter().map(Rect::area).sum();
+    assert_eq!(painted, 320 * 8, "only the new lines: {:?}", d.rects);
+    assert_eq!(cap.frame().to_vec(), reference(&src, Rotation::R0));
+}
+
 /// Damage a client had not received inside a move's source moves with it.
 #[test]
 fn stale_damage_travels_with_the_move() {
