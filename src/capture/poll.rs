@@ -25,6 +25,7 @@ use super::{CaptureError, Damage, Frame, FrameSource, Geometry, Move, PollOutcom
 use crate::rfb::{Rect, fit_u16};
 
 mod refresh;
+mod shifted;
 
 /// One scanline in this many is read per poll.
 pub const SAMPLE: u32 = 32;
