@@ -2,36 +2,12 @@
 here wrote them), in 32- and 16-bit client pixel formats, on a picture with
 noise, few-colour areas, solid blocks and a gradient, at odd sizes."""
 
-import random
-import struct
 import threading
 
 import pytest
 from vncdotool import api, client, rfb
 
-
-def picture(w, h, seed):
-    rng = random.Random(seed)
-    ink = [(255, 255, 255), (0, 255, 0), (255, 255, 0)]
-    px = []
-    for y in range(h):
-        for x in range(w):
-            band = x * 4 // w
-            if band == 0:
-                px.append((rng.randrange(256), rng.randrange(256), rng.randrange(256)))
-            elif band == 1:
-                px.append((x * 255 // w, y * 255 // h, (x + y) & 0xFF))
-            elif band == 2:
-                px.append(ink[rng.randrange(3)] if 3 <= y % 16 <= 12 and rng.randrange(3) == 0 else (16, 16, 32))
-            else:
-                px.append([(51, 102, 153), (204, 51, 0)][(x // 24 + y // 24) % 2])
-    return px
-
-
-def write_xrgb8888(path, px):
-    with open(path, "wb") as f:
-        f.write(b"".join(struct.pack("BBBB", b, g, r, 0) for r, g, b in px))
-
+from pictures import picture, write_xrgb8888
 
 _lock = threading.Lock()
 

@@ -1,0 +1,67 @@
+/* One full frame through libvncclient (libvncserver's client library, the
+ * decoder of Remmina and Guacamole), written as a binary PPM.
+ * usage: lvc_grab PORT ENCODINGS BPP OUT.ppm [QUALITY]
+ * BPP 32: 8 bits a channel; 16: 5 bits a channel (libvncclient's own
+ * 16-bit format, red at bit 0). QUALITY 0-9 turns Tight's JPEG on. */
+#include <rfb/rfbclient.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int updates;
+
+static void finished(rfbClient *client) {
+  (void)client;
+  updates++;
+}
+
+static int channel(uint32_t px, int shift, int max) {
+  return (int)(((px >> shift) & (uint32_t)max) * 255 / (uint32_t)max);
+}
+
+static int write_ppm(rfbClient *c, const char *path) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return 0;
+  rfbPixelFormat *pf = &c->format;
+  int bpp = pf->bitsPerPixel / 8;
+  fprintf(f, "P6\n%d %d\n255\n", c->width, c->height);
+  for (int i = 0; i < c->width * c->height; i++) {
+    uint32_t px = 0;
+    memcpy(&px, c->frameBuffer + (size_t)i * bpp, bpp); /* little-endian host and format */
+    unsigned char rgb[3] = {
+        (unsigned char)channel(px, pf->redShift, pf->redMax),
+        (unsigned char)channel(px, pf->greenShift, pf->greenMax),
+        (unsigned char)channel(px, pf->blueShift, pf->blueMax)};
+    fwrite(rgb, 1, 3, f);
+  }
+  return fclose(f) == 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    fprintf(stderr, "usage: lvc_grab PORT ENCODINGS BPP OUT.ppm [QUALITY]\n");
+    return 2;
+  }
+  int deep = atoi(argv[3]) == 32;
+  rfbClient *c = deep ? rfbGetClient(8, 3, 4) : rfbGetClient(5, 3, 2);
+  c->serverHost = strdup("127.0.0.1");
+  c->serverPort = atoi(argv[1]);
+  c->appData.encodingsString = argv[2];
+  c->appData.useRemoteCursor = FALSE;
+  c->appData.compressLevel = 6;
+  c->appData.enableJPEG = argc > 5;
+  c->appData.qualityLevel = argc > 5 ? atoi(argv[5]) : 9;
+  c->FinishedFrameBufferUpdate = finished;
+  if (!rfbInitClient(c, NULL, NULL)) return 1; /* frees the client */
+  /* The first update answers rfbInitClient's full request. */
+  for (int waited = 0; updates == 0 && waited < 200; waited++) {
+    int n = WaitForMessage(c, 100000);
+    if (n < 0 || (n > 0 && !HandleRFBServerMessage(c))) {
+      rfbClientCleanup(c);
+      return 1;
+    }
+  }
+  int ok = updates > 0 && write_ppm(c, argv[4]);
+  rfbClientCleanup(c);
+  return ok ? 0 : 1;
+}

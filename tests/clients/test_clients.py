@@ -1,0 +1,255 @@
+"""fbvncd with the native viewers its users run, each decoding what fbvncd
+sends with its own code (nobody here wrote it): libvncclient (Remmina,
+Guacamole), gtk-vnc (virt-viewer, Vinagre, GNOME Connections), the TightVNC
+3.3 client in vncsnapshot (RFB 3.3 only, as macOS Screen Sharing speaks) and
+TigerVNC's viewer, in Xvfb. The server offers one encoding at a time; the
+picture each client shows is compared pixel by pixel with the file served."""
+
+import os
+import re
+import select
+import struct
+import subprocess
+import time
+
+import pytest
+from PIL import Image
+
+from pictures import overwrite_xrgb8888, picture, smooth, write_xrgb8888
+
+# Neither a multiple of Hextile's 16 nor of ZRLE's 64.
+W, H = 333, 217
+LVC_GRAB = os.environ.get("FBVNCD_LVC_GRAB", "lvc_grab")
+
+
+def serve(fbvncd, tmp_path, px, encodings):
+    fb = tmp_path / "fb"
+    write_xrgb8888(fb, px)
+    return fbvncd("--fb", f"file:{fb}", "--geometry", f"{W}x{H}", "--no-auth", "--input", "none",
+                  "--encodings", encodings)
+
+
+def differences(got, want, tolerance):
+    """(x, y, got, want) where a channel differs by more than `tolerance`."""
+    assert len(got) == len(want), (len(got), len(want))
+    return [(i % W, i // W, g, w) for i, (g, w) in enumerate(zip(got, want))
+            if max(abs(a - b) for a, b in zip(g, w)) > tolerance]
+
+
+def pixels(image):
+    rgb = image.convert("RGB")
+    assert rgb.size == (W, H)
+    data = rgb.tobytes()
+    return [tuple(data[i:i + 3]) for i in range(0, len(data), 3)]
+
+
+def chose(server, name):
+    return any(line.endswith(f": pixels as {name}") for line in server.lines)
+
+
+def display_number(port):
+    """The `host:N` display whose port (5900 + N) is `port`: the only way
+    gtk-vnc and vncsnapshot take a port."""
+    return f"127.0.0.1:{port - 5900}"
+
+
+# --- libvncclient ---------------------------------------------------------
+
+@pytest.mark.parametrize("encoding,bpp", [
+    ("raw", 32), ("hextile", 32), ("zrle", 32), ("tight", 32),
+    ("hextile", 16), ("zrle", 16), ("tight", 16),
+])
+def test_libvncclient_decodes_exactly(fbvncd, tmp_path, encoding, bpp):
+    px = picture(W, H, seed=bpp)
+    server = serve(fbvncd, tmp_path, px, encoding)
+    shot = tmp_path / "shot.ppm"
+    r = subprocess.run([LVC_GRAB, str(server.port), encoding, str(bpp), str(shot)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+    # 16 bits: libvncclient's 5 bits a channel, red at bit 0.
+    assert differences(pixels(Image.open(shot)), px, 0 if bpp == 32 else 8)[:5] == []
+    assert chose(server, encoding), server.lines
+
+
+def test_libvncclient_shows_tight_jpeg_close(fbvncd, tmp_path):
+    px = smooth(W, H)
+    server = serve(fbvncd, tmp_path, px, "tight")
+    shot = tmp_path / "shot.ppm"
+    r = subprocess.run([LVC_GRAB, str(server.port), "tight", "32", str(shot), "8"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+    got = pixels(Image.open(shot))
+    assert differences(got, px, 12)[:5] == []
+    # Lossy: it did come as JPEG.
+    assert differences(got, px, 0), "pixel-exact: no JPEG used"
+
+
+# --- gtk-vnc --------------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["raw", "hextile", "zrle", "copyrect,zrle"])
+def test_gtk_vnc_decodes_exactly(fbvncd, tmp_path, encoding):
+    px = picture(W, H, seed=3)
+    server = serve(fbvncd, tmp_path, px, encoding)
+    shot = tmp_path / "shot.png"
+    r = subprocess.run(["gvnccapture", display_number(server.port), str(shot)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-2000:]
+    assert differences(pixels(Image.open(shot)), px, 0)[:5] == []
+    assert chose(server, encoding.split(",")[-1]), server.lines
+
+
+# --- vncsnapshot: TightVNC 1.2.8's decoders, RFB 3.3 ------------------------
+
+@pytest.mark.parametrize("encoding", ["raw", "hextile", "tight"])
+def test_rfb_3_3_client_decodes(fbvncd, tmp_path, encoding):
+    px = picture(W, H, seed=4)
+    server = serve(fbvncd, tmp_path, px, encoding)
+    shot = tmp_path / "shot.jpg"
+    r = subprocess.run(["vncsnapshot", "-quiet", "-nojpeg", "-encodings", encoding, "-quality", "100",
+                        display_number(server.port), str(shot)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-2000:]
+    # vncsnapshot writes only JPEG files: at quality 100 within a level or two.
+    assert differences(pixels(Image.open(shot)), px, 4)[:5] == []
+    assert chose(server, encoding), server.lines
+    assert any("connected (V3_3" in line for line in server.lines), server.lines
+
+
+# --- TigerVNC's viewer, in Xvfb -------------------------------------------
+
+class Xvfb:
+    """A virtual X screen whose framebuffer Xvfb keeps in an XWD file."""
+
+    def __init__(self, fbdir):
+        self.fbdir = fbdir
+        r, w = os.pipe()
+        # Xvfb picks a free display and writes its number to `w`.
+        with open(fbdir / "log", "ab") as log:
+            self.proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "800x600x24",
+                                          "-fbdir", str(fbdir), "-nolisten", "tcp"],
+                                         pass_fds=(w,), stderr=log)
+        os.close(w)
+        # The number, then a newline, once it accepts clients; the pipe must
+        # stay open until both are in (a failed write ends Xvfb). EOF: it
+        # exited.
+        said = b""
+        deadline = time.time() + 20
+        while not said.endswith(b"\n") and time.time() < deadline:
+            ready, _, _ = select.select([r], [], [], max(0, deadline - time.time()))
+            chunk = os.read(r, 64) if ready else b""
+            if not chunk:
+                break
+            said += chunk
+        os.close(r)
+        assert said.strip().isdigit(), (said, (fbdir / "log").read_text())
+        self.display = ":" + said.strip().decode()
+        self.env = dict(os.environ, DISPLAY=self.display)
+
+    def window_origin(self, title_part):
+        """Where the window whose title holds `title_part` shows its inside."""
+        tree = subprocess.run(["xwininfo", "-root", "-tree"], env=self.env,
+                              capture_output=True, text=True, timeout=10).stdout
+        for line in tree.splitlines():
+            if title_part in line:
+                m = re.search(r"\d+x\d+[+-]-?\d+[+-]-?\d+\s+\+(-?\d+)\+(-?\d+)", line)
+                if m:
+                    return int(m.group(1)), int(m.group(2))
+        return None
+
+    def region(self, x0, y0):
+        """The W x H pixels at (`x0`, `y0`) of the screen, as (r, g, b)."""
+        data = (self.fbdir / "Xvfb_screen0").read_bytes()
+        fields = struct.unpack(">25I", data[:100])
+        header, byte_order, bits, line = fields[0], fields[7], fields[11], fields[12]
+        assert (bits, byte_order) == (32, 0), "Xvfb keeps 32-bit little-endian pixels at depth 24"
+        start = header + fields[19] * 12  # after the header and the colour map
+        out = []
+        for y in range(y0, y0 + H):
+            row = data[start + y * line + x0 * 4:start + y * line + (x0 + W) * 4]
+            out.extend((row[i + 2], row[i + 1], row[i]) for i in range(0, len(row), 4))
+        return out
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def xvfb(tmp_path):
+    fbdir = tmp_path / "xvfb"
+    fbdir.mkdir()
+    x = Xvfb(fbdir)
+    yield x
+    x.stop()
+
+
+def tigervnc(xvfb, port, *options):
+    return subprocess.Popen(["xtigervncviewer", "-SecurityTypes", "None", "-geometry", f"{W}x{H}+0+0",
+                             *options, f"127.0.0.1::{port}"],
+                            env=xvfb.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_picture(xvfb, viewer, want, tolerance, secs=30):
+    """Waits until TigerVNC's window shows `want`; fails with the first
+    differences when it does not within `secs`."""
+    deadline = time.time() + secs
+    bad = ["no window"]
+    while time.time() < deadline:
+        assert viewer.poll() is None, (viewer.stderr.read()[-2000:], (xvfb.fbdir / "log").read_text())
+        origin = xvfb.window_origin("TigerVNC")
+        if origin:
+            bad = differences(xvfb.region(*origin), want, tolerance)
+            if not bad:
+                return
+        time.sleep(0.2)
+    pytest.fail(f"TigerVNC's window differs: {len(bad)} pixels, first {bad[:5]}")
+
+
+LOSSLESS = ["-AutoSelect=0", "-FullColor", "-NoJPEG"]
+
+
+@pytest.mark.parametrize("encoding", ["zrle", "tight", "hextile"])
+def test_tigervnc_shows_exactly(fbvncd, tmp_path, xvfb, encoding):
+    px = picture(W, H, seed=6)
+    server = serve(fbvncd, tmp_path, px, encoding)
+    viewer = tigervnc(xvfb, server.port, *LOSSLESS, "-PreferredEncoding", encoding)
+    try:
+        wait_for_picture(xvfb, viewer, px, 0)
+    finally:
+        viewer.terminate()
+        viewer.wait(timeout=10)
+    assert chose(server, encoding), server.lines
+
+
+def test_tigervnc_follows_a_scroll_and_a_change(fbvncd, tmp_path, xvfb):
+    """With CopyRect, as TigerVNC asks by default: the picture scrolls up 16
+    lines with new lines at the bottom (as a console does), then a patch
+    changes; the window follows both exactly."""
+    px = picture(W, H, seed=8)
+    server = serve(fbvncd, tmp_path, px, "copyrect,tight")
+    viewer = tigervnc(xvfb, server.port, *LOSSLESS, "-PreferredEncoding", "tight")
+    try:
+        wait_for_picture(xvfb, viewer, px, 0)
+        fresh = picture(W, H, seed=9)
+        px = px[16 * W:] + fresh[:16 * W]
+        overwrite_xrgb8888(tmp_path / "fb", px)
+        wait_for_picture(xvfb, viewer, px, 0)
+        px = [(255, 0, 128) if 40 <= i % W < 90 and 30 <= i // W < 70 else p for i, p in enumerate(px)]
+        overwrite_xrgb8888(tmp_path / "fb", px)
+        wait_for_picture(xvfb, viewer, px, 0)
+    finally:
+        viewer.terminate()
+        viewer.wait(timeout=10)
+
+
+def test_tigervnc_as_it_comes(fbvncd, tmp_path, xvfb):
+    """TigerVNC's own settings (automatic encoding choice, JPEG allowed) on
+    a photo-like picture: close to the file."""
+    px = smooth(W, H)
+    server = serve(fbvncd, tmp_path, px, "copyrect,tight,zrle,hextile")
+    viewer = tigervnc(xvfb, server.port)
+    try:
+        wait_for_picture(xvfb, viewer, px, 12)
+    finally:
+        viewer.terminate()
+        viewer.wait(timeout=10)
