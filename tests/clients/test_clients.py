@@ -29,11 +29,12 @@ def serve(fbvncd, tmp_path, px, encodings):
                   "--encodings", encodings)
 
 
-def differences(got, want, tolerance):
-    """(x, y, got, want) where a channel differs by more than `tolerance`."""
+def differences(got, want, tolerance, bits=(8, 8, 8)):
+    """(x, y, got, want) where a channel differs by more than `tolerance`
+    in its top `bits` (what a client with fewer bits a channel gets)."""
     assert len(got) == len(want), (len(got), len(want))
     return [(i % W, i // W, g, w) for i, (g, w) in enumerate(zip(got, want))
-            if max(abs(a - b) for a, b in zip(g, w)) > tolerance]
+            if max(abs((a >> (8 - n)) - (b >> (8 - n))) for a, b, n in zip(g, w, bits)) > tolerance]
 
 
 def pixels(image):
@@ -67,7 +68,8 @@ def test_libvncclient_decodes_exactly(fbvncd, tmp_path, encoding, bpp):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr[-2000:]
     # 16 bits: libvncclient's 5 bits a channel, red at bit 0.
-    assert differences(pixels(Image.open(shot)), px, 0 if bpp == 32 else 8)[:5] == []
+    bits = (8, 8, 8) if bpp == 32 else (5, 5, 5)
+    assert differences(pixels(Image.open(shot)), px, 0, bits)[:5] == []
     assert chose(server, encoding), server.lines
 
 
@@ -189,7 +191,7 @@ def tigervnc(xvfb, port, *options):
                             env=xvfb.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for_picture(xvfb, viewer, want, tolerance, secs=30):
+def wait_for_picture(xvfb, viewer, want, tolerance, bits=(8, 8, 8), secs=30):
     """Waits until TigerVNC's window shows `want`; fails with the first
     differences when it does not within `secs`."""
     deadline = time.time() + secs
@@ -198,7 +200,7 @@ def wait_for_picture(xvfb, viewer, want, tolerance, secs=30):
         assert viewer.poll() is None, (viewer.stderr.read()[-2000:], (xvfb.fbdir / "log").read_text())
         origin = xvfb.window_origin("TigerVNC")
         if origin:
-            bad = differences(xvfb.region(*origin), want, tolerance)
+            bad = differences(xvfb.region(*origin), want, tolerance, bits)
             if not bad:
                 return
         time.sleep(0.2)
@@ -250,6 +252,22 @@ def test_tigervnc_as_it_comes(fbvncd, tmp_path, xvfb):
     viewer = tigervnc(xvfb, server.port)
     try:
         wait_for_picture(xvfb, viewer, px, 12)
+    finally:
+        viewer.terminate()
+        viewer.wait(timeout=10)
+
+
+@pytest.mark.parametrize("encoding", ["zrle", "tight", "hextile"])
+@pytest.mark.parametrize("level,bits", [(2, (3, 3, 2)), (1, (2, 2, 2))])
+def test_tigervnc_low_colour(fbvncd, tmp_path, xvfb, encoding, level, bits):
+    """TigerVNC's low-colour modes (for a slow link): 8-bit pixels, 256 or
+    64 colours; each channel's top bits exact."""
+    px = picture(W, H, seed=10)
+    server = serve(fbvncd, tmp_path, px, encoding)
+    viewer = tigervnc(xvfb, server.port, "-AutoSelect=0", "-FullColor=0", f"-LowColorLevel={level}",
+                      "-NoJPEG", "-PreferredEncoding", encoding)
+    try:
+        wait_for_picture(xvfb, viewer, px, 0, bits)
     finally:
         viewer.terminate()
         viewer.wait(timeout=10)
