@@ -69,6 +69,8 @@ pub struct Session<S> {
     pub(super) fresh_after: u64,
     /// Buffers kept from one update to the next.
     pub(super) scratch: super::update::Scratch,
+    /// What was sent, for the log line at the end.
+    pub(super) sent: super::sent::Sent,
 }
 
 impl<S> Session<S>
@@ -107,6 +109,7 @@ where
             // this client arrived; the one after it is surely fresh.
             fresh_after: shared.hub.polls() + 2,
             scratch: Default::default(),
+            sent: Default::default(),
             shared,
         };
         s.slot.want_fresh(true);
@@ -129,6 +132,7 @@ where
 
     /// Writes and flushes, bounded in time (a client that stops reading is dropped).
     pub(super) async fn write(&mut self, bytes: &[u8]) -> Result<(), SessionError> {
+        self.sent.bytes += bytes.len() as u64;
         let stream = &mut self.stream;
         super::handshake::timeout(WRITE_TIMEOUT, "writing to the client", async {
             stream.write_all(bytes).await?;
@@ -298,6 +302,10 @@ where
 
     /// Leaves the hub and releases whatever this client still holds down.
     pub fn finish(&mut self) {
+        if self.sent.updates > 0 {
+            let encoding = self.encoders.as_ref().map_or("raw", |e| e.chosen().name());
+            log::info!("{}: {}", self.peer, self.sent.summary(encoding));
+        }
         let release = self.mapper.release_all();
         self.emit(&release);
         self.slot.set_waiting(false);

@@ -110,6 +110,7 @@ where
             return Ok(());
         };
         self.slot.want_fresh(false);
+        self.sent.updates += 1;
         let published = self.shared.hub.published();
         let mut out = std::mem::take(&mut self.scratch.out);
         out.clear();
@@ -126,6 +127,7 @@ where
         if let Some(m) = copy {
             write_copy_rect(m.src, m.dst, &mut out);
             count += 1;
+            self.sent.moves += 1;
         }
         let pixels: usize = rects.iter().map(Rect::area).sum();
         if pixels > STREAM_PIXELS
@@ -295,6 +297,8 @@ where
         let (enc, n, out, buffer) = if pixels <= INLINE_PIXELS { job() } else { smol::unblock(job).await };
         self.encoders = Some(enc);
         self.scratch.pixels = buffer;
+        self.sent.rects += u64::from(n);
+        self.sent.raw_bytes += (pixels * pf.bytes_per_pixel()) as u64;
         (n, out)
     }
 }

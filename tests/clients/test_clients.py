@@ -242,6 +242,19 @@ def test_tigervnc_follows_a_scroll_and_a_change(fbvncd, tmp_path, xvfb):
     finally:
         viewer.terminate()
         viewer.wait(timeout=10)
+    # The scroll went as a move: the server's line when the client leaves.
+    stats = wait_for_line(server, "copyrect move")
+    assert re.search(r"; \d+ rectangles? in tight .*, 1 copyrect move$", stats), stats
+
+
+def wait_for_line(server, part, secs=10):
+    deadline = time.time() + secs
+    while time.time() < deadline:
+        found = [line for line in server.lines if part in line]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    pytest.fail(f"no log line with {part!r}: {server.lines[-10:]}")
 
 
 def test_tigervnc_as_it_comes(fbvncd, tmp_path, xvfb):
