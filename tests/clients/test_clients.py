@@ -22,10 +22,10 @@ W, H = 333, 217
 LVC_GRAB = os.environ.get("FBVNCD_LVC_GRAB", "lvc_grab")
 
 
-def serve(fbvncd, tmp_path, px, encodings):
+def serve(fbvncd, tmp_path, px, encodings, *, input_to="none", auth=("--no-auth",)):
     fb = tmp_path / "fb"
     write_xrgb8888(fb, px)
-    return fbvncd("--fb", f"file:{fb}", "--geometry", f"{W}x{H}", "--no-auth", "--input", "none",
+    return fbvncd("--fb", f"file:{fb}", "--geometry", f"{W}x{H}", *auth, "--input", input_to,
                   "--encodings", encodings)
 
 
@@ -185,8 +185,8 @@ def xvfb(tmp_path):
     x.stop()
 
 
-def tigervnc(xvfb, port, *options):
-    return subprocess.Popen(["xtigervncviewer", "-SecurityTypes", "None", "-geometry", f"{W}x{H}+0+0",
+def tigervnc(xvfb, port, *options, security=("-SecurityTypes", "None")):
+    return subprocess.Popen(["xtigervncviewer", *security, "-geometry", f"{W}x{H}+0+0",
                              *options, f"127.0.0.1::{port}"],
                             env=xvfb.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
@@ -281,6 +281,62 @@ def test_tigervnc_low_colour(fbvncd, tmp_path, xvfb, encoding, level, bits):
                       "-NoJPEG", "-PreferredEncoding", encoding)
     try:
         wait_for_picture(xvfb, viewer, px, 0, bits)
+    finally:
+        viewer.terminate()
+        viewer.wait(timeout=10)
+
+
+def test_tigervnc_keys_and_pointer_reach_the_trace(fbvncd, tmp_path, xvfb):
+    """Typing and clicking in TigerVNC's window (xdotool, X events as a user
+    makes them): the keys and the click come out of fbvncd's input side,
+    the click where it was made in the picture."""
+    trace = tmp_path / "trace"
+    px = picture(W, H, seed=11)
+    server = serve(fbvncd, tmp_path, px, "zrle", input_to=f"trace:{trace}")
+    viewer = tigervnc(xvfb, server.port)
+    try:
+        wait_for_picture(xvfb, viewer, px, 0)
+        x0, y0 = xvfb.window_origin("TigerVNC")
+        xdotool = ["xdotool", "search", "--name", "TigerVNC", "windowfocus", "--sync"]
+        for action in (["type", "--delay", "30", "aB!"], ["key", "ctrl+c", "Return"],
+                       ["mousemove", str(x0 + 50), str(y0 + 60), "click", "1"]):
+            r = subprocess.run(xdotool + action, env=xvfb.env, capture_output=True, text=True, timeout=30)
+            assert r.returncode == 0, r.stderr
+        deadline = time.time() + 20
+        got = []
+        while "EV_KEY BTN_LEFT 0" not in got and time.time() < deadline:
+            got = trace.read_text().splitlines() if trace.exists() else []
+            time.sleep(0.05)
+    finally:
+        viewer.terminate()
+        viewer.wait(timeout=10)
+    events = [line for line in got if not line.startswith("EV_SYN")]
+    pressed = [e.split()[1] for e in events if e.startswith("EV_KEY") and e.endswith(" 1")]
+    assert pressed == ["KEY_A", "KEY_LEFTSHIFT", "KEY_B", "KEY_LEFTSHIFT", "KEY_1", "KEY_LEFTCTRL", "KEY_C",
+                       "KEY_ENTER", "BTN_LEFT"], got
+    assert events[-4:] == ["EV_ABS ABS_X 50", "EV_ABS ABS_Y 60", "EV_KEY BTN_LEFT 1", "EV_KEY BTN_LEFT 0"], got
+
+
+@pytest.mark.parametrize("typed,accepted", [("s3cret!x", True), ("wrong!!x", False)])
+def test_tigervnc_with_a_password(fbvncd, tmp_path, xvfb, typed, accepted):
+    """VNC authentication (DES) as TigerVNC does it, with a password file
+    made by TigerVNC's own vncpasswd."""
+    pw = tmp_path / "pw"
+    pw.write_text("s3cret!x\n")
+    theirs = tmp_path / "passwd"
+    theirs.write_bytes(subprocess.run(["vncpasswd", "-f"], input=typed.encode(), capture_output=True,
+                                      check=True, timeout=10).stdout)
+    px = picture(W, H, seed=12)
+    server = serve(fbvncd, tmp_path, px, "tight", auth=("--password-file", str(pw)))
+    viewer = tigervnc(xvfb, server.port, *LOSSLESS, "-passwd", str(theirs),
+                      security=("-SecurityTypes", "VncAuth"))
+    try:
+        if accepted:
+            wait_for_picture(xvfb, viewer, px, 0)
+        else:
+            # TigerVNC then shows its error in a dialog and waits for a click.
+            wait_for_line(server, "authentication failed")
+            assert not any("pixels as" in line for line in server.lines), server.lines
     finally:
         viewer.terminate()
         viewer.wait(timeout=10)

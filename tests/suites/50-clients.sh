@@ -1,9 +1,10 @@
 # The native viewers users run, each decoding fbvncd's encodings with its own
 # code: libvncclient (Remmina, Guacamole), gtk-vnc (gvnccapture), TightVNC's
-# RFB 3.3 client (vncsnapshot) and TigerVNC's viewer in Xvfb (Debian packages).
+# RFB 3.3 client (vncsnapshot) and TigerVNC's viewer in Xvfb, typed into with
+# xdotool (Debian packages).
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
-ensure_apt gcc libc6-dev libvncserver-dev gvncviewer vncsnapshot tigervnc-viewer xvfb x11-utils
+ensure_apt gcc libc6-dev libvncserver-dev gvncviewer vncsnapshot tigervnc-viewer tigervnc-tools xvfb x11-utils xdotool
 ensure_venv
 FBVNCD_BIN=$(build_fbvncd)
 export FBVNCD_BIN
