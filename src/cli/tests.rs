@@ -1,0 +1,92 @@
+use super::*;
+
+fn args(list: &[&str]) -> Result<Config, String> {
+    let a = Args::from_args(&["fbvncd"], list).map_err(|e| e.output)?;
+    Config::from_args(a).map_err(|e| e.to_string())
+}
+
+#[test]
+fn fb_specs() {
+    assert_eq!(parse_fb(Some("1")).unwrap(), FbSpec::Device("/dev/fb1".into()));
+    assert_eq!(parse_fb(Some("/dev/fb2")).unwrap(), FbSpec::Device("/dev/fb2".into()));
+    assert_eq!(parse_fb(Some("demo")).unwrap(), FbSpec::Demo);
+    assert_eq!(parse_fb(Some("file:/x")).unwrap(), FbSpec::File("/x".into()));
+    assert_eq!(parse_fb(None).unwrap(), FbSpec::Default);
+    assert!(parse_fb(Some("bogus")).is_err());
+}
+
+#[test]
+fn geometry() {
+    assert_eq!(parse_geometry("1280x720").unwrap(), (1280, 720));
+    assert!(parse_geometry("0x5").is_err());
+    assert!(parse_geometry("12").is_err());
+}
+
+#[test]
+fn whole_command_line() {
+    let c = args(&[
+        "--fb",
+        "file:/tmp/fb",
+        "--geometry",
+        "64x32",
+        "--format",
+        "rgb565",
+        "--listen",
+        "127.0.0.1:0",
+        "--http-listen",
+        "127.0.0.1:0",
+        "--single-port",
+        "--no-auth",
+        "--view-only",
+        "--input",
+        "trace:/tmp/t",
+        "--touch",
+        "--rotate",
+        "90",
+        "--paste-as-keys",
+        "--encodings",
+        "zrle,hextile",
+        "--fps",
+        "30",
+        "--max-clients",
+        "4",
+        "--allow-origin",
+        "http://x",
+        "--log-level",
+        "debug",
+    ])
+    .unwrap();
+    assert_eq!(c.geometry, Some((64, 32)));
+    assert_eq!(c.format, SourceFormat::Rgb565);
+    assert_eq!(c.auth, Auth::None);
+    assert_eq!(c.input, InputSpec::Trace("/tmp/t".into()));
+    assert_eq!(c.rotate, Rotation::R90);
+    assert_eq!(c.encodings, vec![EncodingKind::Raw, EncodingKind::Zrle, EncodingKind::Hextile]);
+    assert_eq!(c.max_clients, 4);
+    assert_eq!(c.log_level, LevelFilter::Debug);
+}
+
+#[test]
+fn rejects_bad_values() {
+    assert!(args(&["--rotate", "45"]).is_err());
+    assert!(args(&["--fb", "file:/x"]).is_err());
+    assert!(args(&["--encodings", "bogus", "--no-auth"]).is_err());
+    assert!(args(&["--input", "evdev", "--no-auth"]).is_err());
+    assert!(args(&["--no-http", "--http-listen", "127.0.0.1:1", "--no-auth"]).is_err());
+}
+
+#[test]
+fn password_file_two_lines() {
+    let dir = std::env::temp_dir().join(format!("fbvncd-pw-{}", std::process::id()));
+    std::fs::write(&dir, "secret\r\nviewer\n").unwrap();
+    let auth = load_auth(Some(&dir), false).unwrap();
+    std::fs::remove_file(&dir).unwrap();
+    assert_eq!(auth, Auth::Vnc { full: "secret".into(), view_only: Some("viewer".into()), generated: false });
+}
+
+#[test]
+fn generated_password_shape() {
+    let p = generate_password();
+    assert_eq!(p.len(), 8);
+    assert!(p.chars().all(|c| c.is_ascii_alphanumeric()));
+}
