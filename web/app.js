@@ -11,6 +11,11 @@ let retryTimer = null;
 let authFailed = false;
 let fit = true;
 let desktop = '';
+// JPEG quality level for photo-like areas (the menu's levels), kept in
+// this browser.
+const QUALITY_KEY = 'fbvncd.quality';
+const QUALITY_LEVELS = [9, 6, 2];
+let quality = savedQuality();
 
 function setStatus(text, error = false) {
   status.textContent = text;
@@ -29,6 +34,7 @@ function connect() {
   rfb = new RFB(screen, wsUrl(), options);
   rfb.scaleViewport = fit;
   rfb.focusOnClick = true;
+  rfb.qualityLevel = quality;
   rfb.addEventListener('connect', () => {
     retryDelay = 1000;
     authFailed = false;
@@ -79,6 +85,22 @@ $('login').addEventListener('submit', (e) => {
   } else if (!retryTimer) {
     connect();
   }
+});
+
+function savedQuality() {
+  try {
+    const q = Number(localStorage.getItem(QUALITY_KEY) ?? NaN);
+    if (QUALITY_LEVELS.includes(q)) return q;
+  } catch { /* storage off (private mode): the default */ }
+  return 6;
+}
+
+$('quality').value = String(quality);
+$('quality').addEventListener('change', () => {
+  quality = Number($('quality').value);
+  try { localStorage.setItem(QUALITY_KEY, String(quality)); } catch { /* not kept */ }
+  // Sent at once; fbvncd then sends the whole screen again at this quality.
+  if (rfb) rfb.qualityLevel = quality;
 });
 
 $('scale').addEventListener('click', () => {

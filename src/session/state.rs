@@ -11,8 +11,8 @@ use super::{SessionError, WRITE_TIMEOUT};
 use crate::hub::{ClientSlot, lock};
 use crate::input::{InputEvent, InputMapper};
 use crate::rfb::Rect;
-use crate::rfb::encoding::id;
 use crate::rfb::encoding::select::Encoders;
+use crate::rfb::encoding::{EncodingKind, id};
 use crate::rfb::handshake::Access;
 use crate::rfb::messages::{self, ClientMsg, Limits};
 use crate::rfb::pixel::PixelFormat;
@@ -243,13 +243,19 @@ where
 
     fn set_encodings(&mut self, list: &[i32]) {
         if let Some(enc) = self.encoders.as_mut() {
-            let before = enc.chosen();
+            let (before, quality) = (enc.chosen(), enc.quality());
             enc.set_client_encodings(list);
             self.slot.set_copy_ok(enc.copy_rect());
             if enc.chosen() != before || !self.encodings_logged {
                 log::info!("{}: pixels as {}", self.peer, enc.chosen().name());
-                self.encodings_logged = true;
+            } else if enc.quality() != quality && enc.chosen() == EncodingKind::Tight {
+                // A viewer's quality setting changed: what is on its screen
+                // went at the old quality, so all of it goes again.
+                let q = enc.quality().map_or_else(|| "none (lossless)".to_string(), |q| q.to_string());
+                log::info!("{}: JPEG quality level now {q}; sending the whole screen again", self.peer);
+                self.slot.damage().mark(self.full_rect());
             }
+            self.encodings_logged = true;
         }
         let has = |n: i32| list.contains(&n);
         self.caps = ClientCaps {

@@ -108,6 +108,33 @@ test('the #password= fragment logs in, and a restarted server is reconnected', a
   }
 });
 
+test('the quality menu reaches the server, which sends the screen again; the choice is kept', async () => {
+  const server = await startServer(serverArgs(['--http-listen', '127.0.0.1:0', '--log-level', 'debug']));
+  const page = await browser.newPage();
+  const asked = (level) => server.lines.filter((l) => new RegExp(`encodings \\[.*${-32 + level}[,\\]]`).test(l));
+  try {
+    await page.goto(`http://${server.http}/#password=${PASSWORD}`);
+    await until('canvas equals the pattern', async () => (await canvasMismatches(page, files.fb)) === 0);
+    assert.equal(await page.inputValue('#quality'), '6');
+    assert.equal(asked(6).length, 1);
+    await page.selectOption('#quality', '2');
+    await until('the server hears it', async () => server.lines.some((l) => /JPEG quality level now 2; sending the whole screen again/.test(l)));
+    // The pattern is not photo-like: it stays exact at any quality.
+    await until('canvas equals the pattern', async () => (await canvasMismatches(page, files.fb)) === 0);
+    await page.reload();
+    await until('connected again', async () => /Connected/.test(await page.textContent('#status')));
+    assert.equal(await page.inputValue('#quality'), '2');
+    await until('the new connection asks for level 2 from the start', async () => asked(2).length === 2);
+    // The first connection got the whole screen twice: at connect, and
+    // again after the change (its line as it left).
+    const twice = `in tight (${(2 * W * H * 4 / 1000).toFixed(1)} kB as raw)`;
+    assert.ok(server.lines.some((l) => l.includes(twice)), server.lines.filter((l) => l.includes(' sent ')).join('\n'));
+  } finally {
+    await page.close();
+    await server.stop();
+  }
+});
+
 test('a phone-sized viewport shows the whole screen scaled', async () => {
   const server = await startServer(serverArgs(['--http-listen', '127.0.0.1:0']));
   try {

@@ -74,6 +74,11 @@ impl Encoders {
         self.chosen
     }
 
+    /// The JPEG quality level (0–9) the client asked for, if any.
+    pub fn quality(&self) -> Option<u8> {
+        self.quality
+    }
+
     /// True when [`Encoders::encode_rect`] writes exactly one rectangle per
     /// call (all but Tight, which splits and joins).
     pub fn one_rect_each(&self) -> bool {
