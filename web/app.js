@@ -99,8 +99,12 @@ $('quality').value = String(quality);
 $('quality').addEventListener('change', () => {
   quality = Number($('quality').value);
   try { localStorage.setItem(QUALITY_KEY, String(quality)); } catch { /* not kept */ }
-  // Sent at once; fbvncd then sends the whole screen again at this quality.
-  if (rfb) rfb.qualityLevel = quality;
+  // Sent at once (a better level: fbvncd sends the picture again); keys
+  // go to the board again, not to the menu.
+  if (rfb) {
+    rfb.qualityLevel = quality;
+    rfb.focus();
+  }
 });
 
 $('scale').addEventListener('click', () => {

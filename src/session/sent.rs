@@ -13,12 +13,13 @@ pub struct Sent {
     pub moves: u64,
     /// What those rectangles' pixels are in Raw, in the client's format.
     pub raw_bytes: u64,
-    /// Every byte written to the client.
+    /// Every byte sent after the handshake (ServerInit on).
     pub bytes: u64,
 }
 
 impl Sent {
-    /// The log line's text: `encoding` is the one last used for pixels.
+    /// The log line's text: `encoding` is the client's as it left (a client
+    /// that switched has all its rectangles told under the last one).
     pub fn summary(&self, encoding: &str) -> String {
         let mut s = format!(
             "sent {} update{}, {} in all; {} rectangle{} in {encoding} ({} as raw)",
@@ -40,13 +41,14 @@ fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Bytes as B, kB or MB (decimal, one decimal place above a kilobyte).
+/// Bytes as B, kB or MB (decimal, one decimal place above a kilobyte; a
+/// count that would round to 1000.0 kB is told in MB).
 fn size(bytes: u64) -> String {
     // Exact below 2^53 bytes; a session never comes near.
     let b = bytes as f64;
     match bytes {
         0..1_000 => format!("{bytes} B"),
-        1_000..1_000_000 => format!("{:.1} kB", b / 1e3),
+        1_000..999_950 => format!("{:.1} kB", b / 1e3),
         _ => format!("{:.1} MB", b / 1e6),
     }
 }
@@ -64,5 +66,13 @@ mod tests {
         );
         let one = Sent { updates: 1, rects: 1, moves: 0, raw_bytes: 400, bytes: 999 };
         assert_eq!(one.summary("raw"), "sent 1 update, 999 B in all; 1 rectangle in raw (400 B as raw)");
+    }
+
+    #[test]
+    fn sizes_round_into_the_next_unit() {
+        assert_eq!(size(1_000), "1.0 kB");
+        assert_eq!(size(999_949), "999.9 kB");
+        assert_eq!(size(999_950), "1.0 MB");
+        assert_eq!(size(12_345_678), "12.3 MB");
     }
 }

@@ -11,8 +11,8 @@ use super::{SessionError, WRITE_TIMEOUT};
 use crate::hub::{ClientSlot, lock};
 use crate::input::{InputEvent, InputMapper};
 use crate::rfb::Rect;
+use crate::rfb::encoding::id;
 use crate::rfb::encoding::select::Encoders;
-use crate::rfb::encoding::{EncodingKind, id};
 use crate::rfb::handshake::Access;
 use crate::rfb::messages::{self, ClientMsg, Limits};
 use crate::rfb::pixel::PixelFormat;
@@ -243,16 +243,18 @@ where
 
     fn set_encodings(&mut self, list: &[i32]) {
         if let Some(enc) = self.encoders.as_mut() {
-            let (before, quality) = (enc.chosen(), enc.quality());
+            let (before, fidelity) = (enc.chosen(), enc.fidelity());
             enc.set_client_encodings(list);
             self.slot.set_copy_ok(enc.copy_rect());
             if enc.chosen() != before || !self.encodings_logged {
                 log::info!("{}: pixels as {}", self.peer, enc.chosen().name());
-            } else if enc.quality() != quality && enc.chosen() == EncodingKind::Tight {
-                // A viewer's quality setting changed: what is on its screen
-                // went at the old quality, so all of it goes again.
-                let q = enc.quality().map_or_else(|| "none (lossless)".to_string(), |q| q.to_string());
-                log::info!("{}: JPEG quality level now {q}; sending the whole screen again", self.peer);
+            }
+            if self.encodings_logged && enc.fidelity() > fidelity && enc.take_lossy() {
+                // The viewer now wants better than the JPEG already on its
+                // screen (a higher quality level, or no JPEG at all): all of
+                // it goes again. Never for a lower level, nor when nothing
+                // went as JPEG (16- and 8-bit clients never get it).
+                log::info!("{}: sending the whole screen again, at better quality", self.peer);
                 self.slot.damage().mark(self.full_rect());
             }
             self.encodings_logged = true;

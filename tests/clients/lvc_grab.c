@@ -23,18 +23,20 @@ static int write_ppm(rfbClient *c, const char *path) {
   FILE *f = fopen(path, "wb");
   if (!f) return 0;
   rfbPixelFormat *pf = &c->format;
-  int bpp = pf->bitsPerPixel / 8;
+  int bpp = pf->bitsPerPixel / 8, ok = 1;
   fprintf(f, "P6\n%d %d\n255\n", c->width, c->height);
   for (int i = 0; i < c->width * c->height; i++) {
+    const uint8_t *p = c->frameBuffer + (size_t)i * bpp;
     uint32_t px = 0;
-    memcpy(&px, c->frameBuffer + (size_t)i * bpp, bpp); /* little-endian host and format */
+    for (int b = 0; b < bpp; b++) /* the format's byte order */
+      px |= (uint32_t)p[pf->bigEndian ? b : bpp - 1 - b] << (8 * (bpp - 1 - b));
     unsigned char rgb[3] = {
         (unsigned char)channel(px, pf->redShift, pf->redMax),
         (unsigned char)channel(px, pf->greenShift, pf->greenMax),
         (unsigned char)channel(px, pf->blueShift, pf->blueMax)};
-    fwrite(rgb, 1, 3, f);
+    ok &= fwrite(rgb, 1, 3, f) == 3;
   }
-  return fclose(f) == 0;
+  return (fclose(f) == 0) & ok;
 }
 
 int main(int argc, char **argv) {
@@ -42,8 +44,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: lvc_grab PORT ENCODINGS BPP OUT.ppm [QUALITY]\n");
     return 2;
   }
-  int deep = atoi(argv[3]) == 32;
-  rfbClient *c = deep ? rfbGetClient(8, 3, 4) : rfbGetClient(5, 3, 2);
+  int bits = atoi(argv[3]);
+  if (bits != 32 && bits != 16) {
+    fprintf(stderr, "BPP: 32 or 16\n");
+    return 2;
+  }
+  rfbClient *c = bits == 32 ? rfbGetClient(8, 3, 4) : rfbGetClient(5, 3, 2);
   c->serverHost = strdup("127.0.0.1");
   c->serverPort = atoi(argv[1]);
   c->appData.encodingsString = argv[2];

@@ -1,7 +1,7 @@
 """The test pattern of tests/common/pattern.rs, for Python tests: quadrants
 red/green/blue/white, a yellow centre square, a magenta diagonal."""
 
-import struct
+import pictures
 
 
 def pixel(x, y, w, h):
@@ -17,9 +17,7 @@ def pixel(x, y, w, h):
 
 def write_xrgb8888(path, w, h):
     """Writes the pattern as xrgb8888 (bytes B,G,R,X)."""
-    with open(path, "wb") as f:
-        for y in range(h):
-            f.write(b"".join(struct.pack("BBBB", b, g, r, 0) for r, g, b in (pixel(x, y, w, h) for x in range(w))))
+    pictures.write_xrgb8888(path, [pixel(x, y, w, h) for y in range(h) for x in range(w)])
 
 
 def mismatches(image, w, h):

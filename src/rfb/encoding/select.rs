@@ -74,9 +74,18 @@ impl Encoders {
         self.chosen
     }
 
-    /// The JPEG quality level (0–9) the client asked for, if any.
-    pub fn quality(&self) -> Option<u8> {
-        self.quality
+    /// How exactly pixels go now: the JPEG quality level (0–9) while Tight
+    /// may use JPEG, 10 when nothing is lossy.
+    pub fn fidelity(&self) -> u8 {
+        match (self.chosen, self.quality) {
+            (EncodingKind::Tight, Some(q)) => q.min(9),
+            _ => 10,
+        }
+    }
+
+    /// True when some rectangle went as JPEG since the last call.
+    pub fn take_lossy(&mut self) -> bool {
+        self.tight.as_mut().is_some_and(Tight::take_lossy)
     }
 
     /// True when [`Encoders::encode_rect`] writes exactly one rectangle per
@@ -147,4 +156,35 @@ pub fn write_rect_header(rect: Rect, encoding: i32, out: &mut Vec<u8>) {
     out.extend_from_slice(&rect.w.to_be_bytes());
     out.extend_from_slice(&rect.h.to_be_bytes());
     out.extend_from_slice(&encoding.to_be_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fidelity_and_lossy_follow_the_client_and_the_jpeg_sent() {
+        let all = [EncodingKind::Raw, EncodingKind::Zrle, EncodingKind::Tight];
+        let mut enc = Encoders::new(&all);
+        let tight_q = |q: i32| [id::TIGHT, id::QUALITY_0 + q];
+        enc.set_client_encodings(&tight_q(6));
+        assert_eq!(enc.fidelity(), 6);
+        // A photo-like square: JPEG at quality level 6.
+        let px: Vec<u32> = (0..64 * 64u32).map(|i| i.wrapping_mul(2_654_435_761) & 0x00ff_ffff).collect();
+        let view = PixelView::screen(&px, 64, 64);
+        let mut out = Vec::new();
+        enc.encode_rect(&view, Rect::new(0, 0, 64, 64), &PixelFormat::XRGB8888, &mut out);
+        assert!(enc.take_lossy());
+        assert!(!enc.take_lossy(), "taken");
+        enc.set_client_encodings(&tight_q(2));
+        assert_eq!(enc.fidelity(), 2);
+        enc.set_client_encodings(&[id::TIGHT]);
+        assert_eq!(enc.fidelity(), 10, "no quality level: no JPEG");
+        enc.set_client_encodings(&[id::ZRLE, id::QUALITY_0 + 6]);
+        assert_eq!(enc.fidelity(), 10, "ZRLE is exact");
+        // A small or 16-bit rectangle never goes as JPEG.
+        enc.set_client_encodings(&tight_q(6));
+        enc.encode_rect(&view, Rect::new(0, 0, 64, 64), &PixelFormat::RGB565, &mut out);
+        assert!(!enc.take_lossy());
+    }
 }

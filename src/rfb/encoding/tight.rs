@@ -54,6 +54,8 @@ pub struct Tight {
     pieces: bool,
     scratch: Vec<u8>,
     palette: Palette,
+    /// A rectangle went as JPEG since [`Tight::take_lossy`] last looked.
+    lossy: bool,
 }
 
 impl Default for Tight {
@@ -73,7 +75,13 @@ impl Tight {
             pieces: false,
             scratch: Vec::new(),
             palette: Palette::default(),
+            lossy: false,
         }
+    }
+
+    /// True when some rectangle went as JPEG since the last call.
+    pub fn take_lossy(&mut self) -> bool {
+        std::mem::take(&mut self.lossy)
     }
 
     /// The client's compression level (0–9; zlib level, at least 1) and JPEG
@@ -240,6 +248,7 @@ impl Tight {
             out.push(0x90);
             put_compact_len(jpeg.len(), out);
             out.extend_from_slice(&jpeg);
+            self.lossy = true;
         }
         self.scratch = jpeg;
         if !ok {
