@@ -182,7 +182,7 @@ mod tests {
         assert_eq!(enc.fidelity(), 10, "no quality level: no JPEG");
         enc.set_client_encodings(&[id::ZRLE, id::QUALITY_0 + 6]);
         assert_eq!(enc.fidelity(), 10, "ZRLE is exact");
-        // A small or 16-bit rectangle never goes as JPEG.
+        // A 16-bit client never gets JPEG.
         enc.set_client_encodings(&tight_q(6));
         enc.encode_rect(&view, Rect::new(0, 0, 64, 64), &PixelFormat::RGB565, &mut out);
         assert!(!enc.take_lossy());
