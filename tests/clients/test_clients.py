@@ -1,9 +1,9 @@
 """fbvncd with the native viewers its users run, each decoding what fbvncd
 sends with its own code (nobody here wrote it): libvncclient (Remmina,
 Guacamole), gtk-vnc (virt-viewer, Vinagre, GNOME Connections), the TightVNC
-3.3 client in vncsnapshot (RFB 3.3 only) and
-TigerVNC's viewer, in Xvfb. The server offers one encoding at a time; the
-picture each client shows is compared pixel by pixel with the file served."""
+client in vncsnapshot (RFB 3.3 only) and TigerVNC's viewer, in Xvfb. The
+server offers one encoding at a time; the picture each client shows is
+compared pixel by pixel with the file served."""
 
 import os
 import re
