@@ -225,6 +225,20 @@ fn a_console_scroll_is_a_move_and_the_new_lines() {
     }
 }
 
+/// Scrolls the picture (`rb` bytes a line) by `dy` lines (down when
+/// positive) and fills the lines it opens with 0x55 bytes.
+fn scroll_in(bytes: &crate::capture::memory::Bytes, rb: usize, dy: i32) {
+    let mut b = crate::hub::lock(bytes);
+    let (n, shift) = (b.len(), dy.unsigned_abs() as usize * rb);
+    if dy < 0 {
+        b.copy_within(shift.., 0);
+        b[n - shift..].fill(0x55);
+    } else {
+        b.copy_within(..n - shift, shift);
+        b[..shift].fill(0x55);
+    }
+}
+
 /// A console of text lines (glyphs on rows 2..14 of 16, some lines empty)
 /// scrolled by a line: the poll that finds the scroll (the sample may first
 /// fall on empty rows only, and find the new line alone) brings the whole
@@ -254,12 +268,7 @@ fn a_console_scroll_arrives_whole_when_found() {
         for _ in 0..start {
             assert!(matches!(cap.poll(), Ok(PollOutcome::Unchanged)));
         }
-        {
-            let mut b = crate::hub::lock(&bytes);
-            b.copy_within(16 * rb.., 0);
-            let n = b.len();
-            b[n - 16 * rb..].copy_from_slice(&[0x55; 4].repeat(16 * w as usize));
-        }
+        scroll_in(&bytes, rb, -16);
         let moved = (0..super::poll::SAMPLE).find_map(|_| match cap.poll().expect("a poll") {
             PollOutcome::Damaged(d) => d.moved,
             _ => None,
@@ -286,12 +295,7 @@ fn a_scroll_down_in_place_is_one_move() {
         line.copy_from_slice(&[vec![rng.next() as u8; 4], text_line(&mut rng, rb - 4)].concat());
     }
     let mut cap = Capture::new(Box::new(src.clone()), Rotation::R0).expect("a capture");
-    {
-        let mut b = crate::hub::lock(&bytes);
-        let n = b.len();
-        b.copy_within(..n - 8 * rb, 8 * rb);
-        b[..8 * rb].copy_from_slice(&[0x55; 4].repeat(8 * w as usize));
-    }
+    scroll_in(&bytes, rb, 8);
     let PollOutcome::Damaged(d) = cap.poll().expect("a poll") else { panic!("a change") };
     assert_eq!(d.moved, Some(Move { src: Rect::new(0, 0, 320, 224), dst: Rect::new(0, 8, 320, 224) }));
     let painted: usize = d.rects.iter().map(Rect::area).sum();

@@ -197,23 +197,20 @@ impl Capture {
             return Ok(PollOutcome::Unchanged);
         }
         let shift = if self.probes.len() >= 3 { self.find_shift(shadow) } else { None };
-        if shift.is_some() {
-            // A scroll changes every line it moves. A tile row whose sampled
-            // line lies on a row the scroll left as it was (a console's empty
-            // row between lines of text) is read too: the whole move and
-            // the new lines arrive in this poll, not the rest in a later one.
-            hot.fill(true);
-        }
         let mut moved = vec![false; if shift.is_some() { self.geometry.height as usize } else { 0 }];
         let mut changed = Vec::new();
         let order: Vec<u32> =
             if shift.is_some_and(|dy| dy < 0) { (0..rows).rev().collect() } else { (0..rows).collect() };
         for ty in order {
             let band = &hot[(ty * cols) as usize..((ty + 1) * cols) as usize];
-            let any = band.iter().any(|h| *h);
             match shift {
+                // A scroll changes every line it moves: every tile row is
+                // read, also one whose sampled line lies on a row the scroll
+                // left as it was (a console's empty row between lines of
+                // text), so the whole move and the new lines arrive in this
+                // poll, not the rest in a later one.
                 Some(dy) => self.refresh_shifted(shadow, ty, dy, &mut moved, &mut changed)?,
-                None if any => self.refresh_hot(shadow, ty, band, &mut changed, !full)?,
+                None if band.contains(&true) => self.refresh_hot(shadow, ty, band, &mut changed, !full)?,
                 None => {}
             }
         }

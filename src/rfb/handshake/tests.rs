@@ -55,13 +55,16 @@ fn v3_3_none_and_vnc() {
     assert_eq!(feed(&mut h, &RESP).2, vec![0, 0, 0, 0]);
 }
 
+/// A 3.8 client's whole side of a VNC-auth login: version, security type
+/// 2, the response to [`CH`], ClientInit with `shared`.
+fn v3_8_vnc_login(shared: u8) -> Vec<u8> {
+    [b"RFB 003.008\n".as_slice(), &[2], &RESP, &[shared]].concat()
+}
+
 #[test]
 fn v3_8_vnc_auth_in_one_read() {
     let mut h = Handshake::new(vnc(), CH);
-    let mut input = b"RFB 003.008\n".to_vec();
-    input.push(2);
-    input.extend_from_slice(&RESP);
-    input.push(1);
+    let input = v3_8_vnc_login(1);
     let (n, step, out) = feed(&mut h, &input);
     assert_eq!(n, input.len());
     assert_eq!(step, Step::Done { version: Version::V3_8, access: Access::Full, shared: true });
@@ -74,10 +77,7 @@ fn v3_8_vnc_auth_in_one_read() {
 #[test]
 fn byte_at_a_time_is_the_same() {
     let mut h = Handshake::new(vnc(), CH);
-    let mut input = b"RFB 003.008\n".to_vec();
-    input.push(2);
-    input.extend_from_slice(&RESP);
-    input.push(0);
+    let input = v3_8_vnc_login(0);
     let mut buf = Vec::new();
     let mut out = Vec::new();
     let mut last = Step::Continue;
