@@ -2,6 +2,7 @@
 //! byte stream (TCP, or WebSocket through `ByteReader`/`ByteWriter`).
 
 mod handshake;
+mod lossy;
 mod sent;
 mod state;
 mod update;

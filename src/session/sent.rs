@@ -11,6 +11,8 @@ pub struct Sent {
     pub rects: u64,
     /// CopyRect moves sent.
     pub moves: u64,
+    /// Of `rects`, those that refreshed what had gone as JPEG.
+    pub refreshed: u64,
     /// What those rectangles' pixels are in Raw, in the client's format.
     pub raw_bytes: u64,
     /// Every byte sent after the handshake (ServerInit on).
@@ -32,6 +34,13 @@ impl Sent {
         );
         if self.moves > 0 {
             s += &format!(", {} copyrect move{}", self.moves, plural(self.moves));
+        }
+        if self.refreshed > 0 {
+            s += &format!(
+                ", {} exact refresh{} of JPEG",
+                self.refreshed,
+                if self.refreshed == 1 { "" } else { "es" }
+            );
         }
         s
     }
@@ -59,12 +68,14 @@ mod tests {
 
     #[test]
     fn summary_reads_as_a_sentence() {
-        let s = Sent { updates: 12, rects: 30, moves: 1, raw_bytes: 3_686_400, bytes: 51_234 };
+        let s = Sent { updates: 12, rects: 30, moves: 1, refreshed: 0, raw_bytes: 3_686_400, bytes: 51_234 };
         assert_eq!(
             s.summary("zrle"),
             "sent 12 updates, 51.2 kB in all; 30 rectangles in zrle (3.7 MB as raw), 1 copyrect move"
         );
-        let one = Sent { updates: 1, rects: 1, moves: 0, raw_bytes: 400, bytes: 999 };
+        let jpeg = Sent { refreshed: 2, ..s };
+        assert!(jpeg.summary("tight").ends_with("1 copyrect move, 2 exact refreshes of JPEG"));
+        let one = Sent { updates: 1, rects: 1, moves: 0, refreshed: 0, raw_bytes: 400, bytes: 999 };
         assert_eq!(one.summary("raw"), "sent 1 update, 999 B in all; 1 rectangle in raw (400 B as raw)");
     }
 

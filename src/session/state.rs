@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, FutureExt};
 
@@ -71,6 +72,8 @@ pub struct Session<S> {
     pub(super) scratch: super::update::Scratch,
     /// What was sent, for the log line at the end.
     pub(super) sent: super::sent::Sent,
+    /// Where the client's screen shows JPEG still to be refreshed.
+    pub(super) lossy: super::lossy::LossyMap,
 }
 
 impl<S> Session<S>
@@ -110,6 +113,7 @@ where
             fresh_after: shared.hub.polls() + 2,
             scratch: Default::default(),
             sent: Default::default(),
+            lossy: super::lossy::LossyMap::new(p.frame.width, p.frame.height),
             shared,
         };
         s.slot.want_fresh(true);
@@ -167,8 +171,11 @@ where
             self.slot.set_waiting(self.request.is_some());
             let stream = &mut self.stream;
             // Lock-key LEDs change without a message: look again now and then
-            // for clients that want them.
-            let led_tick = self.caps.led_state;
+            // for clients that want them. A refresh of JPEG falls due
+            // without one too.
+            let led_tick = self.caps.led_state.then(|| Instant::now() + LED_POLL);
+            let refresh = self.request.and_then(|r| self.lossy.next_due(r.rect));
+            let wake = led_tick.into_iter().chain(refresh).min();
             // The notification first: woken for an update, the session does
             // not also try a read that would find nothing (a system call
             // and a re-arm of the socket's interest each time).
@@ -178,10 +185,9 @@ where
             }
             .or(async { Some(stream.read(&mut chunk).await) })
             .or(async {
-                if led_tick {
-                    smol::Timer::after(LED_POLL).await;
-                } else {
-                    futures_lite::future::pending::<()>().await;
+                match wake {
+                    Some(at) => _ = smol::Timer::at(at).await,
+                    None => futures_lite::future::pending::<()>().await,
                 }
                 None
             });
@@ -249,13 +255,14 @@ where
             if enc.chosen() != before || !self.encodings_logged {
                 log::info!("{}: pixels as {}", self.peer, enc.chosen().name());
             }
-            if self.encodings_logged && enc.fidelity() > fidelity && enc.take_lossy() {
+            if self.encodings_logged && enc.fidelity() > fidelity && !self.lossy.is_empty() {
                 // The viewer now wants better than the JPEG already on its
-                // screen (a higher quality level, or no JPEG at all): all of
-                // it goes again. Never for a lower level, nor when nothing
-                // went as JPEG (16- and 8-bit clients never get it).
-                log::info!("{}: sending the whole screen again, at better quality", self.peer);
-                self.slot.damage().mark(self.full_rect());
+                // screen (a higher quality level, or no JPEG at all): what
+                // went as JPEG is refreshed now, not after the usual wait.
+                // Never for a lower level, nor when nothing is lossy (16- and
+                // 8-bit clients never get JPEG).
+                log::info!("{}: refreshing what went as JPEG now, for better quality", self.peer);
+                self.lossy.all_due(std::time::Instant::now());
             }
             self.encodings_logged = true;
         }
@@ -328,6 +335,7 @@ where
     /// Follows a size change: new geometry, input axes.
     pub(super) fn adopt_size(&mut self, p: &crate::hub::Published) {
         self.size = (p.frame.width, p.frame.height);
+        self.lossy = super::lossy::LossyMap::new(self.size.0, self.size.1);
         self.size_epoch = p.size_epoch;
         self.mapper.set_geometry(p.rotation, p.source_size.0, p.source_size.1);
     }

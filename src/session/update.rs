@@ -4,7 +4,10 @@
 
 use futures_lite::{AsyncRead, AsyncWrite};
 
+use std::time::Instant;
+
 use super::SessionError;
+use super::lossy::{REFRESH_DELAY, REFRESH_PIXELS};
 use super::state::Session;
 use crate::capture::SharedFrame;
 use crate::rfb::Rect;
@@ -96,6 +99,7 @@ where
             || self.led_changed()
             || self.shared.hub.published().size_epoch != self.size_epoch
             || self.slot.damage().intersects(req.rect)
+            || self.lossy.next_due(req.rect).is_some_and(|t| t <= Instant::now())
     }
 
     /// The lock-key LEDs differ from what this client was last told.
@@ -124,19 +128,29 @@ where
         count += self.pseudo_rects(&mut out);
         self.owed.empty_answer = false;
         let (copy, rects) = self.slot.damage().take(region, self.slot.copy_ok());
+        let now = Instant::now();
         if let Some(m) = copy {
             write_copy_rect(m.src, m.dst, &mut out);
             count += 1;
             self.sent.moves += 1;
+            self.lossy.moved(m.src, m.dst, now + REFRESH_DELAY);
         }
+        rects.iter().for_each(|r| self.lossy.clear(*r));
         let pixels: usize = rects.iter().map(Rect::area).sum();
         if pixels > STREAM_PIXELS
             && let Some(stream) = self.streamed(&published.frame, &rects, count)
         {
             return self.send_streamed(published.frame, stream, out, at).await;
         }
-        let (n, mut out) = self.encode(published.frame, rects, out).await;
+        let refresh = self.lossy.take_due(region, now, REFRESH_PIXELS);
+        let (n, mut out) = self.encode(published.frame.clone(), rects, out, false).await;
         count = count.saturating_add(n);
+        if !refresh.is_empty() {
+            let n;
+            (n, out) = self.encode(published.frame, refresh, out, true).await;
+            count = count.saturating_add(n);
+            self.sent.refreshed += u64::from(n);
+        }
         patch_rect_count(&mut out, at, count);
         self.write_and_keep(out).await
     }
@@ -189,7 +203,7 @@ where
             if pixels < STREAM_PIXELS && strips.peek().is_some() {
                 continue;
             }
-            let (n, more) = self.encode(frame.clone(), std::mem::take(&mut group), out).await;
+            let (n, more) = self.encode(frame.clone(), std::mem::take(&mut group), out, false).await;
             (sent, out) = (sent + usize::from(n), more);
             if out.len() >= FLUSH_BYTES {
                 self.write(&out).await?;
@@ -272,13 +286,21 @@ where
         n
     }
 
-    /// Encodes `rects` of `frame` onto `out`; large jobs on a blocking
-    /// thread. Each rectangle is copied out of the frame (and big ones a
-    /// strip at a time), so the capture never waits for an encoder.
-    async fn encode(&mut self, frame: SharedFrame, rects: Vec<Rect>, out: Vec<u8>) -> (u16, Vec<u8>) {
+    /// Encodes `rects` of `frame` onto `out` (`exact`: no JPEG); large jobs
+    /// on a blocking thread. Each rectangle is copied out of the frame (and
+    /// big ones a strip at a time), so the capture never waits for an
+    /// encoder. What went as JPEG is noted for its refresh.
+    async fn encode(
+        &mut self,
+        frame: SharedFrame,
+        rects: Vec<Rect>,
+        out: Vec<u8>,
+        exact: bool,
+    ) -> (u16, Vec<u8>) {
         let Some(mut enc) = self.encoders.take() else {
             return (0, out);
         };
+        enc.set_exact(exact);
         let pf = self.pf;
         let pixels: usize = rects.iter().map(Rect::area).sum();
         let mut buffer = std::mem::take(&mut self.scratch.pixels);
@@ -294,7 +316,10 @@ where
             }
             (enc, n, out, buffer)
         };
-        let (enc, n, out, buffer) = if pixels <= INLINE_PIXELS { job() } else { smol::unblock(job).await };
+        let (mut enc, n, out, buffer) =
+            if pixels <= INLINE_PIXELS { job() } else { smol::unblock(job).await };
+        let due = Instant::now() + REFRESH_DELAY;
+        enc.take_lossy().into_iter().for_each(|r| self.lossy.mark(r, due));
         self.encoders = Some(enc);
         self.scratch.pixels = buffer;
         self.sent.rects += u64::from(n);

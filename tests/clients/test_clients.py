@@ -288,6 +288,24 @@ def test_tigervnc_as_it_comes(fbvncd, tmp_path, xvfb):
     assert chose(server, "tight"), server.lines
 
 
+def test_tigervnc_jpeg_turns_exact_once_still(fbvncd, tmp_path, xvfb):
+    """Tight JPEG at TigerVNC's quality level 2 on a photo-like picture:
+    once the picture has stayed still, the server sends it again without
+    loss and the window becomes exact (JPEG at that level never is), as
+    TigerVNC's own servers do."""
+    px = smooth(W, H)
+    server = serve(fbvncd, tmp_path, px, "tight")
+    viewer = tigervnc(xvfb, server.port, "-AutoSelect=0", "-FullColor", "-QualityLevel=2",
+                      "-PreferredEncoding", "tight")
+    try:
+        wait_for_picture(xvfb, viewer, px, 0)
+    finally:
+        viewer.terminate()
+        viewer.wait(timeout=10)
+    stats = wait_for_line(server, " sent ")
+    assert re.search(r", \d+ exact refresh(es)? of JPEG$", stats), stats
+
+
 @pytest.mark.parametrize("encoding", ["zrle", "tight", "hextile"])
 @pytest.mark.parametrize("level,bits", [(2, (3, 3, 2)), (1, (2, 2, 2))])
 def test_tigervnc_low_colour(fbvncd, tmp_path, xvfb, encoding, level, bits):

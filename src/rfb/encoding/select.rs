@@ -20,6 +20,8 @@ pub struct Encoders {
     last_rect: bool,
     compress: Option<u8>,
     quality: Option<u8>,
+    /// No JPEG for now ([`Encoders::set_exact`]).
+    exact: bool,
     zrle: Option<Zrle>,
     tight: Option<Tight>,
 }
@@ -34,6 +36,7 @@ impl Encoders {
             last_rect: false,
             compress: None,
             quality: None,
+            exact: false,
             zrle: None,
             tight: None,
         }
@@ -83,9 +86,15 @@ impl Encoders {
         }
     }
 
-    /// True when some rectangle went as JPEG since the last call.
-    pub fn take_lossy(&mut self) -> bool {
-        self.tight.as_mut().is_some_and(Tight::take_lossy)
+    /// The rectangles that went as JPEG since the last call.
+    pub fn take_lossy(&mut self) -> Vec<Rect> {
+        self.tight.as_mut().map(Tight::take_lossy).unwrap_or_default()
+    }
+
+    /// Keeps every pixel exact (no JPEG) until called again with `false`:
+    /// for refreshing what went as JPEG.
+    pub fn set_exact(&mut self, exact: bool) {
+        self.exact = exact;
     }
 
     /// True when [`Encoders::encode_rect`] writes exactly one rectangle per
@@ -121,6 +130,7 @@ impl Encoders {
                     t.set_pieces(pieces);
                     t
                 });
+                t.set_exact(self.exact);
                 return t.encode(view, rect, pf, out);
             }
             EncodingKind::Raw | EncodingKind::CopyRect => {
@@ -173,9 +183,14 @@ mod tests {
         let px: Vec<u32> = (0..64 * 64u32).map(|i| i.wrapping_mul(2_654_435_761) & 0x00ff_ffff).collect();
         let view = PixelView::screen(&px, 64, 64);
         let mut out = Vec::new();
-        enc.encode_rect(&view, Rect::new(0, 0, 64, 64), &PixelFormat::XRGB8888, &mut out);
-        assert!(enc.take_lossy());
-        assert!(!enc.take_lossy(), "taken");
+        let square = Rect::new(0, 0, 64, 64);
+        enc.encode_rect(&view, square, &PixelFormat::XRGB8888, &mut out);
+        assert_eq!(enc.take_lossy(), vec![square]);
+        assert!(enc.take_lossy().is_empty(), "taken");
+        enc.set_exact(true);
+        enc.encode_rect(&view, square, &PixelFormat::XRGB8888, &mut out);
+        assert!(enc.take_lossy().is_empty(), "exact on demand");
+        enc.set_exact(false);
         enc.set_client_encodings(&tight_q(2));
         assert_eq!(enc.fidelity(), 2);
         enc.set_client_encodings(&[id::TIGHT]);
@@ -184,7 +199,7 @@ mod tests {
         assert_eq!(enc.fidelity(), 10, "ZRLE is exact");
         // A 16-bit client never gets JPEG.
         enc.set_client_encodings(&tight_q(6));
-        enc.encode_rect(&view, Rect::new(0, 0, 64, 64), &PixelFormat::RGB565, &mut out);
-        assert!(!enc.take_lossy());
+        enc.encode_rect(&view, square, &PixelFormat::RGB565, &mut out);
+        assert!(enc.take_lossy().is_empty());
     }
 }

@@ -54,8 +54,10 @@ pub struct Tight {
     pieces: bool,
     scratch: Vec<u8>,
     palette: Palette,
-    /// A rectangle went as JPEG since [`Tight::take_lossy`] last looked.
-    lossy: bool,
+    /// Rectangles that went as JPEG since [`Tight::take_lossy`] last looked.
+    lossy: Vec<Rect>,
+    /// No JPEG for now (a lossless refresh), whatever the quality level.
+    exact: bool,
 }
 
 impl Default for Tight {
@@ -75,13 +77,19 @@ impl Tight {
             pieces: false,
             scratch: Vec::new(),
             palette: Palette::default(),
-            lossy: false,
+            lossy: Vec::new(),
+            exact: false,
         }
     }
 
-    /// True when some rectangle went as JPEG since the last call.
-    pub fn take_lossy(&mut self) -> bool {
+    /// The rectangles that went as JPEG since the last call.
+    pub fn take_lossy(&mut self) -> Vec<Rect> {
         std::mem::take(&mut self.lossy)
+    }
+
+    /// Turns JPEG off (`true`) or back to what the quality level says.
+    pub fn set_exact(&mut self, exact: bool) {
+        self.exact = exact;
     }
 
     /// The client's compression level (0–9; zlib level, at least 1) and JPEG
@@ -165,7 +173,7 @@ impl Tight {
     }
 
     fn jpeg_ok(&self, tp: &TPixel, r: Rect) -> bool {
-        self.quality.is_some() && tp.rgb && r.area() >= MIN_JPEG_PIXELS
+        self.quality.is_some() && !self.exact && tp.rgb && r.area() >= MIN_JPEG_PIXELS
     }
 
     /// Palette filter: 2 colours as bits, more as one byte per pixel.
@@ -248,7 +256,7 @@ impl Tight {
             out.push(0x90);
             put_compact_len(jpeg.len(), out);
             out.extend_from_slice(&jpeg);
-            self.lossy = true;
+            self.lossy.push(r);
         }
         self.scratch = jpeg;
         if !ok {
