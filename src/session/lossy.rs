@@ -104,6 +104,9 @@ impl LossyMap {
 
     /// When the first lossy tile inside `region` falls due.
     pub fn next_due(&self, region: Rect) -> Option<Instant> {
+        if self.count == 0 {
+            return None;
+        }
         self.tiles_touched(region)
             .filter(|(_, t)| t.intersect(&region) == *t)
             .filter_map(|(i, _)| self.due[i])
@@ -115,6 +118,9 @@ impl LossyMap {
     /// as exact from here on.
     pub fn take_due(&mut self, region: Rect, now: Instant, budget: usize) -> Vec<Rect> {
         let mut out: Vec<Rect> = Vec::new();
+        if self.count == 0 {
+            return out;
+        }
         let mut pixels = 0;
         for (i, tile) in self.tiles_touched(region) {
             if pixels >= budget {
