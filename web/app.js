@@ -11,8 +11,8 @@ let retryTimer = null;
 let authFailed = false;
 let fit = true;
 let desktop = '';
-// JPEG quality level for photo-like areas (the menu's levels), kept in
-// this browser.
+// JPEG quality level for photo-like areas while they change (the menu's
+// levels; the server makes them exact once still), kept in this browser.
 const QUALITY_KEY = 'fbvncd.quality';
 const QUALITY_LEVELS = [9, 6, 2];
 let quality = savedQuality();
