@@ -5,6 +5,7 @@ client in vncsnapshot (RFB 3.3 only) and TigerVNC's viewer, in Xvfb. The
 server offers one encoding at a time; the picture each client shows is
 compared pixel by pixel with the file served."""
 
+import contextlib
 import os
 import re
 import select
@@ -195,13 +196,19 @@ def xvfb(tmp_path):
     x.stop()
 
 
+@contextlib.contextmanager
 def tigervnc(xvfb, port, *options, security=("-SecurityTypes", "None")):
-    """TigerVNC's viewer on the Xvfb screen; its messages go to a file
-    beside Xvfb's (`viewer.log`)."""
+    """TigerVNC's viewer on the Xvfb screen while the block runs; its
+    messages go to a file beside Xvfb's (`viewer.log`)."""
     with open(xvfb.fbdir / "viewer.log", "ab") as log:
-        return subprocess.Popen(["xtigervncviewer", *security, "-geometry", f"{W}x{H}+0+0",
-                                 *options, f"127.0.0.1::{port}"],
-                                env=xvfb.env, stdout=subprocess.DEVNULL, stderr=log)
+        viewer = subprocess.Popen(["xtigervncviewer", *security, "-geometry", f"{W}x{H}+0+0",
+                                   *options, f"127.0.0.1::{port}"],
+                                  env=xvfb.env, stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        yield viewer
+    finally:
+        viewer.terminate()
+        viewer.wait(timeout=10)
 
 
 def wait_for_picture(xvfb, viewer, want, tolerance, bits=(8, 8, 8), secs=30):
@@ -229,12 +236,8 @@ LOSSLESS = ["-AutoSelect=0", "-FullColor", "-NoJPEG"]
 def test_tigervnc_shows_exactly(fbvncd, tmp_path, xvfb, encoding):
     px = picture(W, H, seed=6)
     server = serve(fbvncd, tmp_path, px, encoding)
-    viewer = tigervnc(xvfb, server.port, *LOSSLESS, "-PreferredEncoding", encoding)
-    try:
+    with tigervnc(xvfb, server.port, *LOSSLESS, "-PreferredEncoding", encoding) as viewer:
         wait_for_picture(xvfb, viewer, px, 0)
-    finally:
-        viewer.terminate()
-        viewer.wait(timeout=10)
     assert chose(server, encoding), server.lines
 
 
@@ -244,8 +247,7 @@ def test_tigervnc_follows_a_scroll_and_a_change(fbvncd, tmp_path, xvfb):
     changes; the window follows both exactly."""
     px = picture(W, H, seed=8)
     server = serve(fbvncd, tmp_path, px, "copyrect,tight")
-    viewer = tigervnc(xvfb, server.port, *LOSSLESS, "-PreferredEncoding", "tight")
-    try:
+    with tigervnc(xvfb, server.port, *LOSSLESS, "-PreferredEncoding", "tight") as viewer:
         wait_for_picture(xvfb, viewer, px, 0)
         fresh = picture(W, H, seed=9)
         px = px[16 * W:] + fresh[:16 * W]
@@ -254,9 +256,6 @@ def test_tigervnc_follows_a_scroll_and_a_change(fbvncd, tmp_path, xvfb):
         px = [(255, 0, 128) if 40 <= i % W < 90 and 30 <= i // W < 70 else p for i, p in enumerate(px)]
         overwrite_xrgb8888(tmp_path / "fb", px)
         wait_for_picture(xvfb, viewer, px, 0)
-    finally:
-        viewer.terminate()
-        viewer.wait(timeout=10)
     # The scroll went as a move (one, or two if a poll caught the file half
     # rewritten): the server's line when the client leaves.
     stats = wait_for_line(server, " sent ")
@@ -278,12 +277,8 @@ def test_tigervnc_as_it_comes(fbvncd, tmp_path, xvfb):
     a photo-like picture: close to the file."""
     px = smooth(W, H)
     server = serve(fbvncd, tmp_path, px, "copyrect,tight,zrle,hextile")
-    viewer = tigervnc(xvfb, server.port)
-    try:
+    with tigervnc(xvfb, server.port) as viewer:
         wait_for_picture(xvfb, viewer, px, 12)
-    finally:
-        viewer.terminate()
-        viewer.wait(timeout=10)
     # TigerVNC asks for Tight first.
     assert chose(server, "tight"), server.lines
 
@@ -295,13 +290,9 @@ def test_tigervnc_jpeg_turns_exact_once_still(fbvncd, tmp_path, xvfb):
     TigerVNC's own servers do."""
     px = smooth(W, H)
     server = serve(fbvncd, tmp_path, px, "tight")
-    viewer = tigervnc(xvfb, server.port, "-AutoSelect=0", "-FullColor", "-QualityLevel=2",
-                      "-PreferredEncoding", "tight")
-    try:
+    with tigervnc(xvfb, server.port, "-AutoSelect=0", "-FullColor", "-QualityLevel=2",
+                  "-PreferredEncoding", "tight") as viewer:
         wait_for_picture(xvfb, viewer, px, 0)
-    finally:
-        viewer.terminate()
-        viewer.wait(timeout=10)
     stats = wait_for_line(server, " sent ")
     assert re.search(r", \d+ exact refresh(es)? of JPEG$", stats), stats
 
@@ -313,13 +304,9 @@ def test_tigervnc_low_colour(fbvncd, tmp_path, xvfb, encoding, level, bits):
     64 colours; each channel's top bits exact."""
     px = picture(W, H, seed=10)
     server = serve(fbvncd, tmp_path, px, encoding)
-    viewer = tigervnc(xvfb, server.port, "-AutoSelect=0", "-FullColor=0", f"-LowColorLevel={level}",
-                      "-NoJPEG", "-PreferredEncoding", encoding)
-    try:
+    with tigervnc(xvfb, server.port, "-AutoSelect=0", "-FullColor=0", f"-LowColorLevel={level}",
+                  "-NoJPEG", "-PreferredEncoding", encoding) as viewer:
         wait_for_picture(xvfb, viewer, px, 0, bits)
-    finally:
-        viewer.terminate()
-        viewer.wait(timeout=10)
     assert chose(server, encoding), server.lines
 
 
@@ -330,8 +317,7 @@ def test_tigervnc_keys_and_pointer_reach_the_trace(fbvncd, tmp_path, xvfb):
     trace = tmp_path / "trace"
     px = picture(W, H, seed=11)
     server = serve(fbvncd, tmp_path, px, "zrle", input_to=f"trace:{trace}")
-    viewer = tigervnc(xvfb, server.port)
-    try:
+    with tigervnc(xvfb, server.port) as viewer:
         wait_for_picture(xvfb, viewer, px, 0)
         x0, y0 = xvfb.window_origin(" - TigerVNC")
         xdotool = ["xdotool", "search", "--name", "TigerVNC", "windowfocus", "--sync"]
@@ -344,9 +330,6 @@ def test_tigervnc_keys_and_pointer_reach_the_trace(fbvncd, tmp_path, xvfb):
         while "EV_KEY BTN_LEFT 0" not in got and time.time() < deadline:
             got = trace.read_text().splitlines() if trace.exists() else []
             time.sleep(0.05)
-    finally:
-        viewer.terminate()
-        viewer.wait(timeout=10)
     events = [line for line in got if not line.startswith("EV_SYN")]
     pressed = [e.split()[1] for e in events if e.startswith("EV_KEY") and e.endswith(" 1")]
     assert pressed == ["KEY_A", "KEY_LEFTSHIFT", "KEY_B", "KEY_LEFTSHIFT", "KEY_1", "KEY_LEFTCTRL", "KEY_C",
@@ -365,15 +348,11 @@ def test_tigervnc_with_a_password(fbvncd, tmp_path, xvfb, typed, accepted):
                                       check=True, timeout=10).stdout)
     px = picture(W, H, seed=12)
     server = serve(fbvncd, tmp_path, px, "tight", auth=("--password-file", str(pw)))
-    viewer = tigervnc(xvfb, server.port, *LOSSLESS, "-passwd", str(theirs),
-                      security=("-SecurityTypes", "VncAuth"))
-    try:
+    with tigervnc(xvfb, server.port, *LOSSLESS, "-passwd", str(theirs),
+                  security=("-SecurityTypes", "VncAuth")) as viewer:
         if accepted:
             wait_for_picture(xvfb, viewer, px, 0)
         else:
             # TigerVNC then shows its error in a dialog and waits for a click.
             wait_for_line(server, "authentication failed")
             assert not any("pixels as" in line for line in server.lines), server.lines
-    finally:
-        viewer.terminate()
-        viewer.wait(timeout=10)
