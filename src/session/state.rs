@@ -262,7 +262,7 @@ where
                 // Never for a lower level, nor when nothing is lossy (16- and
                 // 8-bit clients never get JPEG).
                 log::info!("{}: refreshing what went as JPEG now, for better quality", self.peer);
-                self.lossy.all_due(std::time::Instant::now());
+                self.lossy.all_due(Instant::now());
             }
             self.encodings_logged = true;
         }

@@ -1,10 +1,11 @@
 //! Building and sending FramebufferUpdates: pseudo-rectangles first, then
-//! the changed pixels. Big encodes run off the async executor so one
-//! client's encoding never stalls another client or the capture.
-
-use futures_lite::{AsyncRead, AsyncWrite};
+//! the changed pixels, then exact pixels for JPEG that has stayed still
+//! (see `lossy`). Big encodes run off the async executor so one client's
+//! encoding never stalls another client or the capture.
 
 use std::time::Instant;
+
+use futures_lite::{AsyncRead, AsyncWrite};
 
 use super::SessionError;
 use super::lossy::{REFRESH_DELAY, REFRESH_PIXELS};
