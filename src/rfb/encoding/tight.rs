@@ -14,6 +14,9 @@ use crate::rfb::{PixelView, Rect};
 mod jpeg;
 mod mixed;
 mod pieces;
+mod tpixel;
+
+use tpixel::TPixel;
 
 /// Widest rectangle a Tight decoder must take.
 const MAX_WIDTH: u16 = 2048;
@@ -262,42 +265,6 @@ impl Tight {
         if !ok {
             // Cannot happen for sizes within Tight's limits; stay correct anyway.
             self.full(view, r, tp, out);
-        }
-    }
-}
-
-/// Tight's pixel: R, G, B bytes for 24-bit true colour, else the client's pixel.
-#[derive(Clone, Copy)]
-struct TPixel {
-    pf: PixelFormat,
-    rgb: bool,
-}
-
-impl TPixel {
-    fn new(pf: &PixelFormat) -> Self {
-        let rgb = pf.bits_per_pixel == 32
-            && pf.depth == 24
-            && pf.red_max == 255
-            && pf.green_max == 255
-            && pf.blue_max == 255;
-        Self { pf: *pf, rgb }
-    }
-
-    /// The value compared and written: canonical RGB or the client's pixel.
-    fn value(&self, rgb: u32) -> u32 {
-        if self.rgb { rgb } else { self.pf.pack(rgb) }
-    }
-
-    fn put(&self, v: u32, out: &mut Vec<u8>) {
-        if self.rgb {
-            out.extend_from_slice(&v.to_be_bytes()[1..]);
-        } else {
-            let bpp = self.pf.bytes_per_pixel();
-            if self.pf.big_endian {
-                out.extend_from_slice(&v.to_be_bytes()[4 - bpp..]);
-            } else {
-                out.extend_from_slice(&v.to_le_bytes()[..bpp]);
-            }
         }
     }
 }
