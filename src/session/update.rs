@@ -143,7 +143,10 @@ where
         {
             return self.send_streamed(published.frame, stream, out, at).await;
         }
-        let refresh = self.lossy.take_due(region, now, REFRESH_PIXELS);
+        // Beside changes, a quarter of the pieces: a change must not wait
+        // behind exact pixels on a slow link.
+        let budget = if rects.is_empty() { REFRESH_PIXELS } else { REFRESH_PIXELS / 4 };
+        let refresh = self.lossy.take_due(region, now, budget);
         let (n, mut out) = self.encode(published.frame.clone(), rects, out, false).await;
         count = count.saturating_add(n);
         if !refresh.is_empty() {
