@@ -190,11 +190,8 @@ impl Pending {
     pub fn add(&mut self, damage: &Damage, copy_ok: bool) {
         if let Some(m) = damage.moved {
             if copy_ok && self.copy.is_none() {
-                let (dx, dy) =
-                    (i32::from(m.dst.x) - i32::from(m.src.x), i32::from(m.dst.y) - i32::from(m.src.y));
-                let shift = |v: u16, d: i32| u16::try_from(i32::from(v) + d).unwrap_or(0);
                 for r in self.tiles.dirty_within(m.src) {
-                    self.tiles.mark(Rect::new(shift(r.x, dx), shift(r.y, dy), r.w, r.h));
+                    self.tiles.mark(moved_along(&m, r));
                 }
                 self.copy = Some(m);
             } else {
@@ -203,6 +200,19 @@ impl Pending {
         }
         for r in &damage.rects {
             self.tiles.mark(*r);
+        }
+    }
+
+    /// Rectangles just sent whose pixels were read after a poll may have
+    /// changed them: a move that poll added would make the client copy
+    /// newer pixels than it assumes, so what of them lies in the source of
+    /// the move still owed is repainted where the move puts it.
+    pub fn sent_late(&mut self, rects: &[Rect]) {
+        let Some(m) = self.copy else {
+            return;
+        };
+        for r in rects.iter().map(|r| r.intersect(&m.src)).filter(|r| !r.is_empty()) {
+            self.tiles.mark(moved_along(&m, r));
         }
     }
 
@@ -221,6 +231,12 @@ impl Pending {
         };
         (copy, self.tiles.take(region))
     }
+}
+
+/// `r` (inside `m`'s source) where `m` puts it.
+fn moved_along(m: &Move, r: Rect) -> Rect {
+    let shift = |v: u16, from: u16, to: u16| u16::try_from(i32::from(v) + i32::from(to) - i32::from(from));
+    Rect::new(shift(r.x, m.src.x, m.dst.x).unwrap_or(0), shift(r.y, m.src.y, m.dst.y).unwrap_or(0), r.w, r.h)
 }
 
 #[cfg(test)]

@@ -118,7 +118,10 @@ fn apply(client: &mut [u32], frame: &[u32], fw: usize, copy: Option<Move>, rects
     }
 }
 
-fn run(format: SourceFormat, rot: Rotation, seed: u32) -> usize {
+/// Random edits, polls and updates on a client that can copy and one that
+/// cannot; with `late`, some updates read their pixels after the next poll
+/// (an encode that overlaps a poll), which may have found a move.
+fn run(format: SourceFormat, rot: Rotation, seed: u32, late: bool) -> usize {
     let mut rng = Rng(seed);
     let (w, h) = (96 + rng.below(200), 80 + rng.below(200));
     let src = MemorySource::new(w, h, format);
@@ -150,14 +153,13 @@ fn run(format: SourceFormat, rot: Rotation, seed: u32) -> usize {
         if full {
             assert_eq!(cap.frame().to_vec(), reference(&src, rot), "{format:?} {rot:?} step {step}");
         }
-        match out {
-            PollOutcome::Damaged(d) => {
-                moves += usize::from(d.moved.is_some());
-                pending.add(&d, true);
-                plain_pending.add(&d, false);
-            }
-            PollOutcome::Unchanged => {}
-            PollOutcome::Resized => panic!("no resize here"),
+        moves += publish(out, &mut pending, &mut plain_pending);
+        if late && rng.below(3) == 0 {
+            let (copy, rects) = pending.take(Rect::new(0, 0, fw16, fh16), true);
+            edit(&mut rng, &src, w, h);
+            moves += publish(cap.poll().expect("a poll"), &mut pending, &mut plain_pending);
+            apply(&mut client, &cap.frame().to_vec(), fw, copy, &rects);
+            pending.sent_late(&rects);
         }
         if rng.below(3) != 0 {
             let (copy, rects) = pending.take(Rect::new(0, 0, fw16, fh16), true);
@@ -176,20 +178,47 @@ fn run(format: SourceFormat, rot: Rotation, seed: u32) -> usize {
     moves
 }
 
-#[test]
-fn clients_follow_the_frame_and_the_frame_follows_the_source() {
+/// Adds a poll's damage to both clients' owed; 1 when it found a move.
+fn publish(out: PollOutcome, pending: &mut Pending, plain_pending: &mut Pending) -> usize {
+    match out {
+        PollOutcome::Damaged(d) => {
+            pending.add(&d, true);
+            plain_pending.add(&d, false);
+            usize::from(d.moved.is_some())
+        }
+        PollOutcome::Unchanged => 0,
+        PollOutcome::Resized => panic!("no resize here"),
+    }
+}
+
+/// `run` on every source format and rotation, `seeds` seeds each.
+fn run_all(seeds: u32, late: bool) -> usize {
     let mut moves = 0;
     for (i, format) in
         [SourceFormat::Xrgb8888, SourceFormat::Rgb565, SourceFormat::Bgr888].into_iter().enumerate()
     {
         for (j, rot) in [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270].into_iter().enumerate()
         {
-            for k in 0..3u32 {
-                moves += run(format, rot, 1 + (i as u32) * 100 + (j as u32) * 10 + k);
+            for k in 0..seeds {
+                moves += run(format, rot, 1 + (i as u32) * 100 + (j as u32) * 10 + k, late);
             }
         }
     }
+    moves
+}
+
+#[test]
+fn clients_follow_the_frame_and_the_frame_follows_the_source() {
+    let moves = run_all(3, false);
     assert!(moves > 100, "scrolls were found as moves: {moves}");
+}
+
+/// Pixels read after a poll that found a move (the poll ran while the
+/// update was encoded) still leave the client with the frame in the end.
+#[test]
+fn clients_follow_when_pixels_are_read_after_a_move_was_found() {
+    let moves = run_all(1, true);
+    assert!(moves > 30, "scrolls were found as moves: {moves}");
 }
 
 /// A console scrolled by 16 lines: one move, and only the new lines repainted.

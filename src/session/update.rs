@@ -128,6 +128,7 @@ where
         }
         count += self.pseudo_rects(&mut out);
         self.owed.empty_answer = false;
+        let polls = self.shared.hub.polls();
         let (copy, rects) = self.slot.damage().take(region, self.slot.copy_ok());
         let now = Instant::now();
         if let Some(m) = copy {
@@ -138,25 +139,45 @@ where
         }
         rects.iter().for_each(|r| self.lossy.clear(*r));
         let pixels: usize = rects.iter().map(Rect::area).sum();
+        let taken = Taken { region, polls, now };
         if pixels > STREAM_PIXELS
             && let Some(stream) = self.streamed(&published.frame, &rects, count)
         {
-            return self.send_streamed(published.frame, stream, out, at).await;
+            return self.send_streamed(published.frame, stream, out, at, taken).await;
         }
         // Beside changes, a quarter of the pieces: a change must not wait
         // behind exact pixels on a slow link.
         let budget = if rects.is_empty() { REFRESH_PIXELS } else { REFRESH_PIXELS / 4 };
-        let refresh = self.lossy.take_due(region, now, budget);
-        let (n, mut out) = self.encode(published.frame.clone(), rects, out, false).await;
+        let (n, out) = self.encode(published.frame.clone(), rects.clone(), out, false).await;
         count = count.saturating_add(n);
+        let (n, mut out) = self.refresh(published.frame, out, &taken, budget, rects).await;
+        patch_rect_count(&mut out, at, count.saturating_add(n));
+        self.write_and_keep(out).await
+    }
+
+    /// Encodes onto `out` what of the request's region went as JPEG and is
+    /// due (up to `budget` pixels) with JPEG off. `sent` (what the update
+    /// carries before) and the refresh are repainted at a move's
+    /// destination if a poll may have found that move while they were read.
+    async fn refresh(
+        &mut self,
+        frame: SharedFrame,
+        mut out: Vec<u8>,
+        taken: &Taken,
+        budget: usize,
+        mut sent: Vec<Rect>,
+    ) -> (u16, Vec<u8>) {
+        let refresh = self.lossy.take_due(taken.region, taken.now, budget);
+        let mut n = 0;
         if !refresh.is_empty() {
-            let n;
-            (n, out) = self.encode(published.frame, refresh, out, true).await;
-            count = count.saturating_add(n);
+            sent.extend_from_slice(&refresh);
+            (n, out) = self.encode(frame, refresh, out, true).await;
             self.sent.refreshed += u64::from(n);
         }
-        patch_rect_count(&mut out, at, count);
-        self.write_and_keep(out).await
+        if self.shared.hub.polls() != taken.polls {
+            self.slot.damage().sent_late(&sent);
+        }
+        (n, out)
     }
 
     /// Writes `out` and keeps it for the next update unless it grew big.
@@ -196,6 +217,7 @@ where
         stream: Streamed,
         mut out: Vec<u8>,
         at: usize,
+        taken: Taken,
     ) -> Result<(), SessionError> {
         patch_rect_count(&mut out, at, stream.count.unwrap_or(u16::MAX));
         let mut sent: usize = 0;
@@ -215,9 +237,21 @@ where
             }
         }
         match stream.count {
-            None => write_rect_header(Rect::new(0, 0, 0, 0), id::LAST_RECT, &mut out),
+            None => {
+                let refresh;
+                (refresh, out) =
+                    self.refresh(frame, out, &taken, REFRESH_PIXELS / 4, stream.strips.clone()).await;
+                if refresh > 0 {
+                    log::debug!("{}: {refresh} exact refreshes before LastRect", self.peer);
+                }
+                write_rect_header(Rect::new(0, 0, 0, 0), id::LAST_RECT, &mut out);
+            }
             Some(_) if sent != stream.strips.len() => return Err(SessionError::Internal("rectangle count")),
-            Some(_) => {}
+            Some(_) => {
+                if self.shared.hub.polls() != taken.polls {
+                    self.slot.damage().sent_late(&stream.strips);
+                }
+            }
         }
         log::debug!(
             "{}: update streamed in {} strips, {}",
@@ -330,6 +364,14 @@ where
         self.sent.raw_bytes += (pixels * pf.bytes_per_pixel()) as u64;
         (n, out)
     }
+}
+
+/// What an update took from the client's owed: the region it covers, the
+/// poll count before, and when.
+struct Taken {
+    region: Rect,
+    polls: u64,
+    now: Instant,
 }
 
 /// A big update's strips and the rectangle count to announce (None:

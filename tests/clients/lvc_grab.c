@@ -1,12 +1,14 @@
 /* One full frame through libvncclient (libvncserver's client library, the
  * decoder of Remmina and Guacamole), written as a binary PPM.
- * usage: lvc_grab PORT ENCODINGS BPP OUT.ppm [QUALITY]
+ * usage: lvc_grab PORT ENCODINGS BPP OUT.ppm [QUALITY [SECONDS]]
  * BPP 32: 8 bits a channel; 16: 5 bits a channel (libvncclient's own
- * 16-bit format, red at bit 0). QUALITY 0-9 turns Tight's JPEG on. */
+ * 16-bit format, red at bit 0). QUALITY 0-9 turns Tight's JPEG on.
+ * SECONDS: keep taking updates that long after the first, then write. */
 #include <rfb/rfbclient.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int updates;
 
@@ -39,9 +41,20 @@ static int write_ppm(rfbClient *c, const char *path) {
   return (fclose(f) == 0) & ok;
 }
 
+/* Takes the server's messages for `secs` seconds, or until the first
+ * update when `first`; 0 when the connection fails. */
+static int pump(rfbClient *c, int secs, int first) {
+  time_t end = time(NULL) + secs;
+  while (time(NULL) < end && !(first && updates > 0)) {
+    int n = WaitForMessage(c, 100000);
+    if (n < 0 || (n > 0 && !HandleRFBServerMessage(c))) return 0;
+  }
+  return 1;
+}
+
 int main(int argc, char **argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: lvc_grab PORT ENCODINGS BPP OUT.ppm [QUALITY]\n");
+    fprintf(stderr, "usage: lvc_grab PORT ENCODINGS BPP OUT.ppm [QUALITY [SECONDS]]\n");
     return 2;
   }
   int bits = atoi(argv[3]);
@@ -59,15 +72,10 @@ int main(int argc, char **argv) {
   c->appData.qualityLevel = argc > 5 ? atoi(argv[5]) : 9;
   c->FinishedFrameBufferUpdate = finished;
   if (!rfbInitClient(c, NULL, NULL)) return 1; /* frees the client */
-  /* The first update answers rfbInitClient's full request. */
-  for (int waited = 0; updates == 0 && waited < 200; waited++) {
-    int n = WaitForMessage(c, 100000);
-    if (n < 0 || (n > 0 && !HandleRFBServerMessage(c))) {
-      rfbClientCleanup(c);
-      return 1;
-    }
-  }
-  int ok = updates > 0 && write_ppm(c, argv[4]);
+  /* The first update answers rfbInitClient's full request (20 s at most);
+   * each later one libvncclient's incremental request after the one before. */
+  int ok = pump(c, 20, 1) && updates > 0 && pump(c, argc > 6 ? atoi(argv[6]) : 0, 0) &&
+           write_ppm(c, argv[4]);
   rfbClientCleanup(c);
   return ok ? 0 : 1;
 }

@@ -6,17 +6,19 @@ server offers one encoding at a time; the picture each client shows is
 compared pixel by pixel with the file served."""
 
 import contextlib
+import itertools
 import os
 import re
 import select
 import struct
 import subprocess
+import threading
 import time
 
 import pytest
 from PIL import Image
 
-from pictures import overwrite_xrgb8888, picture, smooth, write_xrgb8888
+from pictures import overwrite_xrgb8888, picture, smooth, write_xrgb8888, xrgb8888
 
 # Neither a multiple of Hextile's 16 nor of ZRLE's 64.
 W, H = 333, 217
@@ -86,6 +88,50 @@ def test_libvncclient_shows_tight_jpeg_close(fbvncd, tmp_path):
     assert differences(got, px, 12)[:5] == []
     # Lossy: it did come as JPEG.
     assert differences(got, px, 0), "pixel-exact: no JPEG used"
+
+
+def test_libvncclient_jpeg_beside_a_big_change_turns_exact(fbvncd, tmp_path):
+    """A photo-like picture whose top three quarters change all the time
+    (a video, bigger than what fbvncd sends as one update in one piece):
+    the still bottom quarter, first sent as JPEG, turns exact in
+    libvncclient's picture (Remmina's, Guacamole's)."""
+    w, h, band = 1024, 512, 384
+    px = smooth(w, h)
+    fb = tmp_path / "fb"
+    write_xrgb8888(fb, px)
+    server = fbvncd("--fb", f"file:{fb}", "--geometry", f"{w}x{h}", "--no-auth", "--input", "none",
+                    "--encodings", "tight", "--log-level", "debug")
+    # Eight frames: a window sliding down a taller picture, 8 rows a frame.
+    reel = xrgb8888(smooth(w, band + 64))
+    frames = [reel[k * 8 * w * 4:(k * 8 + band) * w * 4] for k in range(8)]
+    stop = threading.Event()
+
+    def play():
+        with open(fb, "r+b", buffering=0) as f:
+            for n in itertools.count():
+                if stop.is_set():
+                    return
+                f.seek(0)
+                f.write(frames[n % len(frames)])
+                time.sleep(0.005)
+
+    player = threading.Thread(target=play)
+    player.start()
+    try:
+        shot = tmp_path / "shot.ppm"
+        r = subprocess.run([LVC_GRAB, str(server.port), "tight", "32", str(shot), "8", "4"],
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        stop.set()
+        player.join()
+    assert r.returncode == 0, r.stderr[-2000:]
+    rgb = Image.open(shot).convert("RGB")
+    assert rgb.size == (w, h)
+    data = rgb.crop((0, band, w, h)).tobytes()
+    still = [tuple(data[i:i + 3]) for i in range(0, len(data), 3)]
+    assert still == px[band * w:], "the still part is not exact"
+    stats = wait_for_line(server, " sent ")
+    assert re.search(r", \d+ exact refresh(es)? of JPEG$", stats), stats
 
 
 # --- gtk-vnc --------------------------------------------------------------
