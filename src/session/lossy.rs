@@ -102,20 +102,20 @@ impl LossyMap {
         self.due.iter_mut().flatten().for_each(|t| *t = now);
     }
 
-    /// When the first lossy tile inside `region` falls due.
+    /// When the first lossy tile `region` touches falls due.
     pub fn next_due(&self, region: Rect) -> Option<Instant> {
         if self.count == 0 {
             return None;
         }
-        self.tiles_touched(region)
-            .filter(|(_, t)| t.intersect(&region) == *t)
-            .filter_map(|(i, _)| self.due[i])
-            .min()
+        self.tiles_touched(region).filter_map(|(i, _)| self.due[i]).min()
     }
 
-    /// Takes the tiles inside `region` due by `now`, up to about `budget`
-    /// pixels, as rectangles (a run of tiles in a row is one); they count
-    /// as exact from here on.
+    /// Takes the tiles `region` touches that are due by `now`, up to about
+    /// `budget` pixels, as rectangles (a run of tiles in a row is one); they
+    /// count as exact from here on. A tile partly inside goes whole (a
+    /// client asking for part of the screen, as a viewer showing part of it
+    /// does, would otherwise never see the tiles on its edges refreshed;
+    /// RFB lets an update cover more than was asked).
     pub fn take_due(&mut self, region: Rect, now: Instant, budget: usize) -> Vec<Rect> {
         let mut out: Vec<Rect> = Vec::new();
         if self.count == 0 {
@@ -126,7 +126,7 @@ impl LossyMap {
             if pixels >= budget {
                 break;
             }
-            if tile.intersect(&region) != tile || self.due[i].is_none_or(|t| t > now) {
+            if self.due[i].is_none_or(|t| t > now) {
                 continue;
             }
             self.due[i] = None;
@@ -220,9 +220,28 @@ mod tests {
         let first = m.take_due(SCREEN, t0, 1);
         assert_eq!(first, vec![Rect::new(0, 0, 64, 64)], "at least one tile, then the budget stops");
         let part = Rect::new(0, 0, 200, 64);
-        assert_eq!(m.next_due(Rect::new(0, 0, 100, 64)), None, "no tile wholly inside it is lossy");
+        assert_eq!(m.next_due(Rect::new(0, 0, 64, 64)), None, "the tile it covers went already");
         assert_eq!(m.take_due(part, t0, usize::MAX), vec![Rect::new(64, 0, 136, 64)]);
         assert_eq!(m.next_due(part), None);
         assert_eq!(m.next_due(SCREEN), Some(t0));
+    }
+
+    /// A viewer asking for part of the screen gets the tiles on its edges
+    /// refreshed whole.
+    #[test]
+    fn tiles_partly_inside_the_region_go_whole() {
+        let (mut m, t0) = map();
+        m.mark(SCREEN, t0);
+        let view = Rect::new(30, 20, 50, 50);
+        assert_eq!(m.next_due(view), Some(t0));
+        assert_eq!(
+            m.take_due(view, t0, usize::MAX),
+            vec![Rect::new(0, 0, 128, 64), Rect::new(0, 64, 128, 36)]
+        );
+        assert_eq!(m.next_due(view), None);
+        assert_eq!(
+            m.take_due(SCREEN, t0, usize::MAX),
+            vec![Rect::new(128, 0, 72, 64), Rect::new(128, 64, 72, 36)]
+        );
     }
 }
