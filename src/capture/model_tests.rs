@@ -254,6 +254,44 @@ fn a_console_scroll_is_a_move_and_the_new_lines() {
     }
 }
 
+/// A console scroll, for a client that cannot copy: the repaint leaves out
+/// the empty rows between lines of text where a tile row's edges fall on
+/// them (what the scroll left as it was), as x11vnc does.
+#[test]
+fn a_scroll_repaint_leaves_out_unchanged_rows_at_tile_edges() {
+    let (w, h) = (320u32, 256u32);
+    let mut rng = Rng(3);
+    for variant in 0..3 {
+        let src = MemorySource::new(w, h, SourceFormat::Xrgb8888);
+        let src = match variant {
+            0 => src,
+            1 => src.spans_only(),
+            _ => src.mapped(),
+        };
+        let rb = src.row_bytes();
+        let bytes = src.bytes();
+        for (y, line) in crate::hub::lock(&bytes).chunks_mut(rb).enumerate() {
+            let glyphs = (2..14).contains(&(y % 16));
+            line.copy_from_slice(&if glyphs { text_line(&mut rng, rb) } else { vec![0; rb] });
+        }
+        let mut cap = Capture::new(Box::new(src.clone()), Rotation::R0).expect("a capture");
+        scroll_in(&bytes, rb, -16);
+        // (The sampled lines may first fall on rows the scroll left as they were.)
+        let d = (0..super::poll::SAMPLE)
+            .find_map(|_| match cap.poll().expect("a poll") {
+                PollOutcome::Damaged(d) if d.moved.is_some() => Some(d),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("variant {variant}: no move"));
+        assert!(!d.changed_in_move.is_empty(), "variant {variant}");
+        for r in &d.changed_in_move {
+            let rows_of_text = (r.y..r.y + r.h).all(|y| (2..30).contains(&(y % 32)));
+            assert!(rows_of_text, "variant {variant}: {r:?} of {:?}", d.changed_in_move);
+        }
+        assert_eq!(cap.frame().to_vec(), reference(&src, Rotation::R0), "variant {variant}");
+    }
+}
+
 /// Scrolls the picture (`rb` bytes a line) by `dy` lines (down when
 /// positive) and fills the lines it opens with 0x55 bytes.
 fn scroll_in(bytes: &crate::capture::memory::Bytes, rb: usize, dy: i32) {

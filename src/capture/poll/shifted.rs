@@ -29,6 +29,7 @@ impl Capture {
         let h = self.geometry.height;
         let (rb, seg, y0, th) = self.line_layout(ty);
         let mut dirty = vec![false; rb.div_ceil(seg)];
+        let mut lines = Changed::default();
         for i in 0..th {
             let y = if dy < 0 { y0 + th - 1 - i } else { y0 + i };
             let from = line_at(y, dy, h).filter(|s| *s != y);
@@ -39,16 +40,16 @@ impl Capture {
             if let (Some(true), Some(s)) = (same, from) {
                 moved[y as usize] = true;
                 let (line, old) = line_and_other(shadow, y, s, rb);
-                update_tiles(line, old, seg, &mut dirty);
+                lines.note(y, update_tiles(line, old, seg, &mut dirty));
                 continue;
             }
             self.raw.resize(rb, 0);
             self.source.read_span(0, y, &mut self.raw)?;
             moved[y as usize] =
                 same.is_none() && from.is_some_and(|s| self.raw == shadow[s as usize * rb..][..rb]);
-            update_tiles(&mut shadow[y as usize * rb..][..rb], &self.raw, seg, &mut dirty);
+            lines.note(y, update_tiles(&mut shadow[y as usize * rb..][..rb], &self.raw, seg, &mut dirty));
         }
-        self.push_dirty_tiles(&dirty, y0, th, changed);
+        self.push_dirty_tiles(&dirty, lines, changed);
         Ok(())
     }
 
@@ -71,10 +72,12 @@ impl Capture {
             moved[(y0 + r) as usize] = line_at(y0 + r, dy, h).is_some_and(|s| line == old.line(s));
         }
         let mut dirty = vec![false; rb.div_ceil(seg)];
-        for (line, new) in shadow[y0 as usize * rb..].chunks_mut(rb).zip(self.raw.chunks(rb)) {
-            update_tiles(line, new, seg, &mut dirty);
+        let mut lines = Changed::default();
+        for (y, (line, new)) in (y0..).zip(shadow[y0 as usize * rb..].chunks_mut(rb).zip(self.raw.chunks(rb)))
+        {
+            lines.note(y, update_tiles(line, new, seg, &mut dirty));
         }
-        self.push_dirty_tiles(&dirty, y0, th, changed);
+        self.push_dirty_tiles(&dirty, lines, changed);
         Ok(())
     }
 
@@ -86,9 +89,14 @@ impl Capture {
         (self.row_bytes(), seg, ty * t, t.min(self.geometry.height - ty * t))
     }
 
-    /// Adds the whole tiles of the tile row at `y0` (`th` lines) whose
-    /// column is `dirty` to `changed`.
-    fn push_dirty_tiles(&self, dirty: &[bool], y0: u32, th: u32, changed: &mut Vec<Rect>) {
+    /// Adds the tiles of a tile row whose column is `dirty` to `changed`,
+    /// only the `lines` that changed in it: a console's empty rows between
+    /// lines of text stay out, so a scroll's repaint is its text (as a
+    /// client that cannot copy gets it), not its gaps too.
+    fn push_dirty_tiles(&self, dirty: &[bool], lines: Changed, changed: &mut Vec<Rect>) {
+        let Some((y0, th)) = lines.span() else {
+            return;
+        };
         let (w, t) = (self.geometry.width, u32::from(TILE));
         for tx in (0u32..).zip(dirty).filter(|(_, d)| **d).map(|(tx, _)| tx) {
             let (x, tw) = (tx * t, t.min(w - tx * t));
@@ -98,13 +106,33 @@ impl Capture {
 }
 
 /// Copies `new` over `line` a tile's `seg` bytes at a time where they
-/// differ, marking those tiles in `dirty`.
-fn update_tiles(line: &mut [u8], new: &[u8], seg: usize, dirty: &mut [bool]) {
+/// differ, marking those tiles in `dirty`; true when any did.
+fn update_tiles(line: &mut [u8], new: &[u8], seg: usize, dirty: &mut [bool]) -> bool {
+    let mut any = false;
     for ((o, n), d) in line.chunks_mut(seg).zip(new.chunks(seg)).zip(dirty) {
         if o != n {
             o.copy_from_slice(n);
             *d = true;
+            any = true;
         }
+    }
+    any
+}
+
+/// The first and last line of a tile row that changed.
+#[derive(Clone, Copy, Debug, Default)]
+struct Changed(Option<(u32, u32)>);
+
+impl Changed {
+    fn note(&mut self, y: u32, changed: bool) {
+        if changed {
+            self.0 = Some(self.0.map_or((y, y), |(a, b)| (a.min(y), b.max(y))));
+        }
+    }
+
+    /// The first line and how many, when any changed.
+    fn span(self) -> Option<(u32, u32)> {
+        self.0.map(|(a, b)| (a, b - a + 1))
     }
 }
 
