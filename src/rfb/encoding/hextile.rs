@@ -97,7 +97,7 @@ fn colours(tile: &[u32], w: usize) -> Colours {
 }
 
 fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry, out: &mut Vec<u8>) {
-    let kind = colours(tile, usize::from(w));
+    let kind = follow_carry(colours(tile, usize::from(w)), carry, w, h, px.size());
     let (Colours::One(bg) | Colours::Two { bg, .. } | Colours::Many(bg)) = kind;
     let mask_at = out.len();
     out.push(0);
@@ -152,6 +152,28 @@ fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry,
     *carry = Carry::default();
 }
 
+/// A two-colour tile whose colours the previous tile had the other way
+/// round (text whose ink outnumbers its ground in one tile, not the next)
+/// keeps them that way when that costs no more: the commoner colour as
+/// background saves a few subrectangles, but sending both colours again
+/// costs two pixels.
+fn follow_carry(kind: Colours, carry: &Carry, w: u16, h: u16, pixel: usize) -> Colours {
+    let Colours::Two { bg, fg, rows } = kind else {
+        return kind;
+    };
+    if carry.bg != Some(fg) || carry.fg != Some(bg) {
+        return kind;
+    }
+    let width = u16::MAX >> (16 - w.clamp(1, 16));
+    let mut swapped = rows;
+    swapped.iter_mut().take(usize::from(h)).for_each(|m| *m = !*m & width);
+    let cost = |rows: [u16; 16]| 2 * runs_two(rows, usize::from(h), |_| true);
+    if cost(swapped) <= cost(rows) + 2 * pixel {
+        return Colours::Two { bg: fg, fg: bg, rows: swapped };
+    }
+    kind
+}
+
 /// Pixels (not background) that differ from the pixel left of them and the
 /// one above: each must be the top left corner of a subrectangle, so no
 /// covering has fewer subrectangles than this.
@@ -178,10 +200,27 @@ fn corners(tile: &[u32], w: u16, bg: u32) -> usize {
 /// of `rows[y]`: pixel x is not the background; `h` rows): the same
 /// subrectangles in the same order, found a run at a time instead of a
 /// pixel at a time.
-fn subrects_two(mut rows: [u16; 16], h: usize, out: &mut Vec<u8>, limit: usize) -> bool {
+fn subrects_two(rows: [u16; 16], h: usize, out: &mut Vec<u8>, limit: usize) -> bool {
     let count_at = out.len();
     out.push(0);
     let mut count = 0u8;
+    let mut fits = true;
+    runs_two(rows, h, |r| {
+        fits = push_subrect(out, r, &mut count, limit);
+        fits
+    });
+    out[count_at] = count;
+    fits
+}
+
+/// The subrectangles of [`subrects_two`], each given to `take` (x, y,
+/// width, height) until it says stop; how many it was given.
+fn runs_two(
+    mut rows: [u16; 16],
+    h: usize,
+    mut take: impl FnMut((usize, usize, usize, usize)) -> bool,
+) -> usize {
+    let mut n = 0;
     for y in 0..h {
         while rows[y] != 0 {
             let x = rows[y].trailing_zeros();
@@ -189,13 +228,13 @@ fn subrects_two(mut rows: [u16; 16], h: usize, out: &mut Vec<u8>, limit: usize) 
             let run = (u16::MAX >> (16 - rw)) << x;
             let rh = 1 + rows[y + 1..h].iter().take_while(|&&m| m & run == run).count();
             rows[y..y + rh].iter_mut().for_each(|m| *m &= !run);
-            if !push_subrect(out, (x as usize, y, rw as usize, rh), &mut count, limit) {
-                return false;
+            n += 1;
+            if !take((x as usize, y, rw as usize, rh)) {
+                return n;
             }
         }
     }
-    out[count_at] = count;
-    true
+    n
 }
 
 /// Writes a subrectangle count and the subrectangles covering every
@@ -289,6 +328,37 @@ mod tests {
         encode(&view(&px, 4, 4), Rect::new(0, 0, 4, 4), &PixelFormat::RGB565, &mut out);
         let mask = BACKGROUND | FOREGROUND | ANY_SUBRECTS;
         assert_eq!(out, [mask, 0, 0, 0xff, 0xff, 1, 0x11, 0x11]);
+    }
+
+    /// Ink that outnumbers its ground in the second tile: the colours stay
+    /// as the first tile had them (no background or foreground sent again)
+    /// when the subrectangles cost no more.
+    #[test]
+    fn colours_the_other_way_round_follow_the_previous_tile() {
+        let (ground, ink) = (0u32, 0x00c0_c0c0);
+        let px: Vec<u32> = (0..32 * 16)
+            .map(|i| match (i % 32, i / 32) {
+                (x, y) if x < 16 => {
+                    if (x, y) == (3, 4) {
+                        ink
+                    } else {
+                        ground
+                    }
+                }
+                (x, _) => {
+                    if x < 25 {
+                        ink
+                    } else {
+                        ground
+                    }
+                }
+            })
+            .collect();
+        let mut out = Vec::new();
+        encode(&view(&px, 32, 16), Rect::new(0, 0, 32, 16), &PixelFormat::RGB565, &mut out);
+        let first = [BACKGROUND | FOREGROUND | ANY_SUBRECTS, 0, 0, 0x18, 0xc6, 1, 0x34, 0x00];
+        // Nine columns of ink as one subrectangle over the same ground.
+        assert_eq!(out, [&first[..], &[ANY_SUBRECTS, 1, 0x00, 0x8f]].concat());
     }
 
     #[test]
