@@ -174,6 +174,8 @@ where
             (n, out) = self.encode(frame, refresh, out, true).await;
             self.sent.refreshed += u64::from(n);
         }
+        // A poll runs whole on the executor's thread between two steps of
+        // this task: one counted here has published its damage too.
         if self.shared.hub.polls() != taken.polls {
             self.slot.damage().sent_late(&sent);
         }
