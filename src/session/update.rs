@@ -174,12 +174,19 @@ where
             (n, out) = self.encode(frame, refresh, out, true).await;
             self.sent.refreshed += u64::from(n);
         }
-        // A poll runs whole on the executor's thread between two steps of
-        // this task: one counted here has published its damage too.
-        if self.shared.hub.polls() != taken.polls {
-            self.slot.damage().sent_late(&sent);
-        }
+        self.note_late_reads(taken, &sent);
         (n, out)
+    }
+
+    /// `sent` was read from the frame after `taken`: if a poll ran since, a
+    /// move it found must not copy what the client got newer than it assumes
+    /// ([`crate::capture::damage::Pending::sent_late`]). A poll runs whole
+    /// on the executor's thread between two steps of this task, so one
+    /// counted here has published its damage too.
+    fn note_late_reads(&self, taken: &Taken, sent: &[Rect]) {
+        if self.shared.hub.polls() != taken.polls {
+            self.slot.damage().sent_late(sent);
+        }
     }
 
     /// Writes `out` and keeps it for the next update unless it grew big.
@@ -249,11 +256,7 @@ where
                 write_rect_header(Rect::new(0, 0, 0, 0), id::LAST_RECT, &mut out);
             }
             Some(_) if sent != stream.strips.len() => return Err(SessionError::Internal("rectangle count")),
-            Some(_) => {
-                if self.shared.hub.polls() != taken.polls {
-                    self.slot.damage().sent_late(&stream.strips);
-                }
-            }
+            Some(_) => self.note_late_reads(&taken, &stream.strips),
         }
         log::debug!(
             "{}: update streamed in {} strips, {}",

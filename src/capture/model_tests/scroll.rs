@@ -58,13 +58,7 @@ fn a_scroll_repaint_leaves_out_unchanged_rows_at_tile_edges() {
         }
         let mut cap = Capture::new(Box::new(src.clone()), Rotation::R0).expect("a capture");
         scroll_in(&bytes, rb, -16);
-        // (The sampled lines may first fall on rows the scroll left as they were.)
-        let d = (0..crate::capture::poll::SAMPLE)
-            .find_map(|_| match cap.poll().expect("a poll") {
-                PollOutcome::Damaged(d) if d.moved.is_some() => Some(d),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("variant {variant}: no move"));
+        let d = first_move(&mut cap).unwrap_or_else(|| panic!("variant {variant}: no move"));
         assert!(!d.changed_in_move.is_empty(), "variant {variant}");
         for r in &d.changed_in_move {
             let rows_of_text = (r.y..r.y + r.h).all(|y| (2..30).contains(&(y % 32)));
@@ -118,10 +112,7 @@ fn a_console_scroll_arrives_whole_when_found() {
             assert!(matches!(cap.poll(), Ok(PollOutcome::Unchanged)));
         }
         scroll_in(&bytes, rb, -16);
-        let moved = (0..crate::capture::poll::SAMPLE).find_map(|_| match cap.poll().expect("a poll") {
-            PollOutcome::Damaged(d) => d.moved,
-            _ => None,
-        });
+        let moved = first_move(&mut cap).and_then(|d| d.moved);
         // All of it, or what was left after the new line went alone.
         let m = moved.unwrap_or_else(|| panic!("sample offset {start}: no move"));
         assert!(m.src.y == 16 && m.dst.y == 0 && m.dst.h >= 208, "sample offset {start}: {m:?}");
@@ -175,4 +166,14 @@ fn stale_damage_travels_with_the_move() {
         false,
     );
     assert_eq!(p.take(Rect::new(0, 0, 128, 128), false), (None, changed_in_move));
+}
+
+/// The damage of the first poll that finds a move, within as many polls as
+/// take the sampled lines over every line (they may first fall on rows a
+/// scroll left as they were).
+fn first_move(cap: &mut Capture) -> Option<crate::capture::Damage> {
+    (0..crate::capture::poll::SAMPLE).find_map(|_| match cap.poll().expect("a poll") {
+        PollOutcome::Damaged(d) if d.moved.is_some() => Some(d),
+        _ => None,
+    })
 }
