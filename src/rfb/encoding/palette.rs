@@ -46,14 +46,46 @@ impl Palette {
     /// Adds `c` if it is new: false (nothing added) when it is new and
     /// `limit` colours are held already.
     pub fn insert(&mut self, c: u32, limit: usize) -> bool {
+        self.insert_index(c, limit).is_some()
+    }
+
+    /// Adds `c` if it is new; its index, or None (nothing added) when it is
+    /// new and `limit` colours are held already.
+    pub fn insert_index(&mut self, c: u32, limit: usize) -> Option<u8> {
         match self.find(c) {
-            Ok(_) => true,
-            Err(_) if self.colours.len() >= limit.min(MOST) => false,
+            Ok(i) => Some(i),
+            Err(_) if self.colours.len() >= limit.min(MOST) => None,
             Err(slot) => {
                 self.colours.push(c);
                 // At most MOST (128) colours: the index + 1 fits a byte.
-                self.slots[slot] = u8::try_from(self.colours.len()).unwrap_or(0);
-                true
+                let n = u8::try_from(self.colours.len()).unwrap_or(0);
+                self.slots[slot] = n;
+                Some(n - 1)
+            }
+        }
+    }
+
+    /// Puts a colour that has more than half the pixels (`counts[i]`:
+    /// colour `i`'s) first; the others keep their order. A palette encoder
+    /// then gives the background index 0 in every tile, whichever colour a
+    /// tile starts with, and zlib finds rows of indices it has seen before;
+    /// without such a colour the order of first appearance stays, which
+    /// gives tiles of like layout like indices.
+    pub fn dominant_first(&mut self, counts: &[u32]) {
+        let n = self.colours.len().min(counts.len());
+        let total: u64 = counts[..n].iter().map(|&c| u64::from(c)).sum();
+        let Some(top) = (0..n).find(|&i| u64::from(counts[i]) * 2 > total) else {
+            return;
+        };
+        if top == 0 {
+            return;
+        }
+        let c = self.colours.remove(top);
+        self.colours.insert(0, c);
+        self.slots.fill(0);
+        for (i, &c) in self.colours.iter().enumerate() {
+            if let Err(slot) = self.find(c) {
+                self.slots[slot] = u8::try_from(i + 1).unwrap_or(0);
             }
         }
     }
@@ -100,6 +132,21 @@ mod tests {
         assert_eq!(p.len(), 0);
         assert!(p.insert(3, 64));
         assert_eq!((p.colours(), p.index(3)), (&[3][..], 0));
+    }
+
+    #[test]
+    fn a_colour_with_most_pixels_goes_first_the_rest_keep_their_order() {
+        let mut p = Palette::default();
+        for c in [7, 0, 0x00ff_ffff, 3] {
+            p.insert(c, 64);
+        }
+        p.dominant_first(&[1, 2, 6, 2]);
+        assert_eq!(p.colours(), &[0x00ff_ffff, 7, 0, 3]);
+        assert_eq!([0x00ff_ffff, 7, 0, 3].map(|c| p.index(c)), [0, 1, 2, 3]);
+        // Half is not more than half: nothing moves.
+        p.dominant_first(&[1, 2, 1, 4]);
+        assert_eq!(p.colours(), &[0x00ff_ffff, 7, 0, 3]);
+        assert_eq!(p.insert_index(9, 64), Some(4));
     }
 
     #[test]

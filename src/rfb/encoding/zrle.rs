@@ -71,6 +71,8 @@ impl Zrle {
 #[derive(Debug, PartialEq)]
 struct Stats {
     overflow: bool,
+    /// Pixels of each palette colour (all 0 when the palette overflowed).
+    counts: [u32; MAX_PALETTE],
     runs: usize,
     /// Bytes of run lengths for plain RLE (each run: ⌈len/255⌉ bytes).
     run_bytes: usize,
@@ -80,26 +82,36 @@ struct Stats {
 }
 
 /// The tile's runs; its palette (the colours that start runs, in order of
-/// appearance) into `palette`, up to [`MAX_PALETTE`].
+/// appearance) into `palette`, up to [`MAX_PALETTE`], and their pixels.
 fn stats(tile: &[u32], palette: &mut Palette) -> Stats {
     let starts = run_starts(tile);
     let runs = starts.iter().map(|w| w.count_ones() as usize).sum();
     let long_runs = count_long_runs(&starts, tile.len());
     let extra = extra_length_bytes(&starts, tile.len());
-    let mut s = Stats { overflow: false, runs, run_bytes: runs + extra, long_run_bytes: long_runs + extra };
+    let (run_bytes, long_run_bytes) = (runs + extra, long_runs + extra);
+    let mut s = Stats { overflow: false, counts: [0; MAX_PALETTE], runs, run_bytes, long_run_bytes };
     palette.clear();
-    'words: for (i, &word) in starts.iter().enumerate() {
+    // The run that started last: its colour's index and its first pixel.
+    let mut open = (0, 0);
+    for (i, &word) in starts.iter().enumerate() {
         let mut w = word;
         while w != 0 {
-            let c = tile[i * 64 + w.trailing_zeros() as usize];
+            let at = i * 64 + w.trailing_zeros() as usize;
             w &= w - 1;
-            if !palette.insert(c, MAX_PALETTE) {
-                s.overflow = true;
-                break 'words;
-            }
+            let Some(index) = palette.insert_index(tile[at], MAX_PALETTE) else {
+                return Stats { overflow: true, counts: [0; MAX_PALETTE], ..s };
+            };
+            s.counts[usize::from(open.0)] += fit(at - open.1);
+            open = (index, at);
         }
     }
+    s.counts[usize::from(open.0)] += fit(tile.len() - open.1);
     s
+}
+
+/// A pixel count within a tile (at most 4096).
+fn fit(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Bit `k` of word `i` is set when pixel `64 i + k` starts a run (it
@@ -201,6 +213,9 @@ fn encode_tile(tile: &[u32], w: usize, px: &PixelBytes, palette: &mut Palette, o
         }
     }
     out.push(best.1);
+    if best.1 >= 2 && best.1 != 128 {
+        palette.dominant_first(&s.counts);
+    }
     match best.1 {
         0 => px.put_all(tile, out),
         128 => runs_of(tile, |c, len| {
@@ -208,13 +223,11 @@ fn encode_tile(tile: &[u32], w: usize, px: &PixelBytes, palette: &mut Palette, o
             put_run_length(len, out);
         }),
         2 => {
-            let at = out.len();
             px.put_all(palette.colours(), out);
             let first = palette.colours()[0];
             for row in tile.chunks(w.max(1)) {
                 super::bits::pack_row(row, |c| c != first, out);
             }
-            majority_first(&mut out[at..], cp, w, tile.len());
         }
         3..=16 => {
             px.put_all(palette.colours(), out);
@@ -256,21 +269,6 @@ fn put_run_length(len: usize, out: &mut Vec<u8>) {
         rest -= 255;
     }
     out.push(u8::try_from(rest).unwrap_or(0));
-}
-
-/// Makes the colour most of a two-colour tile's `pixels` have index 0 (in
-/// `data`: its two CPIXELs of `cp` bytes, then rows of bits `w` wide): text
-/// on one background then packs to the same bytes in every tile, whichever
-/// colour a tile starts with, and zlib's window finds glyph rows sent
-/// before. On a tie the first seen stays first.
-fn majority_first(data: &mut [u8], cp: usize, w: usize, pixels: usize) {
-    let (colours, bits) = data.split_at_mut(2 * cp);
-    if super::bits::ones(bits) * 2 <= pixels {
-        return;
-    }
-    let (a, b) = colours.split_at_mut(cp);
-    a.swap_with_slice(b);
-    super::bits::flip_rows(bits, w);
 }
 
 /// Palette indices (3 to 16 colours) packed most significant bit first,
@@ -333,6 +331,19 @@ mod tests {
     }
 
     #[test]
+    fn a_colour_on_most_pixels_is_index_0() {
+        let (white, red, green) = (0x00ff_ffff, 0x00aa_0000, 0x0000_aa00);
+        let mut px = vec![white; 16];
+        (px[0], px[1], px[9]) = (red, green, red);
+        let tile = encode(&px, 8, 2, &PixelFormat::XRGB8888);
+        // White (13 of 16 pixels) first, then red and green as first seen.
+        let palette = [0xff, 0xff, 0xff, 0x00, 0x00, 0xaa, 0x00, 0xaa, 0x00];
+        // Packed, 2 bits a pixel: white 0, red 1, green 2.
+        let rows = [0b0110_0000, 0, 0b0001_0000, 0];
+        assert_eq!(tile, [&[3][..], &palette, &rows].concat());
+    }
+
+    #[test]
     fn long_runs_use_rle() {
         let mut px = vec![0x10_2030; 300];
         px.extend(vec![0x40_5060; 300]);
@@ -355,7 +366,8 @@ mod tests {
 
     /// Stats the plain way: run by run, the palette from each run's colour.
     fn reference_stats(tile: &[u32]) -> (Stats, Vec<u32>) {
-        let mut s = Stats { overflow: false, runs: 0, run_bytes: 0, long_run_bytes: 0 };
+        let mut s =
+            Stats { overflow: false, counts: [0; MAX_PALETTE], runs: 0, run_bytes: 0, long_run_bytes: 0 };
         let mut palette = Vec::new();
         runs_of(tile, |c, len| {
             s.runs += 1;
@@ -370,7 +382,13 @@ mod tests {
                     palette.push(c);
                 }
             }
+            if let Some(i) = palette.iter().position(|&p| p == c) {
+                s.counts[i] += len as u32;
+            }
         });
+        if s.overflow {
+            s.counts = [0; MAX_PALETTE];
+        }
         (s, palette)
     }
 
