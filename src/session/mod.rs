@@ -3,6 +3,7 @@
 
 mod handshake;
 mod lossy;
+mod pace;
 mod sent;
 mod state;
 mod update;

@@ -74,6 +74,8 @@ pub struct Session<S> {
     pub(super) sent: super::sent::Sent,
     /// Where the client's screen shows JPEG still to be refreshed.
     pub(super) lossy: super::lossy::LossyMap,
+    /// The CPU budget: when the next update may start.
+    pub(super) pace: super::pace::Pace,
 }
 
 impl<S> Session<S>
@@ -114,6 +116,7 @@ where
             scratch: Default::default(),
             sent: Default::default(),
             lossy: super::lossy::LossyMap::new(p.frame.width, p.frame.height),
+            pace: super::pace::Pace::default(),
             shared,
         };
         s.slot.want_fresh(true);
@@ -172,10 +175,11 @@ where
             let stream = &mut self.stream;
             // Lock-key LEDs change without a message: look again now and then
             // for clients that want them. A refresh of JPEG falls due
-            // without one too.
+            // without one too, and so does the end of a rest.
             let led_tick = self.caps.led_state.then(|| Instant::now() + LED_POLL);
             let refresh = self.request.and_then(|r| self.lossy.next_due(r.rect));
-            let wake = led_tick.into_iter().chain(refresh).min();
+            let rested = self.request.and(self.pace.rest_until(Instant::now()));
+            let wake = led_tick.into_iter().chain(refresh).chain(rested).min();
             // The notification first: woken for an update, the session does
             // not also try a read that would find nothing (a system call
             // and a re-arm of the socket's interest each time).

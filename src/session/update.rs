@@ -93,7 +93,7 @@ where
         let Some(req) = self.request else {
             return false;
         };
-        if self.fresh_after > self.shared.hub.polls() {
+        if self.fresh_after > self.shared.hub.polls() || self.pace.rest_until(Instant::now()).is_some() {
             return false;
         }
         self.owed.any()
@@ -115,6 +115,7 @@ where
             return Ok(());
         };
         self.slot.want_fresh(false);
+        self.pace.begin();
         self.sent.updates += 1;
         let published = self.shared.hub.published();
         let mut out = std::mem::take(&mut self.scratch.out);
@@ -348,6 +349,7 @@ where
         let pixels: usize = rects.iter().map(Rect::area).sum();
         let mut buffer = std::mem::take(&mut self.scratch.pixels);
         let job = move || {
+            let started = Instant::now();
             let mut out = out;
             let mut n: u16 = 0;
             for strip in rects.into_iter().flat_map(strips) {
@@ -357,10 +359,11 @@ where
                 }
                 buffer = snapshot.into_pixels();
             }
-            (enc, n, out, buffer)
+            (enc, n, out, buffer, started.elapsed())
         };
-        let (mut enc, n, out, buffer) =
+        let (mut enc, n, out, buffer, took) =
             if pixels <= INLINE_PIXELS { job() } else { smol::unblock(job).await };
+        self.pace.worked(took, Instant::now());
         let due = Instant::now() + REFRESH_DELAY;
         enc.take_lossy().into_iter().for_each(|r| self.lossy.mark(r, due));
         self.encoders = Some(enc);
