@@ -363,8 +363,9 @@ where
         };
         let (mut enc, n, out, buffer, took) =
             if pixels <= INLINE_PIXELS { job() } else { smol::unblock(job).await };
-        self.pace.worked(took, Instant::now());
-        let due = Instant::now() + REFRESH_DELAY;
+        let now = Instant::now();
+        self.pace.worked(took, now);
+        let due = now + REFRESH_DELAY;
         enc.take_lossy().into_iter().for_each(|r| self.lossy.mark(r, due));
         self.encoders = Some(enc);
         self.scratch.pixels = buffer;

@@ -74,14 +74,10 @@ impl Palette {
     pub fn dominant_first(&mut self, counts: &[u32]) {
         let n = self.colours.len().min(counts.len());
         let total: u64 = counts[..n].iter().map(|&c| u64::from(c)).sum();
-        let Some(top) = (0..n).find(|&i| u64::from(counts[i]) * 2 > total) else {
+        let Some(top) = (0..n).find(|&i| u64::from(counts[i]) * 2 > total).filter(|&i| i > 0) else {
             return;
         };
-        if top == 0 {
-            return;
-        }
-        let c = self.colours.remove(top);
-        self.colours.insert(0, c);
+        self.colours[..=top].rotate_right(1);
         self.slots.fill(0);
         for (i, &c) in self.colours.iter().enumerate() {
             if let Err(slot) = self.find(c) {
