@@ -93,8 +93,22 @@ impl PixelFormat {
 #[derive(Clone, Copy, Debug)]
 pub struct Packer {
     pf: PixelFormat,
+    way: Way,
+}
+
+/// How a [`Packer`] turns a canonical pixel into a client value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Way {
+    /// 8 bits a channel at 16, 8 and 0: the value is the canonical pixel
+    /// (clients that keep the server's format).
+    Same,
+    /// 8 bits a channel at 0, 8 and 16: red and blue swapped (noVNC's
+    /// format, a canvas's byte order).
+    Swapped,
     /// Per channel: right shift of the canonical pixel, mask, left shift.
-    fast: Option<[(u32, u32, u32); 3]>,
+    Channels([(u32, u32, u32); 3]),
+    /// Other maxima: [`PixelFormat::pack`].
+    Scaled,
 }
 
 impl Packer {
@@ -106,23 +120,32 @@ impl Packer {
             ((m + 1).is_power_of_two() && (1..=8).contains(&bits) && shift < 32)
                 .then(|| (pos + 8 - bits, m, u32::from(shift)))
         };
-        let fast = match (
+        let way = match (
             channel(16, pf.red_max, pf.red_shift),
             channel(8, pf.green_max, pf.green_shift),
             channel(0, pf.blue_max, pf.blue_shift),
         ) {
-            (Some(r), Some(g), Some(b)) => Some([r, g, b]),
-            _ => None,
+            (Some((16, 255, 16)), Some((8, 255, 8)), Some((0, 255, 0))) => Way::Same,
+            (Some((16, 255, 0)), Some((8, 255, 8)), Some((0, 255, 16))) => Way::Swapped,
+            (Some(r), Some(g), Some(b)) => Way::Channels([r, g, b]),
+            _ => Way::Scaled,
         };
-        Self { pf: *pf, fast }
+        Self { pf: *pf, way }
+    }
+
+    /// True when a client value is the canonical pixel itself.
+    pub fn is_identity(&self) -> bool {
+        self.way == Way::Same
     }
 
     /// The client's integer value of canonical `rgb` (equals `pf.pack(rgb)`).
     #[inline]
     pub fn pack(&self, rgb: u32) -> u32 {
-        match &self.fast {
-            Some(ch) => pack_fast(ch, rgb),
-            None => self.pf.pack(rgb),
+        match &self.way {
+            Way::Same => rgb,
+            Way::Swapped => swap_red_blue(rgb),
+            Way::Channels(ch) => pack_channels(ch, rgb),
+            Way::Scaled => self.pf.pack(rgb),
         }
     }
 
@@ -130,15 +153,22 @@ impl Packer {
     /// (so the loop vectorises).
     pub fn pack_slice(&self, rgb: &[u32], dst: &mut [u32]) {
         let pairs = dst.iter_mut().zip(rgb);
-        match &self.fast {
-            Some(ch) => pairs.for_each(|(d, &p)| *d = pack_fast(ch, p)),
-            None => pairs.for_each(|(d, &p)| *d = self.pf.pack(p)),
+        match &self.way {
+            Way::Same => pairs.for_each(|(d, &p)| *d = p),
+            Way::Swapped => pairs.for_each(|(d, &p)| *d = swap_red_blue(p)),
+            Way::Channels(ch) => pairs.for_each(|(d, &p)| *d = pack_channels(ch, p)),
+            Way::Scaled => pairs.for_each(|(d, &p)| *d = self.pf.pack(p)),
         }
     }
 }
 
 #[inline]
-fn pack_fast(ch: &[(u32, u32, u32); 3], rgb: u32) -> u32 {
+fn swap_red_blue(rgb: u32) -> u32 {
+    (rgb & 0xff) << 16 | (rgb & 0xff00) | (rgb >> 16 & 0xff)
+}
+
+#[inline]
+fn pack_channels(ch: &[(u32, u32, u32); 3], rgb: u32) -> u32 {
     ch.iter().fold(0, |v, &(right, mask, left)| v | ((rgb >> right) & mask) << left)
 }
 
@@ -252,17 +282,36 @@ mod packer_tests {
             PixelFormat::true_colour(8, 6, false, 3, 3, 3, 4, 2, 0),
             PixelFormat::true_colour(32, 30, false, 1023, 1023, 1023, 20, 10, 0),
             PixelFormat::true_colour(16, 16, false, 100, 50, 25, 0, 7, 13),
+            PixelFormat::true_colour(32, 24, true, 255, 255, 255, 16, 8, 0),
         ];
         let mut seed = 0x2545_f491u32;
         for pf in formats {
             let packer = Packer::new(&pf);
-            for _ in 0..20_000 {
-                seed ^= seed << 13;
-                seed ^= seed >> 17;
-                seed ^= seed << 5;
-                let rgb = seed & 0x00ff_ffff;
-                assert_eq!(packer.pack(rgb), pf.pack(rgb), "{pf:?} {rgb:06x}");
+            let rgb: Vec<u32> = (0..20_000)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    seed & 0x00ff_ffff
+                })
+                .collect();
+            let mut values = vec![0; rgb.len()];
+            packer.pack_slice(&rgb, &mut values);
+            for (&p, &v) in rgb.iter().zip(&values) {
+                assert_eq!(packer.pack(p), pf.pack(p), "{pf:?} {p:06x}");
+                assert_eq!(v, pf.pack(p), "{pf:?} {p:06x}");
             }
         }
+    }
+
+    #[test]
+    fn common_formats_take_the_short_ways() {
+        assert_eq!(Packer::new(&PixelFormat::XRGB8888).way, Way::Same);
+        let big_endian = PixelFormat::true_colour(32, 24, true, 255, 255, 255, 16, 8, 0);
+        assert_eq!(Packer::new(&big_endian).way, Way::Same, "byte order is the writer's concern");
+        assert_eq!(Packer::new(&PixelFormat::RGBX8888).way, Way::Swapped);
+        assert!(matches!(Packer::new(&PixelFormat::RGB565).way, Way::Channels(_)));
+        let odd = PixelFormat::true_colour(16, 16, false, 100, 50, 25, 0, 7, 13);
+        assert_eq!(Packer::new(&odd).way, Way::Scaled);
     }
 }

@@ -221,13 +221,20 @@ fn runs_two(
     mut take: impl FnMut((usize, usize, usize, usize)) -> bool,
 ) -> usize {
     let mut n = 0;
-    for y in 0..h {
-        while rows[y] != 0 {
-            let x = rows[y].trailing_zeros();
-            let rw = (!(rows[y] >> x)).trailing_zeros().min(16 - x);
+    for y in 0..h.min(16) {
+        let mut row = rows[y];
+        while row != 0 {
+            let x = row.trailing_zeros();
+            let rw = (!(row >> x)).trailing_zeros().min(16 - x);
             let run = (u16::MAX >> (16 - rw)) << x;
-            let rh = 1 + rows[y + 1..h].iter().take_while(|&&m| m & run == run).count();
-            rows[y..y + rh].iter_mut().for_each(|m| *m &= !run);
+            row &= !run;
+            // Down while the rows below hold the whole run (taken from them
+            // as it goes: most runs of text stop at once).
+            let mut rh = 1;
+            while y + rh < h.min(16) && rows[y + rh] & run == run {
+                rows[y + rh] &= !run;
+                rh += 1;
+            }
             n += 1;
             if !take((x as usize, y, rw as usize, rh)) {
                 return n;
