@@ -63,7 +63,7 @@ enum Colours {
         fg: u32,
         rows: [u16; 16],
     },
-    /// More: the first pixel's colour as background (any colour is valid).
+    /// More: the colour with the most runs as background ([`most_runs`]).
     Many(u32),
 }
 
@@ -92,8 +92,44 @@ fn colours(tile: &[u32], w: usize) -> Colours {
             rows.iter_mut().take(tile.len() / w).for_each(|m| *m = !*m & width);
             Colours::Two { bg: b, fg: a, rows }
         }
-        None => Colours::Many(tile.first().copied().unwrap_or(0)),
+        None => Colours::Many(most_runs(tile)),
     }
+}
+
+/// The background that spares the most subrectangles: the colour with the
+/// most runs (each run of a foreground colour costs about a subrectangle;
+/// the first seen of those tied), for a tile of up to four colours; the
+/// first pixel's for more (a photo's tile mostly goes raw, and any
+/// background serves then). Passes over 16 pixels at a time without a
+/// branch per pixel: text's runs are too short to predict.
+fn most_runs(tile: &[u32]) -> u32 {
+    const SLOTS: usize = 4;
+    let Some(&first) = tile.first() else { return 0 };
+    // Unused slots repeat the first colour (and its count): never chosen
+    // over it.
+    let mut colours = [first; SLOTS];
+    for slot in 1..=SLOTS {
+        let new = |p: &u32| colours.iter().all(|c| c != p);
+        let found = tile
+            .chunks(16)
+            .find(|row| row.iter().fold(false, |any, p| any | new(p)))
+            .and_then(|row| row.iter().copied().find(new));
+        match (found, colours.get_mut(slot)) {
+            (Some(p), Some(c)) => *c = p,
+            (Some(_), None) => return first,
+            (None, _) => break,
+        }
+    }
+    let mut runs = [0u32; SLOTS];
+    runs[0] = 1;
+    for (&left, &p) in tile.iter().zip(&tile[1..]) {
+        let start = u32::from(left != p);
+        for (c, r) in colours.iter().zip(&mut runs) {
+            *r += start & u32::from(*c == p);
+        }
+    }
+    let top = (0..SLOTS).rev().max_by_key(|&i| runs[i]).unwrap_or(0);
+    colours[top]
 }
 
 fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry, out: &mut Vec<u8>) {

@@ -119,7 +119,7 @@ fn two_colour_masks_find_the_same_subrectangles() {
 }
 
 #[test]
-fn the_background_is_the_commoner_of_two_colours() {
+fn the_background_is_the_commoner_of_two_colours_or_the_one_in_most_runs() {
     assert_eq!(colours(&[5, 5, 5], 3), Colours::One(5));
     let rows = |r: &[u16]| std::array::from_fn(|i| r.get(i).copied().unwrap_or(0));
     assert_eq!(colours(&[5, 7, 7], 3), Colours::Two { bg: 7, fg: 5, rows: rows(&[0b001]) });
@@ -127,7 +127,31 @@ fn the_background_is_the_commoner_of_two_colours() {
     // Masks per row of the tile's width.
     let tile = [5, 7, 7, 7, 7, 7];
     assert_eq!(colours(&tile, 2), Colours::Two { bg: 7, fg: 5, rows: rows(&[0b01, 0, 0]) });
-    assert_eq!(colours(&[5, 7, 7, 9, 9, 9], 3), Colours::Many(5), "three: the first pixel's");
+    assert_eq!(colours(&[5, 7, 9, 7, 9, 7, 1, 1, 1], 3), Colours::Many(7), "three runs of 7");
+    assert_eq!(colours(&[1, 1, 1, 1, 1, 1, 5, 7, 5], 3), Colours::Many(5), "runs, not pixels");
+    assert_eq!(colours(&[5, 7, 7, 9, 9, 9], 3), Colours::Many(5), "a tie: the first seen");
+    let five = [1, 1, 2, 2, 3, 3, 4, 5, 5, 5, 5, 5];
+    assert_eq!(colours(&five, 4), Colours::Many(1), "five colours: the first pixel's");
+}
+
+#[test]
+fn a_coloured_tile_has_the_colour_of_most_runs_behind() {
+    // Black with a red cell and a green one, red on the top left pixel:
+    // black behind makes 2 subrectangles (6 bytes each at 32 bits), red
+    // behind would make 3.
+    let (k, r, g) = (0, 0xff_0000, 0x00_ff00);
+    let mut tile = vec![k; 16];
+    tile[..2].fill(r);
+    tile[8..10].fill(g);
+    let pf = PixelFormat::XRGB8888;
+    let px = PixelBytes::full(&pf);
+    let mut out = Vec::new();
+    encode_tile(&tile, 4, 4, &px, &mut Carry::default(), &mut out);
+    let mask = BACKGROUND | ANY_SUBRECTS | COLOURED;
+    let mut expected = vec![mask, 0, 0, 0, 0, 2];
+    expected.extend_from_slice(&[0, 0, 0xff, 0, 0x00, 0x10]);
+    expected.extend_from_slice(&[0, 0xff, 0, 0, 0x02, 0x10]);
+    assert_eq!(out, expected);
 }
 
 #[test]
