@@ -87,9 +87,10 @@ impl PixelFormat {
     }
 }
 
-/// Packs canonical pixels into one client format, prepared once: for
-/// channel maxima of the form 2^n - 1 (every format clients use) a pixel is
-/// three shifts and masks; other maxima fall back to [`PixelFormat::pack`].
+/// Packs canonical pixels into one client format, prepared once: the pixel
+/// itself for the server's own layout, a red-blue swap for noVNC's, three
+/// shifts and masks for other channel maxima of the form 2^n - 1 (every
+/// format clients use); other maxima fall back to [`PixelFormat::pack`].
 #[derive(Clone, Copy, Debug)]
 pub struct Packer {
     pf: PixelFormat,

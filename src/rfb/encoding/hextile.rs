@@ -100,13 +100,14 @@ fn colours(tile: &[u32], w: usize) -> Colours {
 /// most runs (each run of a foreground colour costs about a subrectangle;
 /// the first seen of those tied), for a tile of up to four colours; the
 /// first pixel's for more (a photo's tile mostly goes raw, and any
-/// background serves then). Passes over 16 pixels at a time without a
-/// branch per pixel: text's runs are too short to predict.
+/// background serves then). Without a branch per pixel (the colours are
+/// looked for 16 pixels at a time, runs counted on every pixel): text's
+/// runs are too short to predict.
 fn most_runs(tile: &[u32]) -> u32 {
     const SLOTS: usize = 4;
     let Some(&first) = tile.first() else { return 0 };
-    // Unused slots repeat the first colour (and its count): never chosen
-    // over it.
+    // Unused slots repeat the first colour and count one run fewer (its
+    // first): never chosen.
     let mut colours = [first; SLOTS];
     for slot in 1..=SLOTS {
         let new = |p: &u32| colours.iter().all(|c| c != p);

@@ -130,15 +130,15 @@ fn the_background_is_the_commoner_of_two_colours_or_the_one_in_most_runs() {
     assert_eq!(colours(&[5, 7, 9, 7, 9, 7, 1, 1, 1], 3), Colours::Many(7), "three runs of 7");
     assert_eq!(colours(&[1, 1, 1, 1, 1, 1, 5, 7, 5], 3), Colours::Many(5), "runs, not pixels");
     assert_eq!(colours(&[5, 7, 7, 9, 9, 9], 3), Colours::Many(5), "a tie: the first seen");
-    let five = [1, 1, 2, 2, 3, 3, 4, 5, 5, 5, 5, 5];
-    assert_eq!(colours(&five, 4), Colours::Many(1), "five colours: the first pixel's");
+    let five = [1, 1, 1, 2, 3, 2, 3, 2, 4, 2, 5, 5];
+    assert_eq!(colours(&five, 4), Colours::Many(1), "five colours: the first pixel's, not 2's four runs");
 }
 
 #[test]
 fn a_coloured_tile_has_the_colour_of_most_runs_behind() {
     // Black with a red cell and a green one, red on the top left pixel:
     // black behind makes 2 subrectangles (6 bytes each at 32 bits), red
-    // behind would make 3.
+    // behind would make 4.
     let (k, r, g) = (0, 0xff_0000, 0x00_ff00);
     let mut tile = vec![k; 16];
     tile[..2].fill(r);
