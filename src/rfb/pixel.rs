@@ -134,11 +134,6 @@ impl Packer {
         Self { pf: *pf, way }
     }
 
-    /// True when a client value is the canonical pixel itself.
-    pub fn is_identity(&self) -> bool {
-        self.way == Way::Same
-    }
-
     /// The client's integer value of canonical `rgb` (equals `pf.pack(rgb)`).
     #[inline]
     pub fn pack(&self, rgb: u32) -> u32 {
@@ -153,9 +148,10 @@ impl Packer {
     /// `dst[i] = pack(rgb[i])`, choosing the way once for the whole slice
     /// (so the loop vectorises).
     pub fn pack_slice(&self, rgb: &[u32], dst: &mut [u32]) {
+        let n = dst.len().min(rgb.len());
         let pairs = dst.iter_mut().zip(rgb);
         match &self.way {
-            Way::Same => pairs.for_each(|(d, &p)| *d = p),
+            Way::Same => dst[..n].copy_from_slice(&rgb[..n]),
             Way::Swapped => pairs.for_each(|(d, &p)| *d = swap_red_blue(p)),
             Way::Channels(ch) => pairs.for_each(|(d, &p)| *d = pack_channels(ch, p)),
             Way::Scaled => pairs.for_each(|(d, &p)| *d = self.pf.pack(p)),

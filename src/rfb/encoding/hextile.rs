@@ -257,8 +257,8 @@ fn runs_two(
     h: usize,
     mut take: impl FnMut((usize, usize, usize, usize)) -> bool,
 ) -> usize {
-    let mut n = 0;
-    for y in 0..h.min(16) {
+    let (mut n, h) = (0, h.min(16));
+    for y in 0..h {
         let mut row = rows[y];
         while row != 0 {
             let x = row.trailing_zeros();
@@ -268,7 +268,7 @@ fn runs_two(
             // Down while the rows below hold the whole run (taken from them
             // as it goes: most runs of text stop at once).
             let mut rh = 1;
-            while y + rh < h.min(16) && rows[y + rh] & run == run {
+            while y + rh < h && rows[y + rh] & run == run {
                 rows[y + rh] &= !run;
                 rh += 1;
             }

@@ -215,10 +215,6 @@ impl PixelBytes {
 
     /// Appends the client's values of canonical `rgb` pixels to `dst`.
     pub fn values_onto(&self, rgb: &[u32], dst: &mut Vec<u32>) {
-        if self.packer.is_identity() {
-            dst.extend_from_slice(rgb);
-            return;
-        }
         let at = dst.len();
         dst.resize(at + rgb.len(), 0);
         self.packer.pack_slice(rgb, &mut dst[at..]);
