@@ -63,7 +63,14 @@ enum Colours {
         fg: u32,
         rows: [u16; 16],
     },
-    /// More: the colour with the most runs as background ([`most_runs`]).
+    /// Three or four: the one with the most runs is the background
+    /// ([`few_colours`]), `others[..n]` the rest in order of appearance.
+    Few {
+        bg: u32,
+        others: [u32; 3],
+        n: usize,
+    },
+    /// More: the first pixel's colour as background.
     Many(u32),
 }
 
@@ -76,14 +83,7 @@ fn colours(tile: &[u32], w: usize) -> Colours {
     match super::at_most_two(tile.chunks(w), |p| p) {
         Some((a, None)) => Colours::One(a),
         Some((a, Some(b))) => {
-            let mut rows = [0u16; 16];
-            for (mask, row) in rows.iter_mut().zip(tile.chunks_exact(w)) {
-                let mut flags = [[0u8; 8]; 2];
-                for (f, &p) in flags.as_flattened_mut().iter_mut().zip(row) {
-                    *f = u8::from(p == b);
-                }
-                *mask = u16::from_le_bytes(flags.map(super::flag_bits));
-            }
+            let mut rows = mask_of(tile, w, b);
             let of_b = rows.iter().map(|m| m.count_ones() as usize).sum::<usize>();
             if of_b <= tile.len() - of_b {
                 return Colours::Two { bg: a, fg: b, rows };
@@ -92,20 +92,33 @@ fn colours(tile: &[u32], w: usize) -> Colours {
             rows.iter_mut().take(tile.len() / w).for_each(|m| *m = !*m & width);
             Colours::Two { bg: b, fg: a, rows }
         }
-        None => Colours::Many(most_runs(tile)),
+        None => few_colours(tile),
     }
 }
 
-/// The background that spares the most subrectangles: the colour with the
-/// most runs (each run of a foreground colour costs about a subrectangle;
-/// the first seen of those tied), for a tile of up to four colours; the
-/// first pixel's for more (a photo's tile mostly goes raw, and any
+/// Bit x of row y: pixel (x, y) of the tile (`w` wide) is `colour`.
+fn mask_of(tile: &[u32], w: usize, colour: u32) -> [u16; 16] {
+    let mut rows = [0u16; 16];
+    for (mask, row) in rows.iter_mut().zip(tile.chunks_exact(w)) {
+        let mut flags = [[0u8; 8]; 2];
+        for (f, &p) in flags.as_flattened_mut().iter_mut().zip(row) {
+            *f = u8::from(p == colour);
+        }
+        *mask = u16::from_le_bytes(flags.map(super::flag_bits));
+    }
+    rows
+}
+
+/// A tile of more than two colours. Up to four: the background that spares
+/// the most subrectangles is the colour with the most runs (each run of a
+/// foreground colour costs about a subrectangle; the first seen of those
+/// tied). More: the first pixel's (a photo's tile mostly goes raw, and any
 /// background serves then). Without a branch per pixel (the colours are
 /// looked for 16 pixels at a time, runs counted on every pixel): text's
 /// runs are too short to predict.
-fn most_runs(tile: &[u32]) -> u32 {
+fn few_colours(tile: &[u32]) -> Colours {
     const SLOTS: usize = 4;
-    let Some(&first) = tile.first() else { return 0 };
+    let Some(&first) = tile.first() else { return Colours::Many(0) };
     // Unused slots repeat the first colour and count one run fewer (its
     // first): never chosen.
     let mut colours = [first; SLOTS];
@@ -117,7 +130,7 @@ fn most_runs(tile: &[u32]) -> u32 {
             .and_then(|row| row.iter().copied().find(new));
         match (found, colours.get_mut(slot)) {
             (Some(p), Some(c)) => *c = p,
-            (Some(_), None) => return first,
+            (Some(_), None) => return Colours::Many(first),
             (None, _) => break,
         }
     }
@@ -130,12 +143,17 @@ fn most_runs(tile: &[u32]) -> u32 {
         }
     }
     let top = (0..SLOTS).rev().max_by_key(|&i| runs[i]).unwrap_or(0);
-    colours[top]
+    // Slots past the last colour found repeat the first.
+    let n = 1 + colours[1..].iter().take_while(|&&c| c != first).count();
+    let mut others = [first; 3];
+    let rest = (0..n).filter(|&i| i != top).map(|i| colours[i]);
+    others.iter_mut().zip(rest).for_each(|(o, c)| *o = c);
+    Colours::Few { bg: colours[top], others, n: n - 1 }
 }
 
 fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry, out: &mut Vec<u8>) {
     let kind = follow_carry(colours(tile, usize::from(w)), carry, w, h, px.size());
-    let (Colours::One(bg) | Colours::Two { bg, .. } | Colours::Many(bg)) = kind;
+    let (Colours::One(bg) | Colours::Two { bg, .. } | Colours::Few { bg, .. } | Colours::Many(bg)) = kind;
     let mask_at = out.len();
     out.push(0);
     let mut mask = 0;
@@ -160,6 +178,10 @@ fn encode_tile(tile: &[u32], w: u16, h: u16, px: &PixelBytes, carry: &mut Carry,
                 fg = Some(f);
             }
             subrects_two(rows, usize::from(h), out, body_at + raw_len)
+        }
+        Colours::Few { others, n, .. } => {
+            mask |= ANY_SUBRECTS | COLOURED;
+            subrects_few(tile, w, h, &others[..n], px, out, body_at + raw_len)
         }
         Colours::Many(_) => {
             mask |= ANY_SUBRECTS | COLOURED;
@@ -248,6 +270,37 @@ fn subrects_two(rows: [u16; 16], h: usize, out: &mut Vec<u8>, limit: usize) -> b
     });
     out[count_at] = count;
     fits
+}
+
+/// [`subrects`] for a tile of three or four colours: each colour but the
+/// background (`others`) in turn, on its bit mask per row. The same
+/// subrectangles (a colour's pixels are covered only by its own), in
+/// another order: a colour's after the one before it.
+fn subrects_few(
+    tile: &[u32],
+    w: u16,
+    h: u16,
+    others: &[u32],
+    px: &PixelBytes,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> bool {
+    let count_at = out.len();
+    out.push(0);
+    let mut count = 0u8;
+    let mut fits = true;
+    for &c in others {
+        runs_two(mask_of(tile, usize::from(w).max(1), c), usize::from(h), |r| {
+            px.put(c, out);
+            fits = push_subrect(out, r, &mut count, limit);
+            fits
+        });
+        if !fits {
+            return false;
+        }
+    }
+    out[count_at] = count;
+    true
 }
 
 /// The subrectangles of [`subrects_two`], each given to `take` (x, y,

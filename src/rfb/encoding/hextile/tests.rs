@@ -118,6 +118,43 @@ fn two_colour_masks_find_the_same_subrectangles() {
     }
 }
 
+/// The subrectangles of a coloured tile's data (count, then pixel and
+/// two bytes each), in a canonical order.
+fn coloured_subrects(data: &[u8], pixel: usize) -> Vec<&[u8]> {
+    let mut subs: Vec<&[u8]> = data[1..].chunks(pixel + 2).collect();
+    assert_eq!(subs.len(), usize::from(data[0]));
+    subs.sort_unstable();
+    subs
+}
+
+#[test]
+fn few_colour_masks_find_the_same_subrectangles() {
+    let mut seed = 0x2545_f491u32;
+    let px = PixelBytes::full(&PixelFormat::RGBX8888);
+    for case in 0..600 {
+        let (w, h) = (1 + case % 16, 1 + (case / 16) % 16);
+        let tile: Vec<u32> = (0..w * h)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                // Runs of up to four colours, sparse or dense.
+                if seed % 5 < 1 + (case % 4) as u32 { seed % (3 + (case % 2) as u32) } else { 0 }
+            })
+            .collect();
+        let Colours::Few { bg, others, n } = colours(&tile, w) else { continue };
+        let (w, h) = (u16::try_from(w).unwrap(), u16::try_from(h).unwrap());
+        for limit in [usize::MAX, 60] {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let fits = subrects(&tile, w, h, bg, Some(&px), &mut a, limit);
+            assert_eq!(subrects_few(&tile, w, h, &others[..n], &px, &mut b, limit), fits, "case {case}");
+            if fits {
+                assert_eq!(coloured_subrects(&a, 4), coloured_subrects(&b, 4), "case {case}");
+            }
+        }
+    }
+}
+
 #[test]
 fn the_background_is_the_commoner_of_two_colours_or_the_one_in_most_runs() {
     assert_eq!(colours(&[5, 5, 5], 3), Colours::One(5));
@@ -127,9 +164,14 @@ fn the_background_is_the_commoner_of_two_colours_or_the_one_in_most_runs() {
     // Masks per row of the tile's width.
     let tile = [5, 7, 7, 7, 7, 7];
     assert_eq!(colours(&tile, 2), Colours::Two { bg: 7, fg: 5, rows: rows(&[0b01, 0, 0]) });
-    assert_eq!(colours(&[5, 7, 9, 7, 9, 7, 1, 1, 1], 3), Colours::Many(7), "three runs of 7");
-    assert_eq!(colours(&[1, 1, 1, 1, 1, 1, 5, 7, 5], 3), Colours::Many(5), "runs, not pixels");
-    assert_eq!(colours(&[5, 7, 7, 9, 9, 9], 3), Colours::Many(5), "a tie: the first seen");
+    // Three or four colours: the background, then the others as found.
+    let few = |tile: &[u32], w| match colours(tile, w) {
+        Colours::Few { bg, others, n } => Some((bg, others[..n].to_vec())),
+        _ => None,
+    };
+    assert_eq!(few(&[5, 7, 9, 7, 9, 7, 1, 1, 1], 3), Some((7, vec![5, 9, 1])), "three runs of 7");
+    assert_eq!(few(&[1, 1, 1, 1, 1, 1, 5, 7, 5], 3), Some((5, vec![1, 7])), "runs, not pixels");
+    assert_eq!(few(&[5, 7, 7, 9, 9, 9], 3), Some((5, vec![7, 9])), "a tie: the first seen");
     let five = [1, 1, 1, 2, 3, 2, 3, 2, 4, 2, 5, 5];
     assert_eq!(colours(&five, 4), Colours::Many(1), "five colours: the first pixel's, not 2's four runs");
 }
