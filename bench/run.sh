@@ -8,13 +8,15 @@
 # CopyRect first (as noVNC and TigerVNC do).
 # Prints JSON lines, then a table of fbvncd/x11vnc ratios.
 # The squares (latency and CPU, the core aim) run in ROUNDS rounds (default
-# 3), the servers taking turns; ratios use the median of the rounds.
-# usage: [ROUNDS=N] [ONLY=squares|scroll] bench/run.sh [seconds per phase, default 10]
+# 3), the servers taking turns; the scroll rows in SCROLL_ROUNDS (default 1),
+# the servers taking turns at each row; ratios use the median of the rounds.
+# usage: [ROUNDS=N] [SCROLL_ROUNDS=N] [ONLY=squares|scroll] bench/run.sh [seconds per phase, default 10]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 SECS=${1:-10}
 ROUNDS=${ROUNDS:-3}
+SCROLL_ROUNDS=${SCROLL_ROUNDS:-1}
 ONLY=${ONLY:-}
 command -v x11vnc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq x11vnc >/dev/null; }
 (cd "$ROOT" && cargo build --release -q --bin fbvncd)
@@ -38,22 +40,27 @@ for round in $(seq "$ROUNDS"); do
       sed "s/^{/{\"server\": \"$name\", \"workload\": \"squares\", \"round\": $round, /" | tee -a "$OUT"
   done
 done
-for server in $SERVERS; do
-  [ "$ONLY" = squares ] && break
-  IFS=: read -r name port pid <<<"$server"
-  for content in text colour photo; do
-    for enc in zrle tight hextile; do
-      for rate in 2 10 30; do
-        python3 "$HERE/scroll_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" --enc "$enc" \
-          --rate "$rate" --secs "$SECS" --content "$content" | sed "s/^{/{\"server\": \"$name\", /" | tee -a "$OUT"
-      done
-    done
+# Scroll rows: the servers take turns row by row (a change in the machine's
+# load meets both), SCROLL_ROUNDS times (medians).
+JOBS=""
+for content in text colour photo; do
+  for enc in zrle tight hextile; do
+    for rate in 2 10 30; do JOBS="$JOBS $content:$enc:$rate:"; done
   done
-  for job in text:zrle text:tight text:hextile colour:tight photo:tight; do
-    IFS=: read -r content enc <<<"$job"
-    for rate in 2 10 30; do
+done
+for job in text:zrle text:tight text:hextile colour:tight photo:tight; do
+  for rate in 2 10 30; do JOBS="$JOBS $job:$rate:--copyrect"; done
+done
+for round in $(seq "$SCROLL_ROUNDS"); do
+  [ "$ONLY" = squares ] && break
+  for job in $JOBS; do
+    IFS=: read -r content enc rate copyrect <<<"$job"
+    for server in $SERVERS; do
+      IFS=: read -r name port pid <<<"$server"
+      # shellcheck disable=SC2086 # copyrect: the flag or nothing
       python3 "$HERE/scroll_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" --enc "$enc" \
-        --rate "$rate" --secs "$SECS" --content "$content" --copyrect | sed "s/^{/{\"server\": \"$name\", /" | tee -a "$OUT"
+        --rate "$rate" --secs "$SECS" --content "$content" $copyrect |
+        sed "s/^{/{\"server\": \"$name\", \"round\": $round, /" | tee -a "$OUT"
     done
   done
 done
