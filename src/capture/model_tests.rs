@@ -274,6 +274,43 @@ fn a_change_between_sample_lines_arrives_whole() {
     }
 }
 
+/// Typing: a glyph whose ink is rows 5..13 of its 16 (as most letters'
+/// is) next to the one before is found at the next poll, whatever the
+/// sample offset (sampling alone finds it only when the sample line
+/// crosses the ink); on a source that cannot compare in place, by sampling.
+#[test]
+fn a_glyph_typed_next_to_the_last_change_is_found_at_the_next_poll() {
+    let (w, h) = (320u32, 240u32);
+    for mapped in [true, false] {
+        let src = MemorySource::new(w, h, SourceFormat::Xrgb8888).spans_only();
+        let src = if mapped { src.mapped() } else { src };
+        let mut cap = Capture::new(Box::new(src.clone()), Rotation::R0).expect("a capture");
+        let mut first_polls = Vec::new();
+        for (n, col) in (0..24u32).enumerate() {
+            {
+                let bytes = src.bytes();
+                let mut b = crate::hub::lock(&bytes);
+                for y in 96 + 5..96 + 13 {
+                    let at = (y * w + 8 * col) as usize * 4;
+                    b[at..at + 32].fill(n as u8 + 1);
+                }
+            }
+            let polls = (1..=2 * super::poll::SAMPLE)
+                .find(|_| matches!(cap.poll().expect("a poll"), PollOutcome::Damaged(_)))
+                .expect("the glyph found");
+            assert_eq!(cap.frame().to_vec(), reference(&src, Rotation::R0));
+            first_polls.push(polls);
+            // Still polls between keys turn the sample offset.
+            (0..n % 5).for_each(|_| assert_eq!(cap.poll().expect("a poll"), PollOutcome::Unchanged));
+        }
+        if mapped {
+            assert!(first_polls[1..].iter().all(|p| *p == 1), "{first_polls:?}");
+        } else {
+            assert!(first_polls.iter().any(|p| *p > 1), "sampled: {first_polls:?}");
+        }
+    }
+}
+
 /// A poll that fails part way may leave changes in the frame that no client
 /// was told of: the next poll that succeeds reports the whole frame.
 #[test]

@@ -26,6 +26,7 @@ use crate::rfb::{Rect, fit_u16};
 
 mod refresh;
 mod shifted;
+mod watch;
 
 /// One scanline in this many is read per poll.
 pub const SAMPLE: u32 = 32;
@@ -51,6 +52,8 @@ pub struct Capture {
     probe_bytes: Vec<u8>,
     /// The last poll failed part way.
     suspect: bool,
+    /// Tiles compared whole at every poll (where typing goes on).
+    watch: watch::Watch,
 }
 
 impl Capture {
@@ -69,6 +72,7 @@ impl Capture {
             probes: Vec::new(),
             probe_bytes: Vec::new(),
             suspect: false,
+            watch: watch::Watch::default(),
         };
         c.reset()?;
         Ok(c)
@@ -125,6 +129,7 @@ impl Capture {
         }
         drop(shadow);
         (self.geometry, self.whole_rows, self.frame) = (g, whole_rows, Arc::new(frame));
+        self.watch.clear();
         Ok(())
     }
 
@@ -192,8 +197,9 @@ impl Capture {
         self.sample(shadow, offset, cols, &mut hot)?;
         if full {
             hot.fill(true);
-        } else if self.probes.is_empty() {
-            // No sampled line differs (the common poll): no tile to visit.
+        } else if !self.look_at_watched(shadow, cols, &mut hot)? && self.probes.is_empty() {
+            // No sampled line differs, nor a watched tile (the common
+            // poll): no tile to visit.
             return Ok(PollOutcome::Unchanged);
         }
         let shift = if self.probes.len() >= 3 { self.find_shift(shadow) } else { None };
@@ -219,6 +225,9 @@ impl Capture {
         }
         if changed.is_empty() {
             return Ok(PollOutcome::Unchanged);
+        }
+        if shift.is_none() {
+            self.watch.note(&changed, cols, rows, self.pass);
         }
         Ok(PollOutcome::Damaged(self.damage(&changed, shift, &moved)))
     }
