@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Reads bench/run.sh's JSON lines and prints fbvncd/x11vnc ratios per
-workload, encoding and rate (bytes and server CPU; latency for squares).
+workload, encoding and rate (bytes and server CPU; latency for squares and
+typing).
 A workload measured in several rounds counts with its median figures."""
 import json
 import statistics
@@ -14,6 +15,9 @@ for r in rows:
             continue
         key = ("squares", "zrle", r["phase"][4:])
         by.setdefault(key, {}).setdefault(r["server"], []).append((r["bytes"], r["server_cpu_pct"], r.get("lat_ms_p50")))
+    elif r.get("workload") == "typing":
+        key = ("typing", "raw", f'{r["rate"]:g}')
+        by.setdefault(key, {}).setdefault(r["server"], []).append((None, r["server_cpu_pct"], r["lat_ms_p50"]))
     elif "content" in r:
         key = (r["content"], r["enc"], f'{r["rate"]:g}')
         by.setdefault(key, {}).setdefault(r["server"], []).append((r["bytes"], r["server_cpu_pct"], None))
@@ -40,5 +44,6 @@ for key in sorted(by):
     f, x = median(by[key].get("fbvncd")), median(by[key].get("x11vnc"))
     if not f or not x:
         continue
-    print(f"{key[0]:8} {key[1]:16} {key[2]:>4} | {f[0] / 1024:10.0f} {x[0] / 1024:10.0f} {ratio(f[0], x[0]):>6} | "
+    kb = (lambda v: f"{v / 1024:10.0f}" if v is not None else f"{'-':>10}")
+    print(f"{key[0]:8} {key[1]:16} {key[2]:>4} | {kb(f[0])} {kb(x[0])} {ratio(f[0], x[0]):>6} | "
           f"{f[1]:7.2f} {x[1]:7.2f} {ratio(f[1], x[1]):>6} | {ms(f[2]):>6} {ms(x[2]):>6}")

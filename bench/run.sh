@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # fbvncd against x11vnc on the same 1280x720 file, one run, same client:
 # change-to-client latency and CPU at 2/10/30 changes per second (64x64
-# squares, ZRLE), then bytes and CPU for a scrolling console (grey text, and
+# squares, ZRLE), latency of characters typed at a console (5 a second),
+# then bytes and CPU for a scrolling console (grey text, and
 # words in the console's 16 colours) and a scrolling photo-like picture with
 # ZRLE, Tight and Hextile at 2, 10 and 30 scrolls/s, and the console (the
 # coloured one and the photo with Tight) again with the client offering
 # CopyRect first (as noVNC and TigerVNC do).
 # Prints JSON lines, then a table of fbvncd/x11vnc ratios.
-# The squares (latency and CPU, the core aim) run in ROUNDS rounds (default
-# 3), the servers taking turns; the scroll rows in SCROLL_ROUNDS (default 1),
+# The squares (latency and CPU, the core aim) and the typing run in ROUNDS
+# rounds (default 3), the servers taking turns; the scroll rows in SCROLL_ROUNDS (default 1),
 # the servers taking turns at each row; ratios use the median of the rounds.
-# usage: [ROUNDS=N] [SCROLL_ROUNDS=N] [ONLY=squares|scroll] bench/run.sh [seconds per phase, default 10]
+# usage: [ROUNDS=N] [SCROLL_ROUNDS=N] [ONLY=squares|scroll (squares: and typing)] bench/run.sh [seconds per phase, default 10]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
@@ -38,6 +39,14 @@ for round in $(seq "$ROUNDS"); do
     python3 "$HERE/rfb_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" --enc zrle \
       --rates 2,10,30 --secs "$SECS" --idle-secs 2 |
       sed "s/^{/{\"server\": \"$name\", \"workload\": \"squares\", \"round\": $round, /" | tee -a "$OUT"
+  done
+done
+for round in $(seq "$ROUNDS"); do
+  [ "$ONLY" = scroll ] && break
+  for server in $SERVERS; do
+    IFS=: read -r name port pid <<<"$server"
+    python3 "$HERE/typing_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" |
+      sed "s/^{/{\"server\": \"$name\", \"round\": $round, /" | tee -a "$OUT"
   done
 done
 # Scroll rows: the servers take turns row by row (a change in the machine's

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Typing at a console: an 8x16 glyph whose ink is rows 5..12 (as most
+lowercase letters') written into the mmapped XRGB8888 file every 1/RATE s,
+each one cell right of the one before along a text row, as characters typed
+at a shell appear. Latency: the write to the first FramebufferUpdate (Raw,
+so its rectangles are known) that covers the glyph's ink. Prints one JSON
+line: p50, p90 and worst latency, and the server's CPU.
+
+usage: typing_measure.py --port P --pid PID --fb FB [--rate 5] [--keys 60]"""
+import argparse, json, mmap, os, random, socket, statistics, struct, sys, threading, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rfb_measure import W, H, BPP, cpu_seconds  # noqa: E402
+
+INK = b"\xc0\xc0\xc0\x00"
+ROW = 20  # the text row typed on
+
+
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    f = s.makefile("rb")
+
+    def rx(n):
+        b = f.read(n)
+        if len(b) != n:
+            raise EOFError
+        return b
+    rx(12); s.sendall(b"RFB 003.008\n"); n = rx(1)[0]; assert 1 in rx(n), "start the server without auth"
+    s.sendall(b"\x01"); assert struct.unpack(">I", rx(4))[0] == 0; s.sendall(b"\x01")
+    rx(20); rx(struct.unpack(">I", rx(4))[0])
+    s.sendall(b"\x00\x00\x00\x00" + struct.pack(">BBBBHHHBBB3x", 32, 24, 0, 1, 255, 255, 255, 16, 8, 0))
+    s.sendall(struct.pack(">BxHi", 2, 1, 0))  # Raw only
+    s.sendall(struct.pack(">BBHHHH", 3, 0, 0, 0, W, H))
+    return s, rx
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, required=True); ap.add_argument("--pid", type=int, required=True)
+    ap.add_argument("--fb", required=True); ap.add_argument("--rate", type=float, default=5)
+    ap.add_argument("--keys", type=int, default=60)
+    a = ap.parse_args(); random.seed(1)
+    fd = os.open(a.fb, os.O_RDWR); fb = mmap.mmap(fd, W * H * BPP)
+    fb[:] = bytes(W * H * BPP)
+    s, rx = connect(a.port)
+    updates, lock = [], threading.Lock()
+
+    def reader():
+        try:
+            while True:
+                if rx(1)[0] != 0:
+                    continue
+                rx(1); rects = []
+                for _ in range(struct.unpack(">H", rx(2))[0]):
+                    x, y, w, h, enc = struct.unpack(">HHHHi", rx(12))
+                    rx(w * h * BPP); rects.append((x, y, w, h))
+                with lock:
+                    updates.append((time.monotonic(), rects))
+                s.sendall(struct.pack(">BBHHHH", 3, 1, 0, 0, W, H))
+        except (EOFError, OSError):
+            pass
+    threading.Thread(target=reader, daemon=True).start()
+    time.sleep(1.5)
+    row, writes = W * BPP, []
+    c0 = cpu_seconds(a.pid); t0 = time.monotonic()
+    for i in range(a.keys):
+        due = time.monotonic() + 1 / a.rate
+        x, top = (i % (W // 8)) * 8, ROW * 16
+        for gy in range(5, 13):
+            bits = random.getrandbits(8) | 1
+            at = (top + gy) * row + x * BPP
+            fb[at:at + 8 * BPP] = b"".join(INK if bits >> b & 1 else bytes(BPP) for b in range(8))
+        writes.append((time.monotonic(), x, top + 5))
+        time.sleep(max(0.0, due - time.monotonic()))
+    time.sleep(0.5)
+    cpu = 100 * (cpu_seconds(a.pid) - c0) / (time.monotonic() - t0)
+    lat = []
+    with lock:
+        for (t, x, y) in writes:
+            seen = [u for (u, rects) in updates
+                    if u >= t and any(rx_ <= x < rx_ + w and ry <= y < ry + h for (rx_, ry, w, h) in rects)]
+            lat.append(1000 * (min(seen) - t) if seen else float("inf"))
+    lat.sort()
+    print(json.dumps({"workload": "typing", "rate": a.rate, "keys": a.keys,
+                      "lat_ms_p50": round(statistics.median(lat), 1), "lat_ms_p90": round(lat[int(0.9 * len(lat))], 1),
+                      "lat_ms_max": round(lat[-1], 1), "server_cpu_pct": round(cpu, 2)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
