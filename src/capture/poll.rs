@@ -194,10 +194,20 @@ impl Capture {
         let frame = Arc::clone(&self.frame);
         let mut guard = frame.write();
         let shadow = &mut guard[..];
+        self.probes.clear();
+        self.probe_bytes.clear();
         self.sample(shadow, offset, cols, &mut hot)?;
         if full {
             hot.fill(true);
-        } else if !self.look_at_watched(shadow, cols, &mut hot)? && self.probes.is_empty() {
+        } else if self.look_at_watched(shadow, cols, &mut hot)? {
+            // A watched tile changed but few sampled lines did: perhaps a
+            // console scrolled (Enter on its last line) and the sample line
+            // fell on its text rows' empty top or bottom lines. A second
+            // sample, half a text row away, finds the scroll now.
+            if self.probes.len() < 3 {
+                self.sample(shadow, (offset + SAMPLE / 4) % SAMPLE, cols, &mut hot)?;
+            }
+        } else if self.probes.is_empty() {
             // No sampled line differs, nor a watched tile (the common
             // poll): no tile to visit.
             return Ok(PollOutcome::Unchanged);
@@ -233,7 +243,7 @@ impl Capture {
     }
 
     /// Reads the sample lines; marks the tiles where they differ as hot and
-    /// keeps changed lines as scroll probes.
+    /// adds changed lines to the scroll probes.
     fn sample(
         &mut self,
         shadow: &[u8],
@@ -243,8 +253,6 @@ impl Capture {
     ) -> Result<(), CaptureError> {
         let (rb, bpp) = (self.row_bytes(), self.geometry.format.bytes_per_pixel());
         let seg = usize::from(TILE) * bpp;
-        self.probes.clear();
-        self.probe_bytes.clear();
         self.raw.resize(rb, 0);
         let mut y = offset;
         while y < self.geometry.height {

@@ -36,6 +36,51 @@ fn a_console_scroll_is_a_move_and_the_new_lines() {
     }
 }
 
+/// Enter on a console's last line: the screen scrolls by a text row. The
+/// text's ink is rows 5..13 of each 16, so half the sample offsets see no
+/// line change; the cursor's tile, watched since it changed, does, and a
+/// second sample finds the scroll in the same poll, whatever the offset.
+#[test]
+fn enter_on_the_last_line_scrolls_at_the_next_poll() {
+    let (w, h) = (320u32, 240u32);
+    let mut rng = Rng(11);
+    let src = MemorySource::new(w, h, SourceFormat::Xrgb8888).mapped();
+    let rb = src.row_bytes();
+    let bytes = src.bytes();
+    let mut text_row = |b: &mut [u8], top: usize| {
+        for y in top + 5..top + 13 {
+            b[y * rb..(y + 1) * rb].copy_from_slice(&text_line(&mut rng, rb));
+        }
+    };
+    for top in (0..h as usize).step_by(16) {
+        text_row(&mut crate::hub::lock(&bytes), top);
+    }
+    let mut cap = Capture::new(Box::new(src.clone()), Rotation::R0).expect("a capture");
+    for still in 0..super::super::poll::SAMPLE {
+        // The cursor moves on the last line: found (by sampling or by its
+        // tile, watched) and watched.
+        {
+            let mut b = crate::hub::lock(&bytes);
+            let at = (h as usize - 3) * rb + 8 * (still as usize % 30) * 4;
+            b[at..at + 32].fill(0xc0 + still as u8);
+        }
+        (1..=2 * super::super::poll::SAMPLE)
+            .find(|_| matches!(cap.poll().expect("a poll"), PollOutcome::Damaged(_)))
+            .expect("the cursor found");
+        (0..still).for_each(|_| assert_eq!(cap.poll().expect("a poll"), PollOutcome::Unchanged));
+        {
+            let mut b = crate::hub::lock(&bytes);
+            b.copy_within(16 * rb.., 0);
+            let n = b.len();
+            b[n - 16 * rb..].fill(0);
+            text_row(&mut b, h as usize - 16);
+        }
+        let PollOutcome::Damaged(d) = cap.poll().expect("a poll") else { panic!("{still}: a change") };
+        assert!(d.moved.is_some(), "{still} still polls before: a move: {d:?}");
+        assert_eq!(cap.frame().to_vec(), reference(&src, Rotation::R0), "{still}");
+    }
+}
+
 /// A console scroll, for a client that cannot copy: the repaint leaves out
 /// the empty rows between lines of text where a tile row's edges fall on
 /// them (what the scroll left as it was), as x11vnc does.
