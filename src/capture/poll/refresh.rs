@@ -74,7 +74,7 @@ impl Capture {
     }
 
     /// True when line `y` of tile column `tx` differs from the shadow.
-    pub(super) fn tile_line_differs(&mut self, shadow: &[u8], tx: u32, y: u32) -> Result<bool, CaptureError> {
+    fn tile_line_differs(&mut self, shadow: &[u8], tx: u32, y: u32) -> Result<bool, CaptureError> {
         let (w, t) = (self.geometry.width, u32::from(TILE));
         let (x, tw) = (tx * t, t.min(w - tx * t));
         let at = self.shadow_at(x, y);
