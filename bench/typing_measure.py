@@ -2,9 +2,10 @@
 """Typing at a console: an 8x16 glyph whose ink is rows 5..12 (as most
 lowercase letters') written into the mmapped XRGB8888 file every 1/RATE s,
 each one cell right of the one before along a text row, as characters typed
-at a shell appear. Latency: the write to the first FramebufferUpdate (Raw,
-so its rectangles are known) that covers the glyph's ink. Prints one JSON
-line: p50, p90 and worst latency, and the server's CPU.
+at a shell appear (along one line, left to right). Latency: the write to
+the first FramebufferUpdate (Raw, so its rectangles are known) that covers
+the glyph's ink. Prints one JSON line: p50, p90 and worst latency (keys
+never seen are counted apart), and the server's CPU.
 
 usage: typing_measure.py --port P --pid PID --fb FB [--rate 5] [--keys 60]"""
 import argparse, json, mmap, os, random, socket, statistics, struct, sys, threading, time
@@ -41,7 +42,7 @@ def main():
     ap.add_argument("--fb", required=True); ap.add_argument("--rate", type=float, default=5)
     ap.add_argument("--keys", type=int, default=60)
     a = ap.parse_args(); random.seed(1)
-    fd = os.open(a.fb, os.O_RDWR); fb = mmap.mmap(fd, W * H * BPP)
+    fd = os.open(a.fb, os.O_RDWR); fb = mmap.mmap(fd, W * H * BPP); orig = bytes(fb[:])
     fb[:] = bytes(W * H * BPP)
     s, rx = connect(a.port)
     updates, lock = [], threading.Lock()
@@ -49,8 +50,13 @@ def main():
     def reader():
         try:
             while True:
-                if rx(1)[0] != 0:
+                kind = rx(1)[0]
+                if kind == 2:  # Bell
                     continue
+                if kind == 3:  # ServerCutText
+                    rx(3); rx(struct.unpack(">I", rx(4))[0]); continue
+                if kind != 0:
+                    raise EOFError(f"message type {kind}: not expected with a true-colour format")
                 rx(1); rects = []
                 for _ in range(struct.unpack(">H", rx(2))[0]):
                     x, y, w, h, enc = struct.unpack(">HHHHi", rx(12))
@@ -75,14 +81,18 @@ def main():
         time.sleep(max(0.0, due - time.monotonic()))
     time.sleep(0.5)
     cpu = 100 * (cpu_seconds(a.pid) - c0) / (time.monotonic() - t0)
+    fb[:] = orig
     lat = []
     with lock:
         for (t, x, y) in writes:
             seen = [u for (u, rects) in updates
                     if u >= t and any(rx_ <= x < rx_ + w and ry <= y < ry + h for (rx_, ry, w, h) in rects)]
-            lat.append(1000 * (min(seen) - t) if seen else float("inf"))
+            if seen:
+                lat.append(1000 * (min(seen) - t))
+    if not lat:
+        sys.exit("no typed glyph reached the client")
     lat.sort()
-    print(json.dumps({"workload": "typing", "rate": a.rate, "keys": a.keys,
+    print(json.dumps({"workload": "typing", "rate": a.rate, "keys": a.keys, "unseen": a.keys - len(lat),
                       "lat_ms_p50": round(statistics.median(lat), 1), "lat_ms_p90": round(lat[int(0.9 * len(lat))], 1),
                       "lat_ms_max": round(lat[-1], 1), "server_cpu_pct": round(cpu, 2)}), flush=True)
 

@@ -10,6 +10,11 @@
 //! format (sessions unpack and turn what they send as they copy it out);
 //! the box around what changed in each tile is what clients are sent.
 //!
+//! Typing: the tiles of the latest small changes are compared whole at
+//! every poll (`watch`), so a character typed beside the last one is found
+//! at once, not when the sample line crosses its ink; when such a tile
+//! changed but few sampled lines did, a second sample looks for a scroll.
+//!
 //! Scrolls: when several sampled lines changed, the poll looks for one
 //! vertical shift that explains them (probe lines found in the old picture
 //! at the same distance), then checks every line: the longest run of lines
@@ -30,6 +35,10 @@ mod watch;
 
 /// One scanline in this many is read per poll.
 pub const SAMPLE: u32 = 32;
+/// The second sample's distance from the first when a watched tile changed
+/// but few sampled lines did: half a 16-line text row, so that one of the
+/// two falls on the ink rows of most text.
+const SECOND_SAMPLE: u32 = SAMPLE / 4;
 /// Changed sample lines kept per poll as probes for finding a scroll.
 const MAX_PROBES: usize = 16;
 
@@ -203,9 +212,9 @@ impl Capture {
             // A watched tile changed but few sampled lines did: perhaps a
             // console scrolled (Enter on its last line) and the sample line
             // fell on its text rows' empty top or bottom lines. A second
-            // sample, half a text row away, finds the scroll now.
+            // sample, half a text row away, usually finds the scroll now.
             if self.probes.len() < 3 {
-                self.sample(shadow, (offset + SAMPLE / 4) % SAMPLE, cols, &mut hot)?;
+                self.sample(shadow, (offset + SECOND_SAMPLE) % SAMPLE, cols, &mut hot)?;
             }
         } else if self.probes.is_empty() {
             // No sampled line differs, nor a watched tile (the common
@@ -236,8 +245,9 @@ impl Capture {
         if changed.is_empty() {
             return Ok(PollOutcome::Unchanged);
         }
-        if shift.is_none() {
-            self.watch.note(&changed, cols, rows, self.pass);
+        match shift {
+            Some(_) => self.watch.scrolled(self.pass),
+            None => self.watch.note(&changed, cols, rows, self.pass),
         }
         Ok(PollOutcome::Damaged(self.damage(&changed, shift, &moved)))
     }

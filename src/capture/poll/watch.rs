@@ -5,7 +5,9 @@
 //! within half a second, not the next poll (at 60 polls a second, a
 //! character typed at a console took 40 ms to be seen at the median, 100 ms
 //! at worst). Comparing a few watched tiles whole each poll finds it at
-//! the next poll, for a few kilobytes compared.
+//! the next poll when it lands in one (text running left to right in the
+//! source's own orientation), for up to 32 KiB compared (eight 32x32 tiles
+//! at 32 bits; a blinking cursor keeps its tiles watched).
 
 use super::*;
 
@@ -17,6 +19,13 @@ const SMALL_CHANGE_TILES: u32 = 4;
 /// Polls a watched tile stays watched after its last change (10 s at 60
 /// polls a second).
 const WATCH_POLLS: u32 = 600;
+/// Polls after a scroll during which nothing is watched (a second at 60
+/// polls a second): output scrolling by goes by the sample alone, each
+/// update taking what scrolled meanwhile, as before the watch (looking at
+/// the cursor's tile too found every scroll of fast output at once: a
+/// repaint each for a client that cannot copy, a sixth more bytes at 30
+/// scrolls a second); typing, and the first scroll after it, are watched.
+const QUIET_POLLS: u32 = 60;
 
 /// A watched tile (index in the source's tile grid) and the poll that last
 /// saw it change.
@@ -30,6 +39,8 @@ struct Watched {
 #[derive(Debug, Default)]
 pub(super) struct Watch {
     tiles: Vec<Watched>,
+    /// The last poll that found a scroll.
+    scrolled: Option<u32>,
 }
 
 impl Watch {
@@ -38,9 +49,18 @@ impl Watch {
         self.tiles.clear();
     }
 
-    /// The tiles watched at poll `pass` (those seen too long ago dropped).
+    /// Notes that poll `pass` found a scroll.
+    pub fn scrolled(&mut self, pass: u32) {
+        self.scrolled = Some(pass);
+    }
+
+    /// The tiles watched at poll `pass` (those seen too long ago dropped;
+    /// none shortly after a scroll).
     pub fn tiles(&mut self, pass: u32) -> [Option<u32>; WATCH_TILES] {
         self.tiles.retain(|w| pass.wrapping_sub(w.seen) <= WATCH_POLLS);
+        if self.scrolled.is_some_and(|s| pass.wrapping_sub(s) <= QUIET_POLLS) {
+            return [None; WATCH_TILES];
+        }
         std::array::from_fn(|i| self.tiles.get(i).map(|w| w.tile))
     }
 
@@ -92,7 +112,8 @@ impl Capture {
     /// Compares the watched tiles that are not `hot` already, every line
     /// where it lies (a source that cannot compare in place is not watched:
     /// a read per line and tile at every poll would cost more than the
-    /// sample); marks those that differ hot. True when any did.
+    /// sample); marks those that differ hot. True when a watched tile
+    /// changed (found so, or by the sample).
     pub(super) fn look_at_watched(
         &mut self,
         shadow: &[u8],
@@ -103,7 +124,11 @@ impl Capture {
         let (bpp, rb) = (self.geometry.format.bytes_per_pixel(), self.row_bytes());
         let mut any = false;
         for tile in self.watch.tiles(self.pass).into_iter().flatten() {
-            let Some(flag) = hot.get_mut(tile as usize).filter(|f| !**f) else { continue };
+            let Some(flag) = hot.get_mut(tile as usize) else { continue };
+            if *flag {
+                any = true;
+                continue;
+            }
             let (x, y0) = (tile % cols * t, tile / cols * t);
             let len = t.min(w - x) as usize * bpp;
             for y in y0..(y0 + t).min(h) {
@@ -111,7 +136,10 @@ impl Capture {
                 match self.source.span_equals(x, y, &shadow[at..at + len])? {
                     Some(true) => continue,
                     Some(false) => (*flag, any) = (true, true),
-                    None => self.watch.clear(),
+                    None => {
+                        self.watch.clear();
+                        return Ok(any);
+                    }
                 }
                 break;
             }
@@ -142,6 +170,16 @@ mod tests {
         assert_eq!(watched(&mut w, 100 + WATCH_POLLS), vec![9, 12, 13]);
         assert_eq!(watched(&mut w, 101 + WATCH_POLLS), vec![9], "tiles 12 and 13 seen too long ago");
         assert_eq!(watched(&mut w, 103 + WATCH_POLLS), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn nothing_is_watched_shortly_after_a_scroll() {
+        let mut w = Watch::default();
+        w.note(&[Rect::new(70, 37, 8, 16)], 10, 5, 100);
+        w.scrolled(105);
+        assert_eq!(watched(&mut w, 106), Vec::<u32>::new());
+        assert_eq!(watched(&mut w, 105 + QUIET_POLLS), Vec::<u32>::new());
+        assert_eq!(watched(&mut w, 106 + QUIET_POLLS), vec![12, 13]);
     }
 
     #[test]
