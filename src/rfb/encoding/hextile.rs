@@ -125,6 +125,7 @@ fn few_colours(tile: &[u32]) -> Colours {
     // Unused slots repeat the first colour and count one run fewer (its
     // first): never chosen.
     let mut colours = [first; SLOTS];
+    let mut n = 1;
     for slot in 1..=SLOTS {
         let new = |p: &u32| colours.iter().all(|c| c != p);
         let found = tile
@@ -132,7 +133,7 @@ fn few_colours(tile: &[u32]) -> Colours {
             .find(|row| row.iter().fold(false, |any, p| any | new(p)))
             .and_then(|row| row.iter().copied().find(new));
         match (found, colours.get_mut(slot)) {
-            (Some(p), Some(c)) => *c = p,
+            (Some(p), Some(c)) => (*c, n) = (p, n + 1),
             (Some(_), None) => return Colours::Many(first),
             (None, _) => break,
         }
@@ -146,8 +147,6 @@ fn few_colours(tile: &[u32]) -> Colours {
         }
     }
     let top = (0..SLOTS).rev().max_by_key(|&i| runs[i]).unwrap_or(0);
-    // Slots past the last colour found repeat the first.
-    let n = 1 + colours[1..].iter().take_while(|&&c| c != first).count();
     let mut others = [first; 3];
     let rest = (0..n).filter(|&i| i != top).map(|i| colours[i]);
     others.iter_mut().zip(rest).for_each(|(o, c)| *o = c);

@@ -31,16 +31,7 @@ pub(super) fn corners(tile: &[u32], w: u16, bg: u32) -> usize {
 /// subrectangles in the same order, found a run at a time instead of a
 /// pixel at a time.
 pub(super) fn subrects_two(rows: [u16; 16], h: usize, out: &mut Vec<u8>, limit: usize) -> bool {
-    let count_at = out.len();
-    out.push(0);
-    let mut count = 0u8;
-    let mut fits = true;
-    runs_two(rows, h, |r| {
-        fits = push_subrect(out, r, &mut count, limit);
-        fits
-    });
-    out[count_at] = count;
-    fits
+    subrects_of_masks([(rows, None)], h, out, limit)
 }
 
 /// [`subrects`] for a tile of three or four colours: each colour but the
@@ -56,13 +47,29 @@ pub(super) fn subrects_few(
     out: &mut Vec<u8>,
     limit: usize,
 ) -> bool {
+    let w = usize::from(w).max(1);
+    let masks = others.iter().map(|&c| (mask_of(tile, w, c), Some((c, px))));
+    subrects_of_masks(masks, usize::from(h), out, limit)
+}
+
+/// Writes a subrectangle count and the runs of each mask ([`runs_two`]),
+/// each after its colour when the mask has one (coloured subrectangles).
+/// Gives up (false) as [`subrects`] does.
+fn subrects_of_masks<'a>(
+    masks: impl IntoIterator<Item = ([u16; 16], Option<(u32, &'a PixelBytes)>)>,
+    h: usize,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> bool {
     let count_at = out.len();
     out.push(0);
     let mut count = 0u8;
     let mut fits = true;
-    for &c in others {
-        runs_two(mask_of(tile, usize::from(w).max(1), c), usize::from(h), |r| {
-            px.put(c, out);
+    for (rows, colour) in masks {
+        runs_two(rows, h, |r| {
+            if let Some((c, px)) = colour {
+                px.put(c, out);
+            }
             fits = push_subrect(out, r, &mut count, limit);
             fits
         });
