@@ -146,7 +146,10 @@ impl Encoders {
 /// (what noVNC and TigerVNC ask for by default). On a console scroll level
 /// 6 saved 1 % of the bytes for 10 % more CPU, on a photo 1.4 % for 20 %:
 /// ZRLE's tiles already did most of the work, and a board's CPU runs out
-/// before its LAN does (Tight's default is 1 for the same reason).
+/// before its LAN does (Tight's default is 1 for the same reason). zlib-rs
+/// hashes 4 bytes below level 9, so it rarely matches a photo's 3-byte
+/// pixels: levels 3–8 save only 1.3 % there, level 9 5 % for 30 % more time
+/// (C zlib hashes 3 bytes at every level: x11vnc's photo bytes are 5 % fewer).
 fn zrle_level(compress: Option<u8>) -> u32 {
     compress.map_or(2, |c| u32::from(c.clamp(1, 9)))
 }
