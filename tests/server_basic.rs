@@ -121,6 +121,11 @@ fn passwords_full_view_only_and_wrong() {
     viewer.send(fbvncd::rfb::messages::ClientMsg::KeyEvent { down: false, keysym: 0x61 });
 
     let mut full = Client::connect(server.rfb, Some("secret12"));
+    // A view-only client asking for the screen to itself is made to share
+    // it: the full client stays (its key below arrives; the viewer is
+    // registered, and would have kicked it, once its first update came).
+    let mut exclusive_viewer = Client::connect_with(server.rfb, Some("lookonly"), false);
+    exclusive_viewer.wait_screen(&px);
     full.send(fbvncd::rfb::messages::ClientMsg::KeyEvent { down: true, keysym: 0x62 });
     full.send(fbvncd::rfb::messages::ClientMsg::KeyEvent { down: false, keysym: 0x62 });
     let text = wait_for("the full client's key in the trace", || {

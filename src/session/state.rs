@@ -89,8 +89,11 @@ where
         shared: Arc<Shared>,
         done: Done,
     ) -> Result<Self, SessionError> {
+        // Only a client with full access may have the screen to itself (as
+        // TigerVNC's server does): a view-only one asking for it is shared.
+        let exclusive = !done.shared && done.access == Access::Full;
         let slot = shared.hub.register();
-        if !done.shared {
+        if exclusive {
             shared.hub.kick_others(slot.id);
         }
         let p = shared.hub.published();
@@ -127,7 +130,7 @@ where
             "{peer}: connected ({:?}, {} access, {})",
             done.version,
             if s.can_input() { "full" } else { "view-only" },
-            if done.shared { "shared" } else { "exclusive" }
+            if exclusive { "exclusive" } else { "shared" }
         );
         Ok(s)
     }
@@ -230,6 +233,10 @@ where
             }
             ClientMsg::SetEncodings(list) => self.set_encodings(&list),
             ClientMsg::FramebufferUpdateRequest { incremental, rect } => self.on_request(incremental, rect),
+            // Input from a client that may not inject any goes no further
+            // (its key names are not even looked up).
+            ClientMsg::KeyEvent { .. } | ClientMsg::QemuKeyEvent { .. } | ClientMsg::PointerEvent { .. }
+                if !self.can_input() => {}
             ClientMsg::KeyEvent { down, keysym } => {
                 let ev = self.mapper.key(down, keysym);
                 self.emit(&ev);

@@ -84,9 +84,14 @@ pub fn handshake(addr: SocketAddr, password: Option<&str>) -> (u32, TcpStream) {
 impl Client {
     /// Connects, authenticates (None, or VNC with `password`) and reads ServerInit.
     pub fn connect(addr: SocketAddr, password: Option<&str>) -> Client {
+        Self::connect_with(addr, password, true)
+    }
+
+    /// [`Client::connect`] with ClientInit's shared flag `shared`.
+    pub fn connect_with(addr: SocketAddr, password: Option<&str>, shared: bool) -> Client {
         let (result, mut sock) = handshake(addr, password);
         assert_eq!(result, 0, "authentication accepted");
-        sock.write_all(&[1]).unwrap();
+        sock.write_all(&[u8::from(shared)]).unwrap();
         let init = read_n(&mut sock, 24).unwrap();
         let width = u16::from_be_bytes([init[0], init[1]]);
         let height = u16::from_be_bytes([init[2], init[3]]);

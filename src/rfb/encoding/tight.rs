@@ -352,7 +352,8 @@ fn palette_header(stream: usize, colours: &[u32], tp: &TPixel, out: &mut Vec<u8>
     }
 }
 
-/// Tight's compact length: 7 bits per byte, low first, up to 3 bytes.
+/// Tight's compact length: 7 bits in each of the first two bytes (low
+/// first, top bit: more follows), all 8 of the third: up to 22 bits.
 pub fn put_compact_len(n: usize, out: &mut Vec<u8>) {
     let n = n.min(0x3f_ffff);
     let seven = |shift: u32| u8::try_from((n >> shift) & 0x7f).unwrap_or(0);
@@ -361,7 +362,7 @@ pub fn put_compact_len(n: usize, out: &mut Vec<u8>) {
     } else if n < 0x4000 {
         out.extend_from_slice(&[seven(0) | 0x80, seven(7)]);
     } else {
-        out.extend_from_slice(&[seven(0) | 0x80, seven(7) | 0x80, seven(14)]);
+        out.extend_from_slice(&[seven(0) | 0x80, seven(7) | 0x80, u8::try_from(n >> 14).unwrap_or(0xff)]);
     }
 }
 

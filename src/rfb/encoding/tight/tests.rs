@@ -18,6 +18,10 @@ fn compact_lengths() {
     assert_eq!(len(128), [0x80, 1]);
     assert_eq!(len(16383), [0xff, 0x7f]);
     assert_eq!(len(16384), [0x80, 0x80, 1]);
+    // The third byte carries 8 bits (RFB's Tight: lengths up to 4 MiB - 1).
+    assert_eq!(len(0x20_0000), [0x80, 0x80, 0x80]);
+    assert_eq!(len(0x30_1234), [0xb4, 0xa4, 0xc0]);
+    assert_eq!(len(0x3f_ffff), [0xff, 0xff, 0xff]);
 }
 
 #[test]
