@@ -1,10 +1,15 @@
 //! Slowing down repeated failed logins from one address (like TigerVNC's
 //! blacklist): after a few free failures, every further attempt from that
 //! address waits, the wait doubling with each failure up to a cap.
+//! Attempts made in parallel wait their turn: each starts one wait after
+//! the one before, so opening many connections at once guesses no faster.
+//! IPv6 addresses count by their /64 network ([`host_key`]).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
+
+use crate::admission::host_key;
 
 /// Failures allowed before any delay.
 const FREE_FAILURES: u32 = 3;
@@ -21,6 +26,8 @@ const MAX_ENTRIES: usize = 4096;
 struct Entry {
     failures: u32,
     last: Instant,
+    /// When the last attempt that had to wait was let through.
+    turn: Instant,
 }
 
 /// Failed-login bookkeeping per address. Pure: the caller passes the time.
@@ -36,8 +43,8 @@ impl AuthLimiter {
     }
 
     /// How long a new attempt from `ip` must wait at `now`.
-    pub fn delay(&self, ip: IpAddr, now: Instant) -> Duration {
-        let Some(e) = self.entries.get(&ip) else {
+    fn delay(&self, ip: IpAddr, now: Instant) -> Duration {
+        let Some(e) = self.entries.get(&host_key(ip)) else {
             return Duration::ZERO;
         };
         if e.failures < FREE_FAILURES || now.duration_since(e.last) > FORGET_AFTER {
@@ -47,8 +54,25 @@ impl AuthLimiter {
         BASE_DELAY.saturating_mul(1 << exp).min(MAX_DELAY)
     }
 
+    /// Books a login attempt from `ip` at `now`: how long it must wait
+    /// first. After the free failures, each attempt waits one delay after
+    /// the later of now and the turn of the attempt booked before it.
+    pub fn book(&mut self, ip: IpAddr, now: Instant) -> Duration {
+        let delay = self.delay(ip, now);
+        if delay.is_zero() {
+            return delay;
+        }
+        let Some(e) = self.entries.get_mut(&host_key(ip)) else {
+            return delay;
+        };
+        let turn = e.turn.max(now) + delay;
+        e.turn = turn;
+        turn - now
+    }
+
     /// Records a failed login.
     pub fn failed(&mut self, ip: IpAddr, now: Instant) {
+        let ip = host_key(ip);
         if self.entries.len() >= MAX_ENTRIES && !self.entries.contains_key(&ip) {
             self.entries.retain(|_, e| now.duration_since(e.last) <= FORGET_AFTER);
             if self.entries.len() >= MAX_ENTRIES {
@@ -58,7 +82,7 @@ impl AuthLimiter {
                 }
             }
         }
-        let e = self.entries.entry(ip).or_insert(Entry { failures: 0, last: now });
+        let e = self.entries.entry(ip).or_insert(Entry { failures: 0, last: now, turn: now });
         if now.duration_since(e.last) > FORGET_AFTER {
             e.failures = 0;
         }
@@ -68,7 +92,7 @@ impl AuthLimiter {
 
     /// Records a successful login: the address starts afresh.
     pub fn succeeded(&mut self, ip: IpAddr) {
-        self.entries.remove(&ip);
+        self.entries.remove(&host_key(ip));
     }
 }
 
@@ -97,6 +121,23 @@ mod tests {
         assert_eq!(l.delay(ip, t + FORGET_AFTER + Duration::from_secs(1)), Duration::ZERO);
         l.succeeded(ip);
         assert_eq!(l.delay(ip, t), Duration::ZERO);
+    }
+
+    #[test]
+    fn parallel_attempts_wait_their_turn() {
+        let ip: IpAddr = "2001:db8::1".parse().unwrap();
+        let t = Instant::now();
+        let mut l = AuthLimiter::new();
+        for _ in 0..FREE_FAILURES + 1 {
+            l.failed(ip, t);
+        }
+        // Delay 2 s: three attempts at once start 2, 4 and 6 s later, also
+        // from another address of the same /64.
+        assert_eq!(l.book(ip, t), Duration::from_secs(2));
+        assert_eq!(l.book("2001:db8::2".parse().unwrap(), t), Duration::from_secs(4));
+        assert_eq!(l.book(ip, t + Duration::from_secs(1)), Duration::from_secs(5));
+        // Once the queue has passed, an attempt waits one delay again.
+        assert_eq!(l.book(ip, t + Duration::from_secs(60)), Duration::from_secs(2));
     }
 
     #[test]

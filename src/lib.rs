@@ -5,6 +5,7 @@
 //! transports, [`server`] and [`session`] tie them together.
 #![cfg_attr(test, allow(clippy::cast_possible_truncation))]
 
+pub mod admission;
 pub mod auth_limit;
 pub mod capture;
 pub mod cli;

@@ -4,6 +4,7 @@
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 
+use crate::admission::{self, Admission};
 use crate::auth_limit::AuthLimiter;
 use crate::capture::{Capture, CaptureError, FrameSource};
 use crate::cli::{Auth, Config, FbSpec};
@@ -28,8 +29,12 @@ pub struct Shared {
     pub input_allowed: bool,
     /// Failed-login slow-down.
     pub limiter: Mutex<AuthLimiter>,
-    /// Open client connections (any stage).
-    pub connections: AtomicUsize,
+    /// Places for RFB connections still in their handshake.
+    pub rfb_admission: Admission,
+    /// Places for HTTP connections not upgraded (yet).
+    pub http_admission: Admission,
+    /// Refused connections being told why (bounded: a flood is just closed).
+    pub refusing: AtomicUsize,
 }
 
 /// A fatal start-up or run-time error.
@@ -95,7 +100,9 @@ pub fn run(config: Config) -> Result<(), ServerError> {
         input: Mutex::new(input),
         input_allowed,
         limiter: Mutex::new(AuthLimiter::new()),
-        connections: AtomicUsize::new(0),
+        rfb_admission: Admission::new(admission::RFB_CAPS),
+        http_admission: Admission::new(admission::HTTP_CAPS),
+        refusing: AtomicUsize::new(0),
         config,
     });
     listen::announce(&listeners, &shared.config);

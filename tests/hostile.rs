@@ -81,11 +81,7 @@ fn initialised(server: &Server) -> TcpStream {
 fn each_hostile_message_closes_only_its_own_connection() {
     let mut st = setup(&[]);
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("cut text over the limit", {
-            let mut m = vec![6, 0, 0, 0];
-            m.extend_from_slice(&((1u32 << 20) + 1).to_be_bytes());
-            m
-        }),
+        ("extended clipboard, which was not offered", vec![6, 0, 0, 0, 0xff, 0xff, 0xff, 0xf0]),
         ("encodings over the limit", vec![2, 0, 0xff, 0xff]),
         ("unknown message type 99", vec![99]),
         ("unsupported pixel format", {
@@ -105,6 +101,27 @@ fn each_hostile_message_closes_only_its_own_connection() {
         assert!(line.contains(reason.split(' ').next().unwrap()), "{reason}: log names it: {line}");
         st.good_client_still_served(0x010101 * (i as u32 + 1));
     }
+}
+
+#[test]
+fn cut_text_over_the_limit_is_skipped_not_fatal() {
+    let mut st = setup(&[]);
+    let mut c = Client::connect(st.server.rfb, None);
+    c.set_pixel_format(PixelFormat::RGBX8888);
+    let me = c.sock.local_addr().unwrap().to_string();
+    let len = (1usize << 20) + 12345;
+    let mut m = vec![6, 0, 0, 0];
+    m.extend_from_slice(&(len as u32).to_be_bytes());
+    c.sock.write_all(&m).unwrap();
+    // The text in pieces, and a request right behind its last byte.
+    for piece in vec![b'x'; len].chunks(100_000) {
+        c.sock.write_all(piece).unwrap();
+    }
+    c.request(false);
+    c.wait_screen(&st.px);
+    st.server.wait_log(&[&me, "bytes is over the limit: skipped"]);
+    st.good_client_still_served(0x00aa00);
+    assert!(!st.server.log().iter().any(|l| l.contains(&me) && l.contains("disconnected")));
 }
 
 #[test]
@@ -132,9 +149,24 @@ fn a_silent_client_is_timed_out_in_the_handshake() {
     let mut s = connect_raw(st.server.rfb);
     let me = s.local_addr().unwrap().to_string();
     read_n(&mut s, 12).unwrap();
+    // Another sends its version a byte every 1.5 s: the time-out is for the
+    // whole handshake, so it does not last the 18 s this would take.
+    let mut drip = connect_raw(st.server.rfb);
+    read_n(&mut drip, 12).unwrap();
+    let start = Instant::now();
+    let dripper = std::thread::spawn(move || {
+        for b in b"RFB 003.008\n" {
+            if drip.write_all(&[*b]).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1500));
+        }
+        start.elapsed()
+    });
     // Say nothing; the server gives up after its handshake time-out.
     assert!(closed(&mut s));
     st.server.wait_log(&[&me, "timed out"]);
+    assert!(dripper.join().unwrap() < Duration::from_secs(16), "the dripping client was cut off");
 }
 
 #[test]
@@ -173,12 +205,17 @@ fn a_client_that_stops_reading_does_not_stall_another() {
 #[test]
 fn the_number_of_clients_is_bounded() {
     let st = setup(&["--max-clients", "1"]);
-    let (result, mut s) = handshake(st.server.rfb, None);
-    assert_eq!(result, 0);
+    // A second client is told why at once, in the form every viewer reads.
+    let mut s = connect_raw(st.server.rfb);
     let me = s.local_addr().unwrap().to_string();
-    s.write_all(&[1]).unwrap();
-    assert!(closed(&mut s), "a second client is refused");
-    st.server.wait_log(&[&me, "too many clients"]);
+    assert_eq!(read_n(&mut s, 12).unwrap(), b"RFB 003.003\n");
+    s.write_all(b"RFB 003.003\n").unwrap();
+    let failed = read_n(&mut s, 8).unwrap();
+    assert_eq!(failed[..4], [0, 0, 0, 0], "security type 0: failed");
+    let len = u32::from_be_bytes(failed[4..].try_into().unwrap()) as usize;
+    assert_eq!(read_n(&mut s, len).unwrap(), b"too many clients");
+    assert!(closed(&mut s), "then closed");
+    st.server.wait_log(&[&me, "refused: too many clients"]);
 }
 
 #[test]

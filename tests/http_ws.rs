@@ -103,12 +103,72 @@ fn oversized_and_slow_heads_are_cut_off() {
     let _ = s.read_to_end(&mut rest);
     assert!(String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 400"), "oversized head refused");
 
+    // Both wait out the head time-out together.
     let mut slow = connect_raw(server.http.unwrap());
     slow.write_all(b"GET / HT").unwrap();
+    let mut idle = connect_raw(server.http.unwrap());
+    let (status, _, _) = exchange(&mut idle, "GET /nope HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert!(status.contains(" 404 "), "{status}");
     let mut rest = Vec::new();
     let _ = slow.read_to_end(&mut rest);
     assert!(String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 400"), "slow head cut off");
     server.wait_log(&["timed out reading the request head"]);
+    // A kept-alive connection left idle is closed without an answer.
+    let mut rest = Vec::new();
+    let _ = idle.read_to_end(&mut rest);
+    assert_eq!(String::from_utf8_lossy(&rest), "", "idle keep-alive closed quietly");
+}
+
+#[test]
+fn connections_not_logged_in_are_capped_per_address() {
+    let (server, fb) = serve(&[]);
+    // HTTP: twelve idle connections from one address, the thirteenth is
+    // told the service is unavailable.
+    let http: Vec<TcpStream> = (0..12).map(|_| connect_raw(server.http.unwrap())).collect();
+    let mut extra = connect_raw(server.http.unwrap());
+    let (status, _, _) = exchange(&mut extra, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert!(status.contains(" 503 "), "{status}");
+    server.wait_log(&["http refused", "from this address"]);
+    drop(http);
+    // RFB: four connections in their handshake; a fifth is refused with a
+    // reason its viewer can show (RFB 3.3 failure).
+    let mut good = Client::connect(server.rfb, None);
+    good.set_pixel_format(fbvncd::rfb::pixel::PixelFormat::RGBX8888);
+    let mut px = pattern::expected(W, H);
+    good.wait_screen(&px);
+    let silent: Vec<TcpStream> = (0..4).map(|_| connect_raw(server.rfb)).collect();
+    let mut fifth = connect_raw(server.rfb);
+    assert_eq!(read_n(&mut fifth, 12).unwrap(), b"RFB 003.003\n");
+    fifth.write_all(b"RFB 003.003\n").unwrap();
+    assert_eq!(read_n(&mut fifth, 4).unwrap(), [0, 0, 0, 0], "security type 0: failed");
+    let len = u32::from_be_bytes(read_n(&mut fifth, 4).unwrap().try_into().unwrap());
+    let reason = String::from_utf8(read_n(&mut fifth, len as usize).unwrap()).unwrap();
+    assert!(reason.contains("from this address"), "{reason}");
+    // The client that has logged in does not count, and is served meanwhile.
+    pattern::fill_rect(&fb, W, SourceFormat::Xrgb8888, (0, 0, 2, 2), 0x445566);
+    for y in 0..2 {
+        for x in 0..2 {
+            px[(y * W + x) as usize] = 0x445566;
+        }
+    }
+    good.wait_screen(&px);
+    drop(silent);
+}
+
+#[test]
+fn a_websocket_close_is_answered() {
+    let (server, _) = serve(&[]);
+    smol::block_on(async {
+        let mut ws = ws_connect(server.http.unwrap(), None).await.unwrap();
+        let mut buf = Vec::new();
+        ws_read(&mut ws, &mut buf, 12).await;
+        ws.send(Message::Close(None)).await.unwrap();
+        let mut answered = false;
+        while let Some(Ok(m)) = ws.next().await {
+            answered |= matches!(m, Message::Close(_));
+        }
+        assert!(answered, "the server answered the close");
+    });
 }
 
 /// Opens a WebSocket to `/websockify` by hand; Err(status line) when refused.

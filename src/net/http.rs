@@ -16,6 +16,8 @@ use crate::server::Shared;
 pub const MAX_HEAD: usize = 8 * 1024;
 /// How long a client may take to send a request head.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an answer may take to be written.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Paths that upgrade to RFB over WebSocket (noVNC's default, and a short one).
 pub const WS_PATHS: &[&str] = &["/websockify", "/ws"];
 
@@ -101,32 +103,58 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<(Request, usize)>, HeadError> {
 /// Serves one HTTP connection: requests until it closes, or hands it to the
 /// WebSocket upgrade.
 pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, shared: Arc<Shared>) {
+    let permit = match shared.http_admission.admit(peer.ip()) {
+        Ok(p) => p,
+        Err(why) => {
+            log::warn!("{peer}: http refused: {why}");
+            write_timed(&mut stream, &status_only(503, "Service Unavailable")).await;
+            return;
+        }
+    };
     let mut buf = Vec::new();
     loop {
         let head = read_head(&mut stream, &mut buf).or(async {
             smol::Timer::after(HEAD_TIMEOUT).await;
-            Err("timed out reading the request head".to_string())
+            Err(TIMED_OUT.to_string())
         });
         let (req, used) = match head.await {
             Ok(Some(x)) => x,
             Ok(None) => return,
+            // A kept-alive connection the browser no longer uses: close it
+            // without an answer nobody asked for.
+            Err(e) if e == TIMED_OUT && buf.is_empty() => return,
             Err(e) => {
                 log::info!("{peer}: http: {e}");
-                let _ = stream.write_all(&status_only(400, "Bad Request")).await;
+                write_timed(&mut stream, &status_only(400, "Bad Request")).await;
                 return;
             }
         };
         buf.drain(..used);
         log::debug!("{peer}: http {} {}", req.method, req.path);
         if req.is_websocket() && WS_PATHS.contains(&req.path.as_str()) {
+            // From here the RFB session's own admission applies.
+            drop(permit);
             super::ws::accept(stream, buf, &req, peer, shared).await;
             return;
         }
         let answer = respond(&req);
-        if stream.write_all(&answer).await.is_err() || !req.keep_alive() {
+        if !write_timed(&mut stream, &answer).await || !req.keep_alive() {
             return;
         }
     }
+}
+
+const TIMED_OUT: &str = "timed out reading the request head";
+
+/// Writes `bytes` within [`WRITE_TIMEOUT`]; false when that failed.
+pub async fn write_timed(stream: &mut Io<TcpStream>, bytes: &[u8]) -> bool {
+    let write = async { stream.write_all(bytes).await.is_ok() };
+    write
+        .or(async {
+            smol::Timer::after(WRITE_TIMEOUT).await;
+            false
+        })
+        .await
 }
 
 /// Reads until a whole head is in `buf`; `Ok(None)` on a clean close.

@@ -13,10 +13,10 @@ use async_tungstenite::bytes::{ByteReader, ByteWriter};
 use async_tungstenite::tungstenite::Message;
 use async_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use base64::Engine;
-use futures_lite::{AsyncRead, AsyncWrite, AsyncWriteExt, StreamExt};
+use futures_lite::{AsyncRead, AsyncWrite, StreamExt};
 use sha1::{Digest, Sha1};
 
-use super::http::{Request, status_only};
+use super::http::{Request, status_only, write_timed};
 use crate::server::Shared;
 
 /// Largest WebSocket message accepted from a client (the largest RFB
@@ -53,7 +53,7 @@ pub async fn accept(
     let (Some(key), Some("13")) = (req.header("sec-websocket-key"), req.header("sec-websocket-version"))
     else {
         log::info!("{peer}: websocket: missing key or unsupported version");
-        let _ = stream.write_all(&status_only(400, "Bad Request")).await;
+        write_timed(&mut stream, &status_only(400, "Bad Request")).await;
         return;
     };
     if !origin_allowed(req.header("origin"), req.header("host"), &shared.config.allow_origin) {
@@ -61,7 +61,7 @@ pub async fn accept(
             "{peer}: websocket refused: origin {:?} is not allowed (see --allow-origin)",
             req.header("origin")
         );
-        let _ = stream.write_all(&status_only(403, "Forbidden")).await;
+        write_timed(&mut stream, &status_only(403, "Forbidden")).await;
         return;
     }
     let mut answer = format!(
@@ -73,7 +73,7 @@ pub async fn accept(
         answer.push_str("Sec-WebSocket-Protocol: binary\r\n");
     }
     answer.push_str("\r\n");
-    if stream.write_all(answer.as_bytes()).await.is_err() {
+    if !write_timed(&mut stream, answer.as_bytes()).await {
         return;
     }
     let config =

@@ -58,6 +58,10 @@ pub enum ClientMsg {
     },
     /// Type 6: Latin-1 text.
     ClientCutText(Vec<u8>),
+    /// Type 6 with more text than [`Limits::max_cut_text`]: only its
+    /// header is consumed, and the session discards the text that follows
+    /// (as TigerVNC's server does) rather than dropping the client.
+    ClientCutTextSkipped(u32),
     /// Type 255 subtype 0: QEMU Extended Key Event.
     QemuKeyEvent {
         /// Pressed or released.
@@ -83,8 +87,6 @@ pub enum ProtocolError {
     UnknownMessage(u8),
     /// A QEMU (255) subtype this server does not know.
     UnknownQemuSubtype(u8),
-    /// ClientCutText longer than the limit.
-    CutTextTooLong(u32),
     /// SetEncodings longer than the limit.
     TooManyEncodings(u16),
     /// A field holds a value the protocol does not allow.
@@ -96,7 +98,6 @@ impl std::fmt::Display for ProtocolError {
         match self {
             Self::UnknownMessage(t) => write!(f, "unknown message type {t}"),
             Self::UnknownQemuSubtype(t) => write!(f, "unknown QEMU message subtype {t}"),
-            Self::CutTextTooLong(n) => write!(f, "cut text of {n} bytes is over the limit"),
             Self::TooManyEncodings(n) => write!(f, "{n} encodings is over the limit"),
             Self::Malformed(s) => write!(f, "malformed message: {s}"),
         }
@@ -191,13 +192,14 @@ fn parse_cut_text(buf: &[u8], limits: &Limits) -> Result<Option<(ClientMsg, usiz
         return Ok(None);
     }
     // A negative (i32) length is the extended clipboard format, which this
-    // server does not announce: it falls under the same bound.
+    // server does not announce.
     let len = be32(buf, 4);
-    let Ok(n) = usize::try_from(len) else {
-        return Err(ProtocolError::CutTextTooLong(len));
-    };
+    if i32::try_from(len).is_err() {
+        return Err(ProtocolError::Malformed("extended clipboard, which was not offered"));
+    }
+    let n = usize::try_from(len).unwrap_or(usize::MAX);
     if n > limits.max_cut_text {
-        return Err(ProtocolError::CutTextTooLong(len));
+        return Ok(Some((ClientMsg::ClientCutTextSkipped(len), 8)));
     }
     let Some(text) = buf.get(8..8 + n) else {
         return Ok(None);
@@ -267,6 +269,11 @@ impl ClientMsg {
                 out.extend_from_slice(&[msg_type::CLIENT_CUT_TEXT, 0, 0, 0]);
                 out.extend_from_slice(&u32::try_from(text.len()).unwrap_or(u32::MAX).to_be_bytes());
                 out.extend_from_slice(text);
+            }
+            // The header alone; the text follows apart.
+            Self::ClientCutTextSkipped(len) => {
+                out.extend_from_slice(&[msg_type::CLIENT_CUT_TEXT, 0, 0, 0]);
+                out.extend_from_slice(&len.to_be_bytes());
             }
             Self::QemuKeyEvent { down, keysym, keycode } => {
                 out.extend_from_slice(&[msg_type::QEMU, 0]);
@@ -366,13 +373,14 @@ mod tests {
     fn hostile_lengths_are_refused_before_allocating() {
         let limits = Limits::default();
         let huge_cut = [6, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff];
-        assert_eq!(parse_client_msg(&huge_cut, &limits), Err(ProtocolError::CutTextTooLong(0x7fff_ffff)));
+        assert_eq!(
+            parse_client_msg(&huge_cut, &limits),
+            Ok(Some((ClientMsg::ClientCutTextSkipped(0x7fff_ffff), 8)))
+        );
         let negative_cut = [6, 0, 0, 0, 0xff, 0xff, 0xff, 0xfc];
         assert!(parse_client_msg(&negative_cut, &limits).is_err());
         let just_over = (limits.max_cut_text + 1) as u32;
-        let mut cut = vec![6, 0, 0, 0];
-        cut.extend_from_slice(&just_over.to_be_bytes());
-        assert_eq!(parse_client_msg(&cut, &limits), Err(ProtocolError::CutTextTooLong(just_over)));
+        round_trip(ClientMsg::ClientCutTextSkipped(just_over), &[6, 0, 0, 0, 0, 0x10, 0, 1]);
         let many = [2, 0, 0xff, 0xff];
         assert_eq!(parse_client_msg(&many, &limits), Err(ProtocolError::TooManyEncodings(0xffff)));
     }

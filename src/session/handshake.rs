@@ -40,12 +40,25 @@ pub async fn timeout<T>(
     .await
 }
 
+/// Awaits `fut` until `deadline` at the latest.
+async fn until<T>(
+    deadline: Instant,
+    what: &'static str,
+    fut: impl std::future::Future<Output = Result<T, SessionError>>,
+) -> Result<T, SessionError> {
+    fut.or(async {
+        smol::Timer::at(deadline).await;
+        Err(SessionError::Timeout(what))
+    })
+    .await
+}
+
 /// Runs the handshake up to and including ClientInit.
 pub async fn run<S>(stream: &mut S, peer: SocketAddr, shared: &Shared) -> Result<Done, SessionError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let wait = lock(&shared.limiter).delay(peer.ip(), Instant::now());
+    let wait = lock(&shared.limiter).book(peer.ip(), Instant::now());
     if !wait.is_zero() {
         log::info!("{peer}: delaying {} s after failed logins", wait.as_secs());
         smol::Timer::after(wait).await;
@@ -63,18 +76,30 @@ where
     hs.greeting(&mut out);
     let mut pending = Vec::new();
     let mut chunk = [0u8; 512];
+    // Deadlines for the whole of each part, not for each read: a client
+    // sending a byte now and then does not hold its place for longer.
+    let mut deadline = Instant::now() + HANDSHAKE_TIMEOUT;
+    let mut asked_password = false;
     loop {
         if !out.is_empty() {
             stream.write_all(&out).await?;
             stream.flush().await?;
             out.clear();
         }
-        let (limit, what) = if hs.awaiting_password() {
-            (PASSWORD_TIMEOUT, "waiting for the password")
+        let what = if hs.awaiting_password() {
+            if !asked_password {
+                asked_password = true;
+                deadline = Instant::now() + PASSWORD_TIMEOUT;
+            }
+            "waiting for the password"
         } else {
-            (HANDSHAKE_TIMEOUT, "during the handshake")
+            if asked_password {
+                asked_password = false;
+                deadline = Instant::now() + HANDSHAKE_TIMEOUT;
+            }
+            "during the handshake"
         };
-        let n = timeout(limit, what, async { Ok(stream.read(&mut chunk).await?) }).await?;
+        let n = until(deadline, what, async { Ok(stream.read(&mut chunk).await?) }).await?;
         if n == 0 {
             return Err(SessionError::Closed);
         }

@@ -4,17 +4,18 @@
 mod handshake;
 mod lossy;
 mod pace;
+mod refuse;
 mod sent;
 mod state;
 mod update;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_lite::{AsyncRead, AsyncWrite, FutureExt};
 
+use crate::admission::Permit;
 use crate::rfb::handshake::HandshakeError;
 use crate::rfb::messages::ProtocolError;
 use crate::server::Shared;
@@ -92,14 +93,22 @@ pub async fn serve<S>(stream: S, peer: SocketAddr, shared: Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let limit = shared.config.max_clients + PREAUTH_SLACK;
-    if shared.connections.fetch_add(1, Ordering::AcqRel) >= limit {
-        shared.connections.fetch_sub(1, Ordering::AcqRel);
-        log::warn!("{peer}: refused: too many connections");
+    let admitted = shared.rfb_admission.admit(peer.ip());
+    let refusal = match &admitted {
+        Err(why) => Some(why.to_string()),
+        Ok(_) if shared.hub.client_count() >= shared.config.max_clients => {
+            Some(SessionError::TooManyClients.to_string())
+        }
+        Ok(_) => None,
+    };
+    if let Some(reason) = refusal {
+        drop(admitted);
+        log::warn!("{peer}: refused: {reason}");
+        refuse::tell(stream, &reason, &shared.refusing).await;
         return;
     }
-    let result = std::panic::AssertUnwindSafe(run(stream, peer, shared.clone())).catch_unwind().await;
-    shared.connections.fetch_sub(1, Ordering::AcqRel);
+    let result =
+        std::panic::AssertUnwindSafe(run(stream, peer, shared.clone(), admitted.ok())).catch_unwind().await;
     match result {
         Ok(Ok(())) => log::info!("{peer}: disconnected"),
         Ok(Err(SessionError::Closed)) => log::info!("{peer}: disconnected (closed by the client)"),
@@ -111,19 +120,39 @@ where
     }
 }
 
-/// Connections allowed beyond `--max-clients` while they authenticate.
-const PREAUTH_SLACK: usize = 8;
-
-async fn run<S>(mut stream: S, peer: SocketAddr, shared: Arc<Shared>) -> Result<(), SessionError>
+async fn run<S>(
+    mut stream: S,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    permit: Option<Permit<'_>>,
+) -> Result<(), SessionError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let done = handshake::run(&mut stream, peer, &shared).await?;
+    let done = match handshake::run(&mut stream, peer, &shared).await {
+        Ok(done) => done,
+        Err(e) => {
+            close(&mut stream).await;
+            return Err(e);
+        }
+    };
+    // Logged in: the place among those logging in is free again.
+    drop(permit);
     if shared.hub.client_count() >= shared.config.max_clients {
+        close(&mut stream).await;
         return Err(SessionError::TooManyClients);
     }
     let mut session = Session::start(stream, peer, shared, done).await?;
     let result = session.run().await;
     session.finish();
+    close(&mut session.stream).await;
     result
+}
+
+/// Ends the connection in order, within a second (TCP: FIN; WebSocket: a
+/// Close frame, also the answer to the client's own).
+async fn close<S: AsyncWrite + Unpin>(stream: &mut S) {
+    use futures_lite::AsyncWriteExt;
+    let close = async { Ok(stream.close().await?) };
+    let _ = handshake::timeout(Duration::from_secs(1), "closing", close).await;
 }

@@ -55,6 +55,8 @@ pub struct Session<S> {
     pub(super) shared: Arc<Shared>,
     pub(super) slot: Arc<ClientSlot>,
     inbuf: Vec<u8>,
+    /// Bytes still to skip of a cut text over the limit.
+    discard: usize,
     pub(super) pf: PixelFormat,
     pub(super) encoders: Option<Encoders>,
     encodings_logged: bool,
@@ -103,6 +105,7 @@ where
             peer,
             slot,
             inbuf: done.leftover,
+            discard: 0,
             pf: PixelFormat::XRGB8888,
             encoders: Some(Encoders::new(&shared.config.encodings)),
             encodings_logged: false,
@@ -212,9 +215,17 @@ where
     async fn handle_buffered(&mut self) -> Result<(), SessionError> {
         let limits = Limits::default();
         let mut used = 0;
-        while let Some((msg, n)) =
-            messages::parse_client_msg(&self.inbuf[used..], &limits).map_err(SessionError::Protocol)?
-        {
+        loop {
+            // The rest of an over-long cut text goes unread.
+            let skip = self.discard.min(self.inbuf.len() - used);
+            used += skip;
+            self.discard -= skip;
+            if self.discard > 0 {
+                break;
+            }
+            let parsed =
+                messages::parse_client_msg(&self.inbuf[used..], &limits).map_err(SessionError::Protocol)?;
+            let Some((msg, n)) = parsed else { break };
             used += n;
             self.handle(msg).await?;
         }
@@ -250,6 +261,10 @@ where
                 self.emit(&ev);
             }
             ClientMsg::ClientCutText(text) => self.on_cut_text(&text).await,
+            ClientMsg::ClientCutTextSkipped(len) => {
+                log::info!("{}: clipboard text of {len} bytes is over the limit: skipped", self.peer);
+                self.discard = usize::try_from(len).unwrap_or(usize::MAX);
+            }
             ClientMsg::SetDesktopSize { .. } => {
                 // fbvncd cannot change the framebuffer's mode for a client.
                 self.owed.desktop_size_reply = true;
