@@ -169,10 +169,13 @@ impl PixelBytes {
         }
         let low = mask & 0xff00_0000 == 0;
         let high = mask & 0xff == 0;
-        // In wire order: the low three bytes are first in little-endian.
+        // In wire order the low three bytes come first in little-endian, the
+        // high three in big-endian. When the colour fits both (bits only in
+        // the middle two bytes), the first three go, as TigerVNC's and
+        // libvncclient's decoders expect.
         let start = match (low, high, pf.big_endian) {
-            (true, _, false) | (false, true, true) => 0,
-            (true, _, true) | (false, true, false) => 1,
+            (true, _, false) | (_, true, true) => 0,
+            (true, false, true) | (false, true, false) => 1,
             _ => return Self::full(pf),
         };
         Self { pf: *pf, packer: crate::rfb::pixel::Packer::new(pf), start, len: 3 }
@@ -270,6 +273,34 @@ mod tests {
         assert_eq!(two(&[&[], &[0x10, 0x1f]]), Some((1, None)), "one value after mapping");
         assert_eq!(two(&[&[0x20], &[0x20, 0x10, 0x20], &[0x10]]), Some((2, Some(1))));
         assert_eq!(two(&[&[0x20, 0x10], &[0x10, 0x30]]), None, "a third value in a later row");
+    }
+
+    #[test]
+    fn a_cpixel_is_the_three_bytes_decoders_read() {
+        let tc = PixelFormat::true_colour;
+        // (format, wire bytes of white): colour in the low three bytes, the
+        // high three, and only the middle two (both fit: the first three).
+        let cases = [
+            (tc(32, 24, false, 255, 255, 255, 16, 8, 0), [0xff, 0xff, 0xff]),
+            (tc(32, 24, true, 255, 255, 255, 16, 8, 0), [0xff, 0xff, 0xff]),
+            (tc(32, 24, false, 255, 255, 255, 24, 16, 8), [0xff, 0xff, 0xff]),
+            (tc(32, 16, false, 31, 63, 31, 19, 13, 8), [0x00, 0xff, 0xff]),
+            (tc(32, 16, true, 31, 63, 31, 19, 13, 8), [0x00, 0xff, 0xff]),
+        ];
+        for (pf, white) in cases {
+            let px = PixelBytes::cpixel(&pf);
+            let mut out = Vec::new();
+            px.put(px.value(0x00ff_ffff), &mut out);
+            assert_eq!(out, white, "{pf:?}");
+        }
+        // Red alone tells which three bytes: 0xf8 in the top of byte 2 (LE
+        // value 0x00f80000 is bytes 00 00 f8 00; BE is 00 f8 00 00).
+        let le = PixelBytes::cpixel(&tc(32, 16, false, 31, 63, 31, 19, 13, 8));
+        let be = PixelBytes::cpixel(&tc(32, 16, true, 31, 63, 31, 19, 13, 8));
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        le.put(le.value(0x00ff_0000), &mut a);
+        be.put(be.value(0x00ff_0000), &mut b);
+        assert_eq!((a, b), (vec![0x00, 0x00, 0xf8], vec![0x00, 0xf8, 0x00]));
     }
 
     #[test]
