@@ -131,16 +131,16 @@ fn connections_not_logged_in_are_capped_per_address() {
     server.wait_log(&["http refused", "from this address"]);
     drop(http);
     // RFB: four connections in their handshake; a fifth is refused with a
-    // reason its viewer can show (RFB 3.3 failure).
+    // reason its viewer can show.
     let mut good = Client::connect(server.rfb, None);
     good.set_pixel_format(fbvncd::rfb::pixel::PixelFormat::RGBX8888);
     let mut px = pattern::expected(W, H);
     good.wait_screen(&px);
     let silent: Vec<TcpStream> = (0..4).map(|_| connect_raw(server.rfb)).collect();
     let mut fifth = connect_raw(server.rfb);
-    assert_eq!(read_n(&mut fifth, 12).unwrap(), b"RFB 003.003\n");
-    fifth.write_all(b"RFB 003.003\n").unwrap();
-    assert_eq!(read_n(&mut fifth, 4).unwrap(), [0, 0, 0, 0], "security type 0: failed");
+    assert_eq!(read_n(&mut fifth, 12).unwrap(), b"RFB 003.008\n");
+    fifth.write_all(b"RFB 003.008\n").unwrap();
+    assert_eq!(read_n(&mut fifth, 1).unwrap(), [0], "no security types: failed");
     let len = u32::from_be_bytes(read_n(&mut fifth, 4).unwrap().try_into().unwrap());
     let reason = String::from_utf8(read_n(&mut fifth, len as usize).unwrap()).unwrap();
     assert!(reason.contains("from this address"), "{reason}");

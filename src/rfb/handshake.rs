@@ -235,6 +235,20 @@ impl Handshake {
     }
 }
 
+/// A connection refused before security (RFC 6143 §7.1.2): to a 3.3
+/// client security type 0, to a 3.7/3.8 client an empty list of types;
+/// both followed by the reason. Sent after the client's version.
+pub fn refusal(version: Version, reason: &str, out: &mut Vec<u8>) {
+    if version == Version::V3_3 {
+        out.extend_from_slice(&0u32.to_be_bytes());
+    } else {
+        out.push(0);
+    }
+    let reason = &reason.as_bytes()[..reason.len().min(1024)];
+    out.extend_from_slice(&u32::try_from(reason.len()).unwrap_or(0).to_be_bytes());
+    out.extend_from_slice(reason);
+}
+
 /// Parses `RFB xxx.yyy\n` and maps it as RFC 6143 §7.1.1 says: 3.3–3.6 →
 /// 3.3, 3.7 → 3.7, 3.8 and above (e.g. macOS's 3.889, 4.x) → 3.8.
 pub fn parse_version(line: &[u8]) -> Result<Version, HandshakeError> {

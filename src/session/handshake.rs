@@ -79,26 +79,19 @@ where
     // Deadlines for the whole of each part, not for each read: a client
     // sending a byte now and then does not hold its place for longer.
     let mut deadline = Instant::now() + HANDSHAKE_TIMEOUT;
-    let mut asked_password = false;
+    let mut password_phase = false;
     loop {
         if !out.is_empty() {
             stream.write_all(&out).await?;
             stream.flush().await?;
             out.clear();
         }
-        let what = if hs.awaiting_password() {
-            if !asked_password {
-                asked_password = true;
-                deadline = Instant::now() + PASSWORD_TIMEOUT;
-            }
-            "waiting for the password"
-        } else {
-            if asked_password {
-                asked_password = false;
-                deadline = Instant::now() + HANDSHAKE_TIMEOUT;
-            }
-            "during the handshake"
-        };
+        if hs.awaiting_password() != password_phase {
+            password_phase = !password_phase;
+            let limit = if password_phase { PASSWORD_TIMEOUT } else { HANDSHAKE_TIMEOUT };
+            deadline = Instant::now() + limit;
+        }
+        let what = if password_phase { "waiting for the password" } else { "during the handshake" };
         let n = until(deadline, what, async { Ok(stream.read(&mut chunk).await?) }).await?;
         if n == 0 {
             return Err(SessionError::Closed);

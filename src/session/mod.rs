@@ -93,22 +93,18 @@ pub async fn serve<S>(stream: S, peer: SocketAddr, shared: Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let admitted = shared.rfb_admission.admit(peer.ip());
-    let refusal = match &admitted {
-        Err(why) => Some(why.to_string()),
-        Ok(_) if shared.hub.client_count() >= shared.config.max_clients => {
-            Some(SessionError::TooManyClients.to_string())
+    let permit = match shared.rfb_admission.admit(peer.ip()) {
+        Ok(permit) if shared.hub.client_count() < shared.config.max_clients => permit,
+        refused => {
+            // (A place taken is given back here, before the slow part.)
+            let reason =
+                refused.map_or_else(|why| why.to_string(), |_| SessionError::TooManyClients.to_string());
+            log::warn!("{peer}: refused: {reason}");
+            refuse::tell(stream, &reason, &shared.refusing).await;
+            return;
         }
-        Ok(_) => None,
     };
-    if let Some(reason) = refusal {
-        drop(admitted);
-        log::warn!("{peer}: refused: {reason}");
-        refuse::tell(stream, &reason, &shared.refusing).await;
-        return;
-    }
-    let result =
-        std::panic::AssertUnwindSafe(run(stream, peer, shared.clone(), admitted.ok())).catch_unwind().await;
+    let result = std::panic::AssertUnwindSafe(run(stream, peer, shared.clone(), permit)).catch_unwind().await;
     match result {
         Ok(Ok(())) => log::info!("{peer}: disconnected"),
         Ok(Err(SessionError::Closed)) => log::info!("{peer}: disconnected (closed by the client)"),
@@ -124,7 +120,7 @@ async fn run<S>(
     mut stream: S,
     peer: SocketAddr,
     shared: Arc<Shared>,
-    permit: Option<Permit<'_>>,
+    permit: Permit<'_>,
 ) -> Result<(), SessionError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,

@@ -6,27 +6,15 @@ use std::time::Duration;
 
 use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, FutureExt};
 
+use crate::rfb::handshake::{parse_version, refusal};
+
 /// Refusals explained at once; beyond these (a flood) connections are just closed.
 const MAX_TELLING: usize = 16;
-/// How long a refusal may take to be written, and then to be read.
+/// How long the whole explanation may take.
 const TELL_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The refusal in RFB 3.3's form, which every viewer understands: the
-/// server's version, then security type 0 (failed) and the reason. A 3.3
-/// server may send it all at once; the client's version is not needed.
-pub fn refusal_bytes(reason: &str) -> Vec<u8> {
-    let mut out = b"RFB 003.003\n".to_vec();
-    out.extend_from_slice(&0u32.to_be_bytes());
-    let reason = &reason.as_bytes()[..reason.len().min(1024)];
-    let len = u32::try_from(reason.len()).unwrap_or(0);
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(reason);
-    out
-}
-
-/// Sends the refusal, then waits briefly for the client's version: closing
-/// with its bytes unread would reset the connection, and a reset can
-/// discard the reason before the viewer reads it.
+/// The greeting, the client's version, then the refusal in the form that
+/// version expects (a 3.3 failure sent unasked makes gtk-vnc abort).
 pub async fn tell<S>(mut stream: S, reason: &str, telling: &AtomicUsize)
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -36,10 +24,17 @@ where
         return;
     }
     let talk = async {
-        stream.write_all(&refusal_bytes(reason)).await?;
+        stream.write_all(b"RFB 003.008\n").await?;
         stream.flush().await?;
-        let mut version = [0u8; 12];
-        stream.read_exact(&mut version).await
+        let mut line = [0u8; 12];
+        stream.read_exact(&mut line).await?;
+        if let Ok(version) = parse_version(&line) {
+            let mut out = Vec::new();
+            refusal(version, reason, &mut out);
+            stream.write_all(&out).await?;
+            stream.flush().await?;
+        }
+        std::io::Result::Ok(())
     };
     let _ = talk
         .or(async {
@@ -48,14 +43,4 @@ where
         })
         .await;
     telling.fetch_sub(1, Ordering::AcqRel);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn refusal_is_rfb_3_3_failure() {
-        assert_eq!(refusal_bytes("no"), b"RFB 003.003\n\0\0\0\0\0\0\0\x02no");
-    }
 }

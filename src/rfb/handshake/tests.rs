@@ -154,3 +154,15 @@ fn garbage_is_refused_before_12_bytes() {
     let mut h = Handshake::new(Security::None, CH);
     assert_eq!(h.feed(b"RFB 00", &mut out), Ok((0, Step::Continue)));
 }
+
+#[test]
+fn refusals_in_each_version_s_form() {
+    let mut out = Vec::new();
+    refusal(Version::V3_3, "no", &mut out);
+    assert_eq!(out, b"\0\0\0\0\0\0\0\x02no", "3.3: security type 0, reason");
+    for v in [Version::V3_7, Version::V3_8] {
+        out.clear();
+        refusal(v, "no", &mut out);
+        assert_eq!(out, b"\0\0\0\0\x02no", "3.7/3.8: no security types, reason");
+    }
+}
