@@ -9,6 +9,10 @@ let password = new URLSearchParams(location.hash.slice(1)).get('password');
 let retryDelay = 1000;
 let retryTimer = null;
 let authFailed = false;
+// This connection was asked for a password (a security failure is then a
+// wrong password; without one it is the server refusing, e.g. when full).
+let askedPassword = false;
+let refusal = '';
 let fit = true;
 let desktop = '';
 // JPEG quality level for photo-like areas while they change (the menu's
@@ -30,8 +34,10 @@ function wsUrl() {
 function connect() {
   retryTimer = null;
   setStatus('Connecting…');
-  const options = password ? { credentials: { password } } : {};
-  rfb = new RFB(screen, wsUrl(), options);
+  askedPassword = false;
+  refusal = '';
+  // The password goes when asked for (below), so the page knows it was.
+  rfb = new RFB(screen, wsUrl());
   rfb.scaleViewport = fit;
   rfb.focusOnClick = true;
   rfb.qualityLevel = quality;
@@ -46,6 +52,7 @@ function connect() {
     document.title = `${desktop} — fbvncd`;
   });
   rfb.addEventListener('credentialsrequired', () => {
+    askedPassword = true;
     if (password && !authFailed) {
       rfb.sendCredentials({ password });
       return;
@@ -53,6 +60,10 @@ function connect() {
     showLogin();
   });
   rfb.addEventListener('securityfailure', (e) => {
+    if (!askedPassword) {
+      refusal = e.detail.reason || 'refused';
+      return;
+    }
     authFailed = true;
     setStatus(`Authentication failed${e.detail.reason ? ': ' + e.detail.reason : ''}`, true);
   });
@@ -62,7 +73,8 @@ function connect() {
       showLogin();
       return;
     }
-    setStatus(`Disconnected; retrying in ${Math.round(retryDelay / 1000)} s`, true);
+    const why = refusal ? `Refused by the server: ${refusal}` : 'Disconnected';
+    setStatus(`${why}; retrying in ${Math.round(retryDelay / 1000)} s`, true);
     retryTimer = setTimeout(connect, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 30000);
   });

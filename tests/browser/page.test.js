@@ -108,6 +108,26 @@ test('the #password= fragment logs in, and a restarted server is reconnected', a
   }
 });
 
+test('a full server is shown as the reason, and the page gets in once there is room', async () => {
+  const server = await startServer(serverArgs(['--http-listen', '127.0.0.1:0', '--max-clients', '1']));
+  const first = await browser.newPage();
+  const second = await browser.newPage();
+  try {
+    await first.goto(`http://${server.http}/#password=${PASSWORD}`);
+    await until('the first page connected', async () => /Connected/.test(await first.textContent('#status')));
+    await second.goto(`http://${server.http}/#password=${PASSWORD}`);
+    await until('the reason shown', async () =>
+      /Refused by the server: too many clients; retrying/.test(await second.textContent('#status')));
+    assert.ok(await second.locator('#login').isHidden(), 'no password form: the password was not the problem');
+    await first.close();
+    await until('the second page connected', async () => /Connected/.test(await second.textContent('#status')), 40000);
+    await until('its canvas equals the pattern', async () => (await canvasMismatches(second, files.fb)) === 0);
+  } finally {
+    await second.close();
+    await server.stop();
+  }
+});
+
 test('JPEG turns exact once still; a better level refreshes at once, a lower one does not; the choice is kept', async () => {
   // A photo-like picture (many colours in every 64x64 tile): Tight sends it as JPEG.
   const photo = join(files.dir, 'photo');
