@@ -33,11 +33,7 @@ pub async fn timeout<T>(
     what: &'static str,
     fut: impl std::future::Future<Output = Result<T, SessionError>>,
 ) -> Result<T, SessionError> {
-    fut.or(async {
-        smol::Timer::after(d).await;
-        Err(SessionError::Timeout(what))
-    })
-    .await
+    until(Instant::now() + d, what, fut).await
 }
 
 /// Awaits `fut` until `deadline` at the latest.
