@@ -59,7 +59,7 @@ pub fn layout(var: &FbVarScreeninfo, fix: &FbFixScreeninfo) -> Result<Layout, Ca
     }
     let channel = |f: &sys::FbBitfield| -> Result<(u16, u8), CaptureError> {
         let bad = || CaptureError::Unsupported(format!("channel bitfield {f:?} at {bpp} bpp"));
-        if f.length == 0 || f.length > 8 || f.offset + f.length > bpp || f.msb_right != 0 {
+        if f.length == 0 || f.length > 8 || f.offset.saturating_add(f.length) > bpp || f.msb_right != 0 {
             return Err(bad());
         }
         Ok(((1u16 << f.length) - 1, u8::try_from(f.offset).map_err(|_| bad())?))
@@ -75,7 +75,11 @@ pub fn layout(var: &FbVarScreeninfo, fix: &FbFixScreeninfo) -> Result<Layout, Ca
     let bytes = usize::from(bits / 8);
     let stride =
         if fix.line_length > 0 { fix.line_length as usize } else { var.xres_virtual as usize * bytes };
-    let origin = var.yoffset as usize * stride + var.xoffset as usize * bytes;
+    // Saturating: absurd offsets (or a 32-bit usize) fail the fit check
+    // below instead of overflowing.
+    let origin = (var.yoffset as usize)
+        .saturating_mul(stride)
+        .saturating_add((var.xoffset as usize).saturating_mul(bytes));
     let l = Layout {
         geometry: Geometry { width: var.xres, height: var.yres, format },
         stride,
@@ -329,6 +333,16 @@ mod tests {
         assert_eq!(l.origin, 5504 * 768);
         assert_eq!(l.span(0, 1, 1366 * 4), Some(5504 * 769..5504 * 769 + 1366 * 4));
         assert_eq!(l.span(0, 768, 4), None, "past the end of video memory");
+    }
+
+    #[test]
+    fn absurd_offsets_are_refused_not_overflowed() {
+        let (mut var, fix) = mode(640, 480, 32, [bf(16, 8), bf(8, 8), bf(0, 8)], 2560, 2560 * 480);
+        var.yoffset = u32::MAX;
+        var.xoffset = u32::MAX;
+        assert!(layout(&var, &fix).is_err());
+        let (var, fix) = mode(640, 480, 32, [bf(u32::MAX, 8), bf(8, 8), bf(0, 8)], 2560, 2560 * 480);
+        assert!(layout(&var, &fix).is_err());
     }
 
     #[test]
