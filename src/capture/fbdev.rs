@@ -86,6 +86,16 @@ pub fn layout(var: &FbVarScreeninfo, fix: &FbFixScreeninfo) -> Result<Layout, Ca
         origin,
         mem_len: fix.smem_len as usize,
     };
+    // A visible row must lie within its line: a stride shorter than the
+    // panned row (line_length 0 and a short virtual width, or a driver's
+    // bad line_length) would serve rows overlapping one another.
+    let row_end = (var.xoffset as usize).saturating_add(var.xres as usize).saturating_mul(bytes);
+    if row_end > stride {
+        return Err(CaptureError::Unsupported(format!(
+            "{} pixels at x offset {} do not fit in a line of {stride} bytes",
+            var.xres, var.xoffset
+        )));
+    }
     if var.xres == 0 || var.yres == 0 || l.span(var.xres - 1, var.yres - 1, bytes).is_none() {
         return Err(CaptureError::Unsupported(format!(
             "{}x{} at offset {},{} does not fit in {} bytes of video memory",
@@ -342,6 +352,25 @@ mod tests {
         var.xoffset = u32::MAX;
         assert!(layout(&var, &fix).is_err());
         let (var, fix) = mode(640, 480, 32, [bf(u32::MAX, 8), bf(8, 8), bf(0, 8)], 2560, 2560 * 480);
+        assert!(layout(&var, &fix).is_err());
+    }
+
+    #[test]
+    fn rows_longer_than_their_line_are_refused() {
+        // A huge mode with a tiny line_length passes the memory check
+        // (every row starts inside it) but its rows would overlap.
+        let rgb = [bf(16, 8), bf(8, 8), bf(0, 8)];
+        let (var, fix) = mode(65535, 65535, 32, rgb, 4, 512 * 1024);
+        assert!(layout(&var, &fix).is_err());
+        // line_length 0: the stride comes from the virtual width.
+        let (mut var, fix) = mode(640, 480, 32, rgb, 0, 2560 * 480);
+        var.xres_virtual = 320;
+        assert!(layout(&var, &fix).is_err());
+        var.xres_virtual = 640;
+        assert_eq!(layout(&var, &fix).unwrap().stride, 2560);
+        // Panned right past the line's end.
+        let (mut var, fix) = mode(640, 480, 32, rgb, 2560, 2560 * 480);
+        var.xoffset = 1;
         assert!(layout(&var, &fix).is_err());
     }
 

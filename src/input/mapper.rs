@@ -10,6 +10,8 @@ use super::InputEvent;
 use super::keysym::{self, Typed};
 use crate::capture::Rotation;
 
+/// Distinct unknown keysyms logged per client.
+const MAX_UNKNOWN_LOGGED: usize = 64;
 /// Longest clipboard text typed by `--paste-as-keys`.
 pub const MAX_PASTE: usize = 4096;
 
@@ -86,11 +88,29 @@ impl InputMapper {
     /// layout needs it (letters keep the client's Shift).
     pub fn key(&mut self, down: bool, keysym: u32) -> Vec<InputEvent> {
         let Some(Typed { key, shift }) = keysym::lookup(keysym) else {
-            if self.unknown_logged.insert(keysym) {
-                log::info!("keysym {keysym:#x} has no key on a US layout; ignored");
-            }
+            self.log_unknown(keysym);
             return Vec::new();
         };
+        self.typed(down, key, shift)
+    }
+
+    /// One line per distinct keysym, up to [`MAX_UNKNOWN_LOGGED`] of them (a
+    /// client cycling through keysyms must not grow the set or the log).
+    fn log_unknown(&mut self, keysym: u32) {
+        if self.unknown_logged.len() > MAX_UNKNOWN_LOGGED || self.unknown_logged.contains(&keysym) {
+            return;
+        }
+        self.unknown_logged.insert(keysym);
+        if self.unknown_logged.len() > MAX_UNKNOWN_LOGGED {
+            log::info!("more keysyms without a key on a US layout; no longer logged");
+        } else {
+            log::info!("keysym {keysym:#x} has no key on a US layout; ignored");
+        }
+    }
+
+    /// A press or release of `key`, with Shift pressed or released around
+    /// the press when `shift` says so.
+    fn typed(&mut self, down: bool, key: K, shift: Option<bool>) -> Vec<InputEvent> {
         let mut ev = Vec::new();
         if !down {
             if self.held.remove(&key.code()) {
@@ -219,13 +239,15 @@ impl InputMapper {
                 b'\t' => 0xff09,
                 c => u32::from(c),
             };
-            let press = self.key(true, keysym);
-            if press.is_empty() {
+            let Some(Typed { key, shift }) = keysym::lookup(keysym) else {
                 skipped += 1;
                 continue;
-            }
-            out.push(press);
-            out.push(self.key(false, keysym));
+            };
+            // A key event's letter keeps the client's Shift; a pasted one
+            // has its own case.
+            let shift = if c.is_ascii_alphabetic() { Some(c.is_ascii_uppercase()) } else { shift };
+            out.push(self.typed(true, key, shift));
+            out.push(self.typed(false, key, shift));
         }
         if skipped > 0 || text.len() > MAX_PASTE {
             log::info!(
@@ -238,132 +260,4 @@ impl InputMapper {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(batch: &[InputEvent]) -> Vec<String> {
-        batch.iter().map(crate::input::trace::format_event).collect()
-    }
-
-    fn mapper() -> InputMapper {
-        InputMapper::new(false, Rotation::R0, 640, 480)
-    }
-
-    #[test]
-    fn shift_is_pressed_around_bang_and_lifted_around_slash() {
-        let mut m = mapper();
-        assert_eq!(
-            names(&m.key(true, u32::from(b'!'))),
-            ["EV_KEY KEY_LEFTSHIFT 1", "EV_KEY KEY_1 1", "EV_KEY KEY_LEFTSHIFT 0", "EV_SYN SYN_REPORT 0"]
-        );
-        m.key(false, u32::from(b'!'));
-        m.key(true, 0xffe2);
-        assert_eq!(
-            names(&m.key(true, u32::from(b'/'))),
-            [
-                "EV_KEY KEY_RIGHTSHIFT 0",
-                "EV_KEY KEY_SLASH 1",
-                "EV_KEY KEY_RIGHTSHIFT 1",
-                "EV_SYN SYN_REPORT 0"
-            ]
-        );
-        assert_eq!(names(&m.key(true, u32::from(b'A'))), ["EV_KEY KEY_A 1", "EV_SYN SYN_REPORT 0"]);
-    }
-
-    #[test]
-    fn a_release_without_a_press_is_dropped() {
-        assert!(mapper().key(false, u32::from(b'a')).is_empty());
-    }
-
-    #[test]
-    fn buttons_and_wheel_from_the_mask() {
-        let mut m = mapper();
-        assert_eq!(
-            names(&m.pointer(0b1000_0101, 10, 20)),
-            [
-                "EV_ABS ABS_X 10",
-                "EV_ABS ABS_Y 20",
-                "EV_KEY BTN_LEFT 1",
-                "EV_KEY BTN_RIGHT 1",
-                "EV_KEY BTN_SIDE 1",
-                "EV_SYN SYN_REPORT 0"
-            ]
-        );
-        assert_eq!(
-            names(&m.pointer(0b0000_1000, 10, 20)),
-            [
-                "EV_KEY BTN_LEFT 0",
-                "EV_KEY BTN_RIGHT 0",
-                "EV_KEY BTN_SIDE 0",
-                "EV_REL REL_WHEEL 1",
-                "EV_SYN SYN_REPORT 0"
-            ]
-        );
-        assert!(m.pointer(0b0000_1000, 10, 20).is_empty(), "a held wheel bit steps once");
-        assert_eq!(
-            names(&m.pointer(0b0001_0000, 11, 20)),
-            ["EV_ABS ABS_X 11", "EV_REL REL_WHEEL -1", "EV_SYN SYN_REPORT 0"]
-        );
-        assert_eq!(names(&m.pointer(0b0010_0000, 11, 20)), ["EV_REL REL_HWHEEL -1", "EV_SYN SYN_REPORT 0"]);
-        assert_eq!(names(&m.pointer(0b0100_0000, 11, 20)), ["EV_REL REL_HWHEEL 1", "EV_SYN SYN_REPORT 0"]);
-    }
-
-    #[test]
-    fn coordinates_follow_the_rotation() {
-        // A 640x480 source turned 90° is shown 480x640: the shown top-right
-        // corner is the source's top-left.
-        let mut m = InputMapper::new(false, Rotation::R90, 640, 480);
-        assert_eq!(names(&m.pointer(0, 479, 0)), ["EV_ABS ABS_X 0", "EV_ABS ABS_Y 0", "EV_SYN SYN_REPORT 0"]);
-        let mut m = InputMapper::new(false, Rotation::R180, 640, 480);
-        assert_eq!(
-            names(&m.pointer(0, 0, 0)),
-            ["EV_ABS ABS_X 639", "EV_ABS ABS_Y 479", "EV_SYN SYN_REPORT 0"]
-        );
-    }
-
-    #[test]
-    fn touch_is_button_one_with_a_tracking_id_and_no_hover() {
-        let mut m = InputMapper::new(true, Rotation::R0, 640, 480);
-        assert!(m.pointer(0, 5, 5).is_empty());
-        assert_eq!(
-            names(&m.pointer(1, 7, 8)),
-            [
-                "EV_ABS ABS_X 7",
-                "EV_ABS ABS_MT_POSITION_X 7",
-                "EV_ABS ABS_Y 8",
-                "EV_ABS ABS_MT_POSITION_Y 8",
-                "EV_ABS ABS_MT_TRACKING_ID 1",
-                "EV_KEY BTN_TOUCH 1",
-                "EV_SYN SYN_REPORT 0"
-            ]
-        );
-        assert_eq!(
-            names(&m.pointer(0, 7, 8)),
-            ["EV_ABS ABS_MT_TRACKING_ID -1", "EV_KEY BTN_TOUCH 0", "EV_SYN SYN_REPORT 0"]
-        );
-        assert!(names(&m.pointer(1, 7, 8)).contains(&"EV_ABS ABS_MT_TRACKING_ID 2".to_string()));
-    }
-
-    #[test]
-    fn a_disconnect_releases_keys_and_buttons() {
-        let mut m = mapper();
-        m.key(true, 0xffe3);
-        m.key(true, u32::from(b'c'));
-        m.pointer(1, 1, 1);
-        assert_eq!(
-            names(&m.release_all()),
-            ["EV_KEY KEY_C 0", "EV_KEY KEY_LEFTCTRL 0", "EV_KEY BTN_LEFT 0", "EV_SYN SYN_REPORT 0"]
-        );
-        assert!(m.release_all().is_empty());
-    }
-
-    #[test]
-    fn paste_types_newlines_and_skips_what_it_cannot() {
-        let mut m = mapper();
-        let batches = m.paste("a\né!".as_bytes());
-        let all: Vec<String> = batches.iter().flat_map(|b| names(b)).collect();
-        assert!(all.contains(&"EV_KEY KEY_ENTER 1".to_string()));
-        assert!(all.contains(&"EV_KEY KEY_1 1".to_string()));
-        assert_eq!(batches.len(), 6);
-    }
-}
+mod tests;
