@@ -70,6 +70,34 @@ fn pixels_arrive_as_rgb565_and_big_endian() {
 }
 
 #[test]
+fn a_colour_map_client_gets_bgr233_and_the_map_to_read_it() {
+    // RealVNC's "pal8" and old 8-bit viewers: a colour map, its maxima and
+    // shifts meaningless.
+    let (server, _fb, px) = serve(SourceFormat::Xrgb8888, "xrgb8888", &[]);
+    let mut c = Client::connect(server.rfb, None);
+    let pal8 = PixelFormat {
+        true_colour: false,
+        red_max: 0,
+        green_max: 0,
+        blue_max: 0,
+        ..PixelFormat::true_colour(8, 8, false, 0, 0, 0, 0, 0, 0)
+    };
+    c.send(fbvncd::rfb::messages::ClientMsg::SetPixelFormat(pal8));
+    c.pf = PixelFormat::BGR233;
+    c.wait_screen(&px);
+    server.wait_log(&["colour map", "BGR233"]);
+    assert_eq!(c.colour_map.len(), 256);
+    // Each pixel's colour in the map is the file's within what 3, 3 and 2
+    // bits keep.
+    for (&v, &rgb) in c.screen.iter().zip(&px) {
+        let shown = c.colour_map[v as usize].map(|ch| i32::from(ch >> 8));
+        let file = [16, 8, 0].map(|s| (rgb >> s & 0xff) as i32);
+        let error = [0, 1, 2].map(|i| (shown[i] - file[i]).abs());
+        assert!(error[0] <= 31 && error[1] <= 31 && error[2] <= 63, "{rgb:06x} shown as {shown:?}");
+    }
+}
+
+#[test]
 fn every_source_format_serves_the_same_picture() {
     for (format, name) in [
         (SourceFormat::Xbgr8888, "xbgr8888"),

@@ -19,7 +19,7 @@ pub struct PixelFormat {
     pub depth: u8,
     /// Byte order of multi-byte pixels.
     pub big_endian: bool,
-    /// Only true-colour is supported; a colour map is refused.
+    /// True colour; false: a colour map (served as [`PixelFormat::BGR233`]).
     pub true_colour: bool,
     /// Maximum red value (2^n - 1).
     pub red_max: u16,
@@ -44,6 +44,11 @@ impl PixelFormat {
     pub const XRGB8888: PixelFormat = PixelFormat::true_colour(32, 24, false, 255, 255, 255, 16, 8, 0);
     /// 16 bpp little-endian RGB565.
     pub const RGB565: PixelFormat = PixelFormat::true_colour(16, 16, false, 31, 63, 31, 11, 5, 0);
+    /// 8 bpp, blue in the top two bits, green in the middle three, red in
+    /// the low three: what colour-map clients are served, with a colour map
+    /// saying so (libvncserver's and x11vnc's way, so every server pixel
+    /// value has its colour).
+    pub const BGR233: PixelFormat = PixelFormat::true_colour(8, 8, false, 7, 7, 3, 0, 3, 6);
 
     /// A true-colour format.
     #[allow(clippy::too_many_arguments)]
@@ -70,6 +75,19 @@ impl PixelFormat {
             green_shift,
             blue_shift,
         }
+    }
+
+    /// The true-colour format this server packs for a client that asked for
+    /// `self`: itself, or [`PixelFormat::BGR233`] for a colour map.
+    pub fn served(&self) -> PixelFormat {
+        if self.true_colour { *self } else { Self::BGR233 }
+    }
+
+    /// The colour of each of [`PixelFormat::BGR233`]'s 256 values, as
+    /// SetColourMapEntries gives it (16-bit red, green, blue).
+    pub fn bgr233_colours() -> impl ExactSizeIterator<Item = [u16; 3]> {
+        let widen = |v: u32, max: u32| u16::try_from(v * 0xffff / max).unwrap_or(u16::MAX);
+        (0..256u32).map(move |i| [widen(i & 7, 7), widen(i >> 3 & 7, 7), widen(i >> 6, 3)])
     }
 
     /// Bytes per pixel.
@@ -196,7 +214,7 @@ impl std::fmt::Display for PixelFormatError {
         match self {
             Self::BitsPerPixel(b) => write!(f, "{b} bits per pixel (8, 16 or 32 supported)"),
             Self::Depth(d) => write!(f, "depth {d}"),
-            Self::ColourMap => f.write_str("colour-map formats are not supported"),
+            Self::ColourMap => f.write_str("a colour map is served at 8 bits per pixel only"),
             Self::ChannelMax(m) => write!(f, "channel maximum {m}"),
             Self::ChannelOutside => f.write_str("a channel does not fit in the pixel"),
         }
@@ -245,7 +263,9 @@ impl PixelFormat {
             return Err(PixelFormatError::Depth(self.depth));
         }
         if !self.true_colour {
-            return Err(PixelFormatError::ColourMap);
+            // Served as BGR233 with a colour map (its maxima and shifts
+            // mean nothing).
+            return if self.bits_per_pixel == 8 { Ok(()) } else { Err(PixelFormatError::ColourMap) };
         }
         for (max, shift) in [
             (self.red_max, self.red_shift),

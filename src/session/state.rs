@@ -238,7 +238,13 @@ where
         match msg {
             ClientMsg::SetPixelFormat(pf) => {
                 pf.validate_client().map_err(|e| SessionError::BadPixelFormat(e.to_string()))?;
-                self.pf = pf;
+                self.pf = pf.served();
+                if !pf.true_colour {
+                    log::info!("{}: asked for a colour map: served BGR233 with its map", self.peer);
+                    let mut out = Vec::with_capacity(6 + 256 * 6);
+                    messages::encode_colour_map(PixelFormat::bgr233_colours(), &mut out);
+                    self.write(&out).await?;
+                }
                 // The cursor's pixels are in the client's format.
                 self.owed.cursor |= self.caps.cursor;
             }

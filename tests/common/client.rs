@@ -36,6 +36,8 @@ pub struct Client {
     pub screen: Vec<u32>,
     /// The last Cursor pseudo-rectangle: hotspot and size, pixels, mask.
     pub cursor: Option<(Rect, Vec<u8>, Vec<u8>)>,
+    /// Colours set by SetColourMapEntries (16-bit red, green, blue).
+    pub colour_map: Vec<[u16; 3]>,
 }
 
 /// Reads exactly `n` bytes.
@@ -99,7 +101,7 @@ impl Client {
         let name =
             String::from_utf8_lossy(&read_n(&mut sock, be32(&init[20..24]) as usize).unwrap()).into_owned();
         let screen = vec![0; usize::from(width) * usize::from(height)];
-        Client { sock, width, height, pf, name, screen, cursor: None }
+        Client { sock, width, height, pf, name, screen, cursor: None, colour_map: Vec::new() }
     }
 
     /// Sends a client message.
@@ -133,6 +135,7 @@ impl Client {
             let kind = read_n(&mut self.sock, 1)?[0];
             match kind {
                 0 => break,
+                1 => self.read_colour_map()?,
                 2 => continue,
                 3 => {
                     let h = read_n(&mut self.sock, 7)?;
@@ -160,6 +163,18 @@ impl Client {
             }
         }
         Ok(got)
+    }
+
+    fn read_colour_map(&mut self) -> std::io::Result<()> {
+        let h = read_n(&mut self.sock, 5)?;
+        let first = usize::from(u16::from_be_bytes([h[1], h[2]]));
+        let n = usize::from(u16::from_be_bytes([h[3], h[4]]));
+        let data = read_n(&mut self.sock, 6 * n)?;
+        self.colour_map.resize(self.colour_map.len().max(first + n), [0; 3]);
+        for (i, c) in data.chunks_exact(6).enumerate() {
+            self.colour_map[first + i] = [0, 2, 4].map(|o| u16::from_be_bytes([c[o], c[o + 1]]));
+        }
+        Ok(())
     }
 
     fn apply(&mut self, rect: Rect, encoding: i32) -> std::io::Result<()> {

@@ -37,6 +37,16 @@ pub fn encode_desktop_name(name: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(&name.as_bytes()[..n as usize]);
 }
 
+/// SetColourMapEntries (RFC 6143 §7.6.2) from colour 0: 16-bit red,
+/// green and blue for each.
+pub fn encode_colour_map(colours: impl ExactSizeIterator<Item = [u16; 3]>, out: &mut Vec<u8>) {
+    out.extend_from_slice(&[1, 0, 0, 0]);
+    out.extend_from_slice(&u16::try_from(colours.len()).unwrap_or(u16::MAX).to_be_bytes());
+    for c in colours.take(usize::from(u16::MAX)) {
+        c.iter().for_each(|v| out.extend_from_slice(&v.to_be_bytes()));
+    }
+}
+
 /// Bell (RFC 6143 §7.6.3).
 pub fn encode_bell(out: &mut Vec<u8>) {
     out.push(2);
@@ -92,5 +102,27 @@ mod tests {
         let mut lit = vec![0, 1, 0, 1, 3, 32, 2, 88, 0xff, 0xff, 0xfe, 0xcc, 1, 0, 0, 0];
         lit.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 3, 32, 2, 88, 0, 0, 0, 0]);
         assert_eq!(out, lit);
+    }
+
+    #[test]
+    fn the_bgr233_colour_map() {
+        let mut out = Vec::new();
+        encode_colour_map(PixelFormat::bgr233_colours(), &mut out);
+        assert_eq!(out.len(), 6 + 256 * 6);
+        assert_eq!(out[..6], [1, 0, 0, 0, 1, 0]);
+        assert_eq!(out[6..12], [0; 6], "value 0 is black");
+        // Value 0b01_101_011: red 3/7, green 5/7, blue 1/3 of 0xffff.
+        let at = 6 + 6 * 0b0110_1011;
+        assert_eq!(out[at..at + 6], [0x6d, 0xb6, 0xb6, 0xda, 0x55, 0x55]);
+        assert_eq!(out[out.len() - 6..], [0xff; 6], "value 255 is white");
+        // The value BGR233 packs for a colour has that colour, near enough.
+        let pf = PixelFormat::BGR233;
+        let colours: Vec<[u16; 3]> = PixelFormat::bgr233_colours().collect();
+        for rgb in [0x000000, 0xffffff, 0x336699, 0xe01020] {
+            let c = colours[pf.pack(rgb) as usize];
+            for (ch, shift) in c.iter().zip([16, 8, 0]) {
+                assert!((i32::from(ch >> 8) - (rgb >> shift & 0xff) as i32).abs() <= 63);
+            }
+        }
     }
 }
