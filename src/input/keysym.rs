@@ -1,5 +1,6 @@
 //! X11 keysym → evdev key for a US keyboard layout, with whether Shift must
-//! be held for it (`None`: leave Shift as the client has it, e.g. letters).
+//! be held for it (`None`: leave Shift as the client has it) and whether
+//! Caps Lock turns that round (letters).
 
 use evdev::KeyCode as K;
 
@@ -10,10 +11,16 @@ pub struct Typed {
     pub key: K,
     /// Shift required (Some(true)), forbidden (Some(false)) or left alone (None).
     pub shift: Option<bool>,
+    /// A letter: with Caps Lock on, Shift gives the small one.
+    pub letter: bool,
 }
 
 const fn t(key: K, shift: Option<bool>) -> Option<Typed> {
-    Some(Typed { key, shift })
+    Some(Typed { key, shift, letter: false })
+}
+
+const fn letter(key: K, capital: bool) -> Option<Typed> {
+    Some(Typed { key, shift: Some(capital), letter: true })
 }
 
 /// US-layout printable ASCII: (unshifted, shifted, key).
@@ -114,8 +121,8 @@ const KEYPAD_DIGITS: [K; 10] = [
 pub fn lookup(keysym: u32) -> Option<Typed> {
     match keysym {
         0x20 | 0xa0 => t(K::KEY_SPACE, None),
-        0x61..=0x7a => t(LETTERS[(keysym - 0x61) as usize], None),
-        0x41..=0x5a => t(LETTERS[(keysym - 0x41) as usize], None),
+        0x61..=0x7a => letter(LETTERS[(keysym - 0x61) as usize], false),
+        0x41..=0x5a => letter(LETTERS[(keysym - 0x41) as usize], true),
         0x21..=0x7e => {
             let c = u8::try_from(keysym).ok()?;
             PAIRS.iter().find_map(|&(plain, shifted, key)| {
@@ -130,7 +137,7 @@ pub fn lookup(keysym: u32) -> Option<Typed> {
         }
         0xffbe..=0xffd5 => t(FKEYS[(keysym - 0xffbe) as usize], None),
         0xffb0..=0xffb9 => t(KEYPAD_DIGITS[(keysym - 0xffb0) as usize], None),
-        _ => special(keysym).map(|key| Typed { key, shift: None }),
+        _ => special(keysym).and_then(|key| t(key, None)),
     }
 }
 
@@ -242,8 +249,8 @@ mod tests {
 
     #[test]
     fn letters_leave_shift_alone() {
-        assert_eq!(lookup(u32::from(b'a')), t(K::KEY_A, None));
-        assert_eq!(lookup(u32::from(b'A')), t(K::KEY_A, None));
+        assert_eq!(lookup(u32::from(b'a')), letter(K::KEY_A, false));
+        assert_eq!(lookup(u32::from(b'A')), letter(K::KEY_A, true));
     }
 
     #[test]

@@ -29,6 +29,13 @@ const BUTTONS: [(u8, K); 4] = [(0, K::BTN_LEFT), (1, K::BTN_MIDDLE), (2, K::BTN_
 const WHEEL: [(u8, Rel, i32); 4] =
     [(3, Rel::REL_WHEEL, 1), (4, Rel::REL_WHEEL, -1), (5, Rel::REL_HWHEEL, -1), (6, Rel::REL_HWHEEL, 1)];
 
+/// Caps Lock in QEMU's LED pseudo-encoding bits.
+const LED_CAPS_LOCK: u8 = 1 << 2;
+
+fn is_shift(code: u16) -> bool {
+    code == K::KEY_LEFTSHIFT.code() || code == K::KEY_RIGHTSHIFT.code()
+}
+
 /// Shift, Ctrl, Alt and Meta keys.
 fn is_modifier(code: u16) -> bool {
     [
@@ -56,6 +63,8 @@ pub struct InputMapper {
     pos: Option<(i32, i32)>,
     unknown_logged: BTreeSet<u32>,
     touches: u16,
+    /// The board's Caps Lock LED.
+    caps_lock: bool,
 }
 
 impl InputMapper {
@@ -70,6 +79,7 @@ impl InputMapper {
             pos: None,
             unknown_logged: BTreeSet::new(),
             touches: 0,
+            caps_lock: false,
         }
     }
 
@@ -84,14 +94,34 @@ impl InputMapper {
         [K::KEY_LEFTSHIFT, K::KEY_RIGHTSHIFT].into_iter().filter(|k| self.held.contains(&k.code())).collect()
     }
 
+    /// Follows the board's lock LEDs (QEMU LED bits; None: not known, taken
+    /// as all off).
+    pub fn set_leds(&mut self, leds: Option<u8>) {
+        self.caps_lock = leds.is_some_and(|l| l & LED_CAPS_LOCK != 0);
+    }
+
     /// A KeyEvent: the key, with Shift fixed up around a press as the US
-    /// layout needs it (letters keep the client's Shift).
+    /// layout needs it for the keysym. A letter comes out in the keysym's
+    /// case whatever the viewer's Shift and the board's Caps Lock (a viewer
+    /// whose own Caps Lock was on before it connected sends "A" without
+    /// Shift), except while Ctrl, Alt or Meta is held: a shortcut keeps the
+    /// Shift the viewer pressed.
     pub fn key(&mut self, down: bool, keysym: u32) -> Vec<InputEvent> {
-        let Some(Typed { key, shift }) = keysym::lookup(keysym) else {
+        let Some(typed) = keysym::lookup(keysym) else {
             self.log_unknown(keysym);
             return Vec::new();
         };
-        self.typed(down, key, shift)
+        let shift = self.shift_for(typed);
+        self.typed(down, typed.key, shift)
+    }
+
+    /// The Shift a key needs now (None: as the viewer holds it).
+    fn shift_for(&self, Typed { shift, letter, .. }: Typed) -> Option<bool> {
+        if !letter {
+            return shift;
+        }
+        let shortcut = self.held.iter().any(|&c| is_modifier(c) && !is_shift(c));
+        if shortcut { None } else { shift.map(|capital| capital != self.caps_lock) }
     }
 
     /// One line per distinct keysym, up to [`MAX_UNKNOWN_LOGGED`] of them (a
@@ -239,15 +269,13 @@ impl InputMapper {
                 b'\t' => 0xff09,
                 c => u32::from(c),
             };
-            let Some(Typed { key, shift }) = keysym::lookup(keysym) else {
+            let press = self.key(true, keysym);
+            if press.is_empty() {
                 skipped += 1;
                 continue;
-            };
-            // A key event's letter keeps the client's Shift; a pasted one
-            // has its own case.
-            let shift = if c.is_ascii_alphabetic() { Some(c.is_ascii_uppercase()) } else { shift };
-            out.push(self.typed(true, key, shift));
-            out.push(self.typed(false, key, shift));
+            }
+            out.push(press);
+            out.push(self.key(false, keysym));
         }
         if skipped > 0 || text.len() > MAX_PASTE {
             log::info!(

@@ -255,6 +255,7 @@ where
             ClientMsg::KeyEvent { .. } | ClientMsg::QemuKeyEvent { .. } | ClientMsg::PointerEvent { .. }
                 if !self.can_input() => {}
             ClientMsg::KeyEvent { down, keysym } => {
+                self.mapper.set_leds(lock(&self.shared.input).led_state());
                 let ev = self.mapper.key(down, keysym);
                 self.emit(&ev);
             }
@@ -331,6 +332,7 @@ where
             log::debug!("{}: clipboard text of {} bytes ignored", self.peer, text.len());
             return;
         }
+        self.mapper.set_leds(lock(&self.shared.input).led_state());
         for batch in self.mapper.paste(text) {
             self.emit(&batch);
             smol::Timer::after(std::time::Duration::from_millis(4)).await;

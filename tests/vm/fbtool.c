@@ -5,7 +5,7 @@
  *   fbtool pattern DEV          the pattern of tests/tools/pattern.py
  *   fbtool fill DEV X Y W H RRGGBB
  *   fbtool mode DEV W H BPP     (vfb accepts any mode that fits its memory)
- *   fbtool events DEV N         print N events as "TYPE CODE VALUE"
+ *   fbtool events DEV N         print "ready", then N events as "EV TYPE CODE VALUE"
  */
 #include <fcntl.h>
 #include <linux/fb.h>
@@ -59,6 +59,8 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "events")) {
         int in = open(argv[2], O_RDONLY);
         if (in < 0) die("open");
+        printf("ready\n"); /* events from here on are seen */
+        fflush(stdout);
         int n = argc > 3 ? atoi(argv[3]) : 1;
         struct input_event ev;
         for (int i = 0; i < n && read(in, &ev, sizeof ev) == sizeof ev; i++) {

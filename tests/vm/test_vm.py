@@ -81,6 +81,8 @@ class Reader:
         self.vm = vm
         self.file = "/tmp/ev-" + name.replace(" ", "-")
         vm.run(f"fbtool events {event_node(vm, name)} 100000 > {self.file} & echo $! > {self.file}.pid")
+        # Events sent before it has the device open would be missed.
+        vm.run(f"i=0; until grep -q ready {self.file}; do i=$((i+1)); [ $i -gt 300 ] && break; sleep 0.05; done")
 
     def lines(self, n):
         """Waits for `n` events and returns them as (type, code, value)."""
@@ -148,7 +150,7 @@ def rfb_connect(port, encodings):
     return s, rx
 
 
-def test_caps_lock_led_reaches_a_client_that_asks(vm):
+def test_caps_lock_led_reaches_a_client_and_letters_keep_their_case(vm):
     vm.start_fbvncd()
     s, rx = rfb_connect(vm.port, [-223, -261])  # DesktopSize (no pixels wanted), LED state
     leds = []
@@ -175,6 +177,17 @@ def test_caps_lock_led_reaches_a_client_that_asks(vm):
     for down in (1, 0):
         s.sendall(struct.pack(">BBxxI", 4, down, caps))
     assert read_leds(lambda v: v & 4) & 4, "Caps Lock on"
+    # With the board's Caps Lock on, "A" is typed without Shift and "a"
+    # with it (a keysym names the letter's case, not the key's).
+    kbd = Reader(vm, "fbvncd keyboard")
+    for keysym in (ord("A"), ord("a")):
+        for down in (1, 0):
+            s.sendall(struct.pack(">BBxxI", 4, down, keysym))
+    assert kbd.lines(10) == [
+        (EV_KEY, KEY_A, 1), SYN, (EV_KEY, KEY_A, 0), SYN,
+        (EV_KEY, KEY_LEFTSHIFT, 1), (EV_KEY, KEY_A, 1), (EV_KEY, KEY_LEFTSHIFT, 0), SYN,
+        (EV_KEY, KEY_A, 0), SYN]
+    kbd.close()
     for down in (1, 0):
         s.sendall(struct.pack(">BBxxI", 4, down, caps))
     assert read_leds(lambda v: not v & 4) & 4 == 0, "Caps Lock off again"

@@ -24,6 +24,48 @@ fn shift_is_pressed_around_bang_and_lifted_around_slash() {
     assert_eq!(names(&m.key(true, u32::from(b'A'))), ["EV_KEY KEY_A 1", "EV_SYN SYN_REPORT 0"]);
 }
 
+/// The keys pressed (value 1) by a press of `keysym`, Shift moves included.
+fn press(m: &mut InputMapper, keysym: u8) -> Vec<String> {
+    let ev = names(&m.key(true, u32::from(keysym)));
+    m.key(false, u32::from(keysym));
+    ev.into_iter().filter(|e| !e.starts_with("EV_SYN")).collect()
+}
+
+#[test]
+fn a_letter_comes_out_in_its_keysyms_case_whatever_caps_lock() {
+    let mut m = mapper();
+    // No Shift held, board's Caps Lock off: "A" needs Shift.
+    assert_eq!(press(&mut m, b'A'), ["EV_KEY KEY_LEFTSHIFT 1", "EV_KEY KEY_A 1", "EV_KEY KEY_LEFTSHIFT 0"]);
+    assert_eq!(press(&mut m, b'a'), ["EV_KEY KEY_A 1"]);
+    // Shift held: "A" as it is; "a" (the viewer's Caps Lock on) without it.
+    m.key(true, 0xffe1);
+    assert_eq!(press(&mut m, b'A'), ["EV_KEY KEY_A 1"]);
+    assert_eq!(press(&mut m, b'a'), ["EV_KEY KEY_LEFTSHIFT 0", "EV_KEY KEY_A 1", "EV_KEY KEY_LEFTSHIFT 1"]);
+    m.key(false, 0xffe1);
+    // The board's Caps Lock on: the other way round.
+    m.set_leds(Some(0b100));
+    assert_eq!(press(&mut m, b'A'), ["EV_KEY KEY_A 1"]);
+    assert_eq!(press(&mut m, b'a'), ["EV_KEY KEY_LEFTSHIFT 1", "EV_KEY KEY_A 1", "EV_KEY KEY_LEFTSHIFT 0"]);
+    // Num and Scroll Lock change nothing.
+    m.set_leds(Some(0b011));
+    assert_eq!(press(&mut m, b'a'), ["EV_KEY KEY_A 1"]);
+}
+
+#[test]
+fn a_shortcut_keeps_the_viewers_shift() {
+    let mut m = mapper();
+    m.key(true, 0xffe3); // Control_L
+    assert_eq!(press(&mut m, b'C'), ["EV_KEY KEY_C 1"]);
+    m.key(true, 0xffe1);
+    assert_eq!(press(&mut m, b'c'), ["EV_KEY KEY_C 1"]);
+    // Punctuation still gets the Shift it needs.
+    m.key(false, 0xffe1);
+    assert_eq!(
+        press(&mut m, b'+'),
+        ["EV_KEY KEY_LEFTSHIFT 1", "EV_KEY KEY_EQUAL 1", "EV_KEY KEY_LEFTSHIFT 0"]
+    );
+}
+
 #[test]
 fn a_release_without_a_press_is_dropped() {
     assert!(mapper().key(false, u32::from(b'a')).is_empty());
