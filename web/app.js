@@ -143,18 +143,9 @@ function keysymFor(ch) {
   return cp < 0x100 ? cp : 0x01000000 + cp;
 }
 
-// A letter's keysym names the key, and the server leaves Shift to the
-// viewer (so that Caps Lock on the board works): capitals get it here.
-const SHIFT_L = 0xffe1;
-
 function typeText(text) {
   if (!rfb) return;
-  for (const ch of text.replace(/\r\n?/g, '\n')) {
-    const capital = ch >= 'A' && ch <= 'Z';
-    if (capital) rfb.sendKey(SHIFT_L, 'ShiftLeft', true);
-    rfb.sendKey(keysymFor(ch));
-    if (capital) rfb.sendKey(SHIFT_L, 'ShiftLeft', false);
-  }
+  for (const ch of text.replace(/\r\n?/g, '\n')) rfb.sendKey(keysymFor(ch));
 }
 
 $('paste-toggle').addEventListener('click', () => {
