@@ -120,6 +120,8 @@ const KEYPAD_DIGITS: [K; 10] = [
 /// The keysym's key on a US layout, or None when it cannot be typed.
 pub fn lookup(keysym: u32) -> Option<Typed> {
     match keysym {
+        // Unicode keysyms of Latin-1 are the Latin-1 keysyms (X11).
+        0x0100_0020..=0x0100_00ff => lookup(keysym - 0x0100_0000),
         0x20 | 0xa0 => t(K::KEY_SPACE, None),
         0x61..=0x7a => letter(LETTERS[(keysym - 0x61) as usize], false),
         0x41..=0x5a => letter(LETTERS[(keysym - 0x41) as usize], true),
@@ -251,6 +253,9 @@ mod tests {
     fn letters_leave_shift_alone() {
         assert_eq!(lookup(u32::from(b'a')), letter(K::KEY_A, false));
         assert_eq!(lookup(u32::from(b'A')), letter(K::KEY_A, true));
+        assert_eq!(lookup(0x0100_0041), letter(K::KEY_A, true));
+        assert_eq!(lookup(0x0100_0021), lookup(0x21));
+        assert_eq!(lookup(0x0100_20ac), None, "the euro sign has no key");
     }
 
     #[test]
