@@ -4,7 +4,8 @@
 # 6) and by libjpeg-turbo's tjbench (x11vnc's JPEG library), same picture,
 # same run, quality 79 (Tight quality level 6 in both servers; x11vnc uses
 # 4:4:4 there, fbvncd 4:2:0). Installs libjpeg-turbo-progs when missing.
-# usage: bench/jpeg_peer.sh
+# FEATURES=turbojpeg: fbvncd's Tight built with libjpeg-turbo instead.
+# usage: [FEATURES=turbojpeg] bench/jpeg_peer.sh
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
@@ -20,7 +21,7 @@ random.seed(2)
 rows = (bytes(v for px in photo_row(yy) for v in px) for yy in range(H))
 open(sys.argv[2], "wb").write(b"P6\n%d %d\n255\n" % (W, H) + b"".join(rows))
 PY
-(cd "$ROOT" && cargo build --release -q --example bench_jpeg)
+(cd "$ROOT" && cargo build --release -q --example bench_jpeg ${FEATURES:+--features "$FEATURES"})
 "$ROOT/target/release/examples/bench_jpeg" "$WORK/photo.ppm" | tee "$WORK/ours.txt"
 for s in 420 444; do
   # -bgrx: the 32-bit little-endian XRGB frame x11vnc hands libjpeg-turbo.

@@ -11,7 +11,11 @@
 # The squares (latency and CPU, the core aim) and the typing run in ROUNDS
 # rounds (default 3), the servers taking turns; the scroll rows in SCROLL_ROUNDS (default 1),
 # the servers taking turns at each row; ratios use the median of the rounds.
-# usage: [ROUNDS=N] [SCROLL_ROUNDS=N] [ONLY=squares|scroll (squares: and typing)] bench/run.sh [seconds per phase, default 10]
+# FEATURES=turbojpeg builds fbvncd with libjpeg-turbo for Tight's JPEG;
+# MATCH=REGEX keeps the scroll rows whose content:enc:rate:copyrect matches
+# (MATCH=photo:tight: the photo with Tight, with and without CopyRect).
+# usage: [ROUNDS=N] [SCROLL_ROUNDS=N] [ONLY=squares|scroll (squares: and typing)] [FEATURES=..] [MATCH=..]
+#        bench/run.sh [seconds per phase, default 10]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
@@ -20,7 +24,8 @@ ROUNDS=${ROUNDS:-3}
 SCROLL_ROUNDS=${SCROLL_ROUNDS:-1}
 ONLY=${ONLY:-}
 command -v x11vnc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq x11vnc >/dev/null; }
-(cd "$ROOT" && cargo build --release -q --bin fbvncd)
+MATCH=${MATCH:-}
+(cd "$ROOT" && cargo build --release -q --bin fbvncd ${FEATURES:+--features "$FEATURES"})
 WORK=$(mktemp -d)
 trap 'kill $FB_PID $X_PID 2>/dev/null; rm -rf "$WORK"' EXIT
 python3 "$HERE/mkfb.py" "$WORK/fb" >/dev/null
@@ -63,6 +68,7 @@ done
 for round in $(seq "$SCROLL_ROUNDS"); do
   [ "$ONLY" = squares ] && break
   for job in $JOBS; do
+    [ -n "$MATCH" ] && ! grep -qE "$MATCH" <<<"$job" && continue
     IFS=: read -r content enc rate copyrect <<<"$job"
     for server in $SERVERS; do
       IFS=: read -r name port pid <<<"$server"

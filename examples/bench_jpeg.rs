@@ -66,8 +66,9 @@ fn main() {
     let mut enc = Encoders::new(&EncodingKind::ALL);
     enc.set_client_encodings(&[7, -26]);
     let mut out = Vec::new();
+    let backend = if cfg!(feature = "turbojpeg") { "libjpeg-turbo" } else { "jpeg-encoder" };
     report(
-        "fbvncd Tight, quality level 6 (whole picture)",
+        &format!("fbvncd Tight ({backend}), quality level 6"),
         best(|| {
             out.clear();
             enc.encode_rect(&view, Rect::new(0, 0, w, h), &PixelFormat::RGBX8888, &mut out);

@@ -27,6 +27,9 @@ pub fn version_string() -> String {
     if cfg!(feature = "web") {
         features.push("web");
     }
+    if cfg!(feature = "turbojpeg") {
+        features.push("turbojpeg");
+    }
     format!(
         "fbvncd {} ({}; features: {})",
         env!("CARGO_PKG_VERSION"),

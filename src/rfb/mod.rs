@@ -89,8 +89,14 @@ impl<'a> PixelView<'a> {
     /// Row `y`, pixels `x .. x + w` (caller guarantees the rectangle is inside
     /// the window).
     pub fn row(&self, x: u16, y: u16, w: u16) -> &'a [u32] {
-        let start = usize::from(y - self.origin.1) * self.stride + usize::from(x - self.origin.0);
+        let start = self.index(x, y);
         &self.pixels[start..start + usize::from(w)]
+    }
+
+    /// Where screen point (`x`, `y`) lies in `pixels` (caller guarantees it
+    /// is inside the window).
+    pub fn index(&self, x: u16, y: u16) -> usize {
+        usize::from(y - self.origin.1) * self.stride + usize::from(x - self.origin.0)
     }
 }
 

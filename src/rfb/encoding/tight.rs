@@ -61,6 +61,7 @@ pub struct Tight {
     lossy: Vec<Rect>,
     /// No JPEG for now (a lossless refresh), whatever the quality level.
     exact: bool,
+    jpeg: jpeg::Jpeg,
 }
 
 impl Default for Tight {
@@ -82,6 +83,7 @@ impl Tight {
             palette: Palette::default(),
             lossy: Vec::new(),
             exact: false,
+            jpeg: jpeg::Jpeg::default(),
         }
     }
 
@@ -254,7 +256,7 @@ impl Tight {
         // The JPEG goes into the scratch buffer (its length comes first).
         let mut jpeg = std::mem::take(&mut self.scratch);
         jpeg.clear();
-        let ok = jpeg::encode(view, r, quality, &mut jpeg);
+        let ok = self.jpeg.encode(view, r, quality, &mut jpeg);
         if ok {
             out.push(0x90);
             put_compact_len(jpeg.len(), out);

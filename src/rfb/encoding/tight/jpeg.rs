@@ -1,17 +1,48 @@
-//! Tight's JPEG rectangles: jpeg-encoder takes the picture row by row as
-//! Y, Cb and Cr through its `ImageBuffer` trait, converted straight from
-//! the frame's pixels: no R, G, B copy of the rectangle first, and with
-//! 4:2:0 subsampling only the chroma samples the encoder reads are
-//! computed (a quarter of them).
+//! Tight's JPEG rectangles. By default jpeg-encoder (pure Rust) takes the
+//! picture row by row as Y, Cb and Cr through its `ImageBuffer` trait,
+//! converted straight from the frame's pixels: no R, G, B copy of the
+//! rectangle first, and with 4:2:0 subsampling only the chroma samples the
+//! encoder reads are computed (a quarter of them). With the `turbojpeg`
+//! feature libjpeg-turbo does it instead ([`turbo`]).
 
 use jpeg_encoder::{ChromaSubsamplingMethod, Encoder, ImageBuffer, JpegColorType, SamplingFactor};
 
 use crate::rfb::{PixelView, Rect};
 
+#[cfg(feature = "turbojpeg")]
+mod turbo;
+
+/// One client's JPEG encoder: what it keeps between rectangles (with
+/// libjpeg-turbo, its compressor; jpeg-encoder keeps nothing).
+#[derive(Default)]
+pub struct Jpeg {
+    #[cfg(feature = "turbojpeg")]
+    turbo: Option<turbo::Compressor>,
+}
+
+impl std::fmt::Debug for Jpeg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if cfg!(feature = "turbojpeg") { "Jpeg(libjpeg-turbo)" } else { "Jpeg(jpeg-encoder)" })
+    }
+}
+
+impl Jpeg {
+    /// Encodes `r` of `view` as a baseline JFIF image at `quality` (1–100)
+    /// into `out`, chroma subsampled 4:2:0 below quality 90, full above.
+    /// False (nothing usable in `out`) only when the encoder fails.
+    pub fn encode(&mut self, view: &PixelView<'_>, r: Rect, quality: u8, out: &mut Vec<u8>) -> bool {
+        #[cfg(feature = "turbojpeg")]
+        return turbo::encode(&mut self.turbo, view, r, quality, out);
+        #[cfg(not(feature = "turbojpeg"))]
+        encode(view, r, quality, out)
+    }
+}
+
 /// Encodes `r` of `view` as a baseline JFIF image at `quality` (1–100) into
 /// `out`: chroma subsampled 4:2:0 below quality 90 (jpeg-encoder's own
 /// choice), full above. Fails only for sizes beyond JPEG's (Tight's limits
 /// are far inside).
+#[cfg_attr(feature = "turbojpeg", allow(dead_code))] // its tests still run
 pub fn encode(view: &PixelView<'_>, r: Rect, quality: u8, out: &mut Vec<u8>) -> bool {
     let subsampled = quality < 90;
     let mut enc = Encoder::new(out, quality);
