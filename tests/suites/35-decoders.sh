@@ -1,14 +1,28 @@
 # fbvncd's encoders against noVNC's own decoders, under node: as built by
-# default, then with Tight's JPEG through libjpeg-turbo (--features turbojpeg).
+# default, with Tight's JPEG through libjpeg-turbo (--features turbojpeg),
+# and that build for aarch64 run under qemu-aarch64 (libjpeg-turbo's NEON
+# code, as on a Pi with a 64-bit OS).
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
 cd "$ROOT"
-ensure_apt cmake nasm
+ensure_apt cmake nasm qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross file
 # The decoders come from the npm package the page embeds (build.rs installs it).
 [ -d web/node_modules/@novnc/novnc ] || (cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 (cd tests/decoders && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+run_decoders() { (cd tests/decoders && FBVNCD_EXAMPLES="$1" node --test); }
 for features in "" turbojpeg; do
   echo "# encode_vectors built with features: ${features:-default}"
   cargo build --release --quiet --example encode_vectors ${features:+--features "$features"}
-  (cd tests/decoders && FBVNCD_EXAMPLES="$ROOT/target/release/examples" node --test)
+  run_decoders "$ROOT/target/release/examples"
 done
+arm=aarch64-unknown-linux-gnu
+rustup target add "$arm" >/dev/null
+echo "# encode_vectors built with features: turbojpeg, for $arm, run under qemu-aarch64"
+cargo build --release --quiet --example encode_vectors --features turbojpeg --target "$arm"
+wrap=$(mktemp -d)
+trap 'rm -rf "$wrap"' EXIT
+printf '#!/bin/sh\nexec qemu-aarch64 -L /usr/aarch64-linux-gnu %s "$@"\n' \
+  "$ROOT/target/$arm/release/examples/encode_vectors" >"$wrap/encode_vectors"
+chmod +x "$wrap/encode_vectors"
+file -L "$ROOT/target/$arm/release/examples/encode_vectors" | grep -q "ARM aarch64"
+run_decoders "$wrap"
