@@ -124,12 +124,13 @@ pub fn block_on<T>(fut: impl Future<Output = T>, mut idle: impl FnMut() -> Optio
         {
             return v;
         }
-        // A wake-up during `idle` (a poll waking sessions) sets `woken`: no
-        // sleep then. Else sleep until the deadline, a socket or a wake.
+        // Sleep until the deadline, a socket or a wake; when woken already
+        // (a poll in `idle` woke sessions, or a task gave up its turn with
+        // work left) only look at the sockets: a task that always has work
+        // must not keep the others' sockets unread.
         let until = idle();
-        if !waker.woken.load(Ordering::Acquire) {
-            reactor().wait(until);
-        }
+        let until = if waker.woken.load(Ordering::Acquire) { Some(Instant::now()) } else { until };
+        reactor().wait(until);
     }
 }
 

@@ -203,6 +203,38 @@ fn a_client_that_stops_reading_does_not_stall_another() {
 }
 
 #[test]
+fn a_client_that_floods_messages_does_not_starve_the_others() {
+    let mut st = setup(&[]);
+    // A logged-in client sends pointer events without pause until told to stop:
+    // its socket always has data for the server to read.
+    let mut flooder = initialised(&st.server);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flood = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut msgs = Vec::new();
+            for i in 0..4096u16 {
+                ClientMsg::PointerEvent { buttons: 0, x: i % W as u16, y: i % H as u16 }
+                    .encode_into(&mut msgs);
+            }
+            let mut drain = flooder.try_clone().unwrap();
+            std::thread::spawn(move || std::io::copy(&mut drain, &mut std::io::sink()));
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && flooder.write_all(&msgs).is_ok() {}
+        })
+    };
+    // Meanwhile a new client logs in and the old one sees fresh edits.
+    let mut late = Client::connect(st.server.rfb, None);
+    late.set_pixel_format(PixelFormat::RGBX8888);
+    late.wait_screen(&st.px);
+    for i in 0..5u32 {
+        st.good_client_still_served(0x203040 + i);
+    }
+    assert!(!flood.is_finished(), "the flood was still going on");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    flood.join().unwrap();
+}
+
+#[test]
 fn the_number_of_clients_is_bounded() {
     let st = setup(&["--max-clients", "1"]);
     // A second client is told why, in its version's form (here 3.3's).
@@ -234,4 +266,41 @@ fn repeated_failed_logins_slow_down() {
     read_n(&mut s, 12).unwrap();
     assert!(start.elapsed() >= Duration::from_millis(900), "delayed: {:?}", start.elapsed());
     server.wait_log(&["delaying"]);
+}
+
+#[test]
+fn the_view_only_password_does_not_clear_failed_logins() {
+    let dir = temp_dir("pw2");
+    let pw = dir.join("pw");
+    std::fs::write(
+        &pw,
+        "secret12
+lookonly
+",
+    )
+    .unwrap();
+    let pw_arg = pw.display().to_string();
+    let server = Server::start(&["--fb", "demo", "--password-file", &pw_arg]);
+    for _ in 0..3 {
+        assert_eq!(handshake(server.rfb, Some("wrong")).0, 1);
+    }
+    let log_in = |password| {
+        let (result, mut s) = handshake(server.rfb, Some(password));
+        assert_eq!(result, 0, "{password} logs in");
+        s.write_all(&[1]).unwrap();
+        read_n(&mut s, 24).unwrap();
+    };
+    let delays = || server.log().iter().filter(|l| l.contains("delaying")).count();
+    log_in("lookonly");
+    // The failures still count: the next attempt waits.
+    let before = delays();
+    let start = Instant::now();
+    read_n(&mut connect_raw(server.rfb), 12).unwrap();
+    assert!(start.elapsed() >= Duration::from_millis(900), "delayed: {:?}", start.elapsed());
+    assert_eq!(delays(), before + 1);
+    // The full-control password clears them: no delay for the next one.
+    log_in("secret12");
+    let before = delays();
+    read_n(&mut connect_raw(server.rfb), 12).unwrap();
+    assert_eq!(delays(), before, "not delayed after the full-control login");
 }

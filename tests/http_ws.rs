@@ -313,3 +313,60 @@ fn single_port_serves_native_clients_and_browsers() {
     assert!(status.contains(" 200 ") && header(&h, "content-type") == Some("text/html; charset=utf-8"));
     smol::block_on(async { ws_connect(server.rfb, None).await.expect("websocket on the RFB port") });
 }
+
+#[test]
+fn a_flood_of_pings_closes_that_websocket_and_a_keepalive_ping_does_not() {
+    let (server, _) = serve(&[]);
+    smol::block_on(async {
+        // A ping now and then (a keep-alive) is answered and changes nothing.
+        let mut calm = ws_connect(server.http.unwrap(), None).await.unwrap();
+        calm.send(Message::Ping(b"k".to_vec().into())).await.unwrap();
+        let mut pong = false;
+        while !pong {
+            match calm.next().await.expect("a message").expect("no error") {
+                Message::Pong(p) => pong = &p[..] == b"k",
+                Message::Binary(_) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        // Pings by the hundred (each would cost a pong): the server ends it.
+        let mut flood = ws_connect(server.http.unwrap(), None).await.unwrap();
+        let mut sent = 0;
+        while sent < 10_000 && flood.send(Message::Ping(vec![7; 100].into())).await.is_ok() {
+            sent += 1;
+        }
+        loop {
+            match flood.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(_)) => {}
+            }
+        }
+    });
+    server.wait_log(&["over 16 pings or other non-binary messages a second"]);
+}
+
+#[test]
+fn a_kept_alive_connection_is_closed_after_its_hundredth_request() {
+    let (server, _) = serve(&[]);
+    let mut s = connect_raw(server.http.unwrap());
+    for i in 0..100 {
+        let (status, _, _) = exchange(&mut s, "HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert!(status.contains(" 404 "), "request {i}: {status}");
+    }
+    let _ = s.write_all(b"HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n");
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    assert_eq!(String::from_utf8_lossy(&rest), "", "closed after the hundredth answer");
+}
+
+#[test]
+fn a_head_sent_a_byte_at_a_time_is_still_read() {
+    let (server, _) = serve(&[]);
+    let mut s = connect_raw(server.http.unwrap());
+    s.set_nodelay(true).unwrap();
+    for b in b"GET /nope HTTP/1.1\r\nHost: a\r\n\r" {
+        s.write_all(&[*b]).unwrap();
+    }
+    let (status, _, _) = exchange(&mut s, "\n");
+    assert!(status.contains(" 404 "), "{status}");
+}

@@ -3,8 +3,8 @@
 //! with ETag and gzip, keep-alive, and the upgrade to WebSocket.
 
 use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::net::reactor::Io;
 use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
@@ -18,6 +18,11 @@ pub const MAX_HEAD: usize = 8 * 1024;
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long an answer may take to be written.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Requests one connection may make, and for how long after it opened a
+/// new one is taken (a browser loads the page in a second or two): a peer
+/// sending a request now and then does not hold its place for ever.
+const MAX_REQUESTS: u32 = 100;
+const KEEP_ALIVE_FOR: Duration = Duration::from_secs(60);
 /// Paths that upgrade to RFB over WebSocket (noVNC's default, and a short one).
 pub const WS_PATHS: &[&str] = &["/websockify", "/ws"];
 
@@ -112,7 +117,8 @@ pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, share
         }
     };
     let mut buf = Vec::new();
-    loop {
+    let opened = Instant::now();
+    for served in 1.. {
         let head = read_head(&mut stream, &mut buf).or(async {
             smol::Timer::after(HEAD_TIMEOUT).await;
             Err(TIMED_OUT.to_string())
@@ -132,13 +138,13 @@ pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, share
         buf.drain(..used);
         log::debug!("{peer}: http {} {}", req.method, req.path);
         if req.is_websocket() && WS_PATHS.contains(&req.path.as_str()) {
-            // From here the RFB session's own admission applies.
-            drop(permit);
-            super::ws::accept(stream, buf, &req, peer, shared).await;
+            // The place is held until the RFB session takes its own.
+            super::ws::accept(stream, buf, &req, peer, shared.clone(), permit).await;
             return;
         }
         let answer = respond(&req);
-        if !write_timed(&mut stream, &answer).await || !req.keep_alive() {
+        let again = req.keep_alive() && served < MAX_REQUESTS && opened.elapsed() < KEEP_ALIVE_FOR;
+        if !write_timed(&mut stream, &answer).await || !again {
             return;
         }
     }
@@ -163,15 +169,22 @@ async fn read_head(
     buf: &mut Vec<u8>,
 ) -> Result<Option<(Request, usize)>, String> {
     let mut chunk = [0u8; 2048];
+    // Parsed again only when a line may have ended: a head sent a byte at a
+    // time is not parsed from its start at every byte.
+    let mut line_ended = !buf.is_empty();
     loop {
-        if let Some(found) = parse_head(buf).map_err(|e| format!("bad request head: {e:?}"))? {
+        if line_ended && let Some(found) = parse_head(buf).map_err(|e| format!("bad request head: {e:?}"))? {
             return Ok(Some(found));
+        }
+        if buf.len() > MAX_HEAD {
+            return Err(format!("bad request head: {:?}", HeadError::TooLarge));
         }
         let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
         if n == 0 {
             return if buf.is_empty() { Ok(None) } else { Err("closed mid-request".into()) };
         }
         buf.extend_from_slice(&chunk[..n]);
+        line_ended = chunk[..n].contains(&b'\n');
     }
 }
 
@@ -215,7 +228,7 @@ pub fn respond(req: &Request) -> Vec<u8> {
     let (body, encoding): (&[u8], Option<&str>) = if gzip_ok {
         (&asset.gzipped, Some("gzip"))
     } else {
-        inflated = inflate(&asset.gzipped);
+        inflated = inflated_once(&asset.etag, &asset.gzipped);
         (&inflated, None)
     };
     let mut extra =
@@ -235,6 +248,20 @@ pub fn accepts_gzip(value: &str) -> bool {
             parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q == 0.0)));
         (name.eq_ignore_ascii_case("gzip") || name == "*") && !q_zero
     })
+}
+
+/// The inflated bytes of the asset with ETag `etag`, inflated at its first
+/// request only (for the rare client that refuses gzip: each would cost far
+/// more than serving the gzip bytes). At most one copy per embedded file,
+/// however its path was spelt.
+fn inflated_once(etag: &str, gz: &[u8]) -> Arc<[u8]> {
+    static DONE: Mutex<Vec<(String, Arc<[u8]>)>> = Mutex::new(Vec::new());
+    if let Some((_, bytes)) = crate::hub::lock(&DONE).iter().find(|(e, _)| e == etag) {
+        return bytes.clone();
+    }
+    let bytes: Arc<[u8]> = inflate(gz).into();
+    crate::hub::lock(&DONE).push((etag.to_string(), bytes.clone()));
+    bytes
 }
 
 fn inflate(gz: &[u8]) -> Vec<u8> {

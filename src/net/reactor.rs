@@ -10,6 +10,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
@@ -164,11 +165,19 @@ impl Reactor {
     }
 }
 
+/// Operations on one socket that may complete at once in a row before its
+/// task gives the others a turn (a peer that keeps the socket full, such as
+/// a flood of pings, would otherwise keep the thread to itself: no other
+/// client, no timer, no capture poll).
+const BUDGET: u32 = 32;
+
 /// A non-blocking socket whose readiness the executor thread waits for.
 #[derive(Debug)]
 pub struct Io<T: AsFd> {
     inner: T,
     source: Arc<Source>,
+    /// Operations completed at once since the last wait or turn given up.
+    streak: AtomicU32,
 }
 
 impl<T: AsFd> Io<T> {
@@ -176,7 +185,7 @@ impl<T: AsFd> Io<T> {
     pub fn new(inner: T) -> io::Result<Self> {
         rustix::io::ioctl_fionbio(inner.as_fd(), true)?;
         let source = reactor().register(inner.as_fd())?;
-        Ok(Self { inner, source })
+        Ok(Self { inner, source, streak: AtomicU32::new(0) })
     }
 
     /// The socket.
@@ -191,10 +200,21 @@ impl<T: AsFd> Io<T> {
         cx: &mut Context<'_>,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        if self.streak.fetch_add(1, Ordering::Relaxed) >= BUDGET {
+            // Its turn is up: wait for the socket like one that blocked. It
+            // is ready, so the reactor's next look wakes the task again,
+            // together with whatever else became ready meanwhile.
+            self.streak.store(0, Ordering::Relaxed);
+            return match reactor().arm(&self.source, dir, cx.waker()) {
+                Ok(()) => Poll::Pending,
+                Err(e) => Poll::Ready(Err(e)),
+            };
+        }
         loop {
             match op(&self.inner) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.streak.store(0, Ordering::Relaxed);
                     // Level-triggered: a socket ready by now is reported at
                     // once, so no readiness is lost between the try and this.
                     return match reactor().arm(&self.source, dir, cx.waker()) {

@@ -6,12 +6,14 @@ use std::net::{SocketAddr, TcpStream};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
+use crate::admission::Permit;
 use crate::net::reactor::Io;
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::bytes::{ByteReader, ByteWriter};
-use async_tungstenite::tungstenite::Message;
 use async_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use async_tungstenite::tungstenite::{Error as WsError, Message, Result as WsResult};
 use base64::Engine;
 use futures_lite::{AsyncRead, AsyncWrite, StreamExt};
 use sha1::{Digest, Sha1};
@@ -22,6 +24,13 @@ use crate::server::Shared;
 /// Largest WebSocket message accepted from a client (the largest RFB
 /// client message is a 1 MiB cut text).
 pub const MAX_MESSAGE: usize = 2 << 20;
+/// Most bytes waiting to be sent on one WebSocket: far above the largest
+/// write of a session (an update goes out a few strips at a time), so it
+/// only stops pongs piling up for a peer that pings and never reads.
+const MAX_WRITE_BUFFER: usize = 64 << 20;
+/// Control messages (pings, pongs) and text messages a client may send in
+/// a second; noVNC sends none, a keep-alive one now and then.
+const MAX_CONTROL_PER_SEC: u32 = 16;
 
 /// The Sec-WebSocket-Accept value for a key (RFC 6455 §4.2.2).
 pub fn accept_key(key: &str) -> String {
@@ -49,6 +58,7 @@ pub async fn accept(
     req: &Request,
     peer: SocketAddr,
     shared: Arc<Shared>,
+    http_place: Permit<'_>,
 ) {
     let (Some(key), Some("13")) = (req.header("sec-websocket-key"), req.header("sec-websocket-version"))
     else {
@@ -76,17 +86,52 @@ pub async fn accept(
     if !write_timed(&mut stream, answer.as_bytes()).await {
         return;
     }
-    let config =
-        WebSocketConfig::default().max_message_size(Some(MAX_MESSAGE)).max_frame_size(Some(MAX_MESSAGE));
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE))
+        .max_write_buffer_size(MAX_WRITE_BUFFER);
     let ws = WebSocketStream::from_partially_read(stream, leftover, Role::Server, Some(config)).await;
     let (tx, rx) = ws.split();
-    // Only binary messages carry RFB; a close ends the byte stream.
+    // Only binary messages carry RFB; a close ends the byte stream; a flood
+    // of anything else (each ping costs a pong) ends the connection.
+    let mut controls = ControlRate::default();
     let rx = rx
         .take_while(|m| !matches!(m, Ok(Message::Close(_))))
+        .map(move |m| controls.check(m, Instant::now()))
         .filter(|m| matches!(m, Ok(Message::Binary(_)) | Err(_)));
     let io = WsIo { reader: ByteReader::new(rx), writer: ByteWriter::new(tx) };
     log::debug!("{peer}: websocket open");
+    // The RFB session takes a place of its own at once.
+    drop(http_place);
     crate::session::serve(io, peer, shared).await;
+}
+
+/// Counts a client's messages other than binary ones, per second.
+#[derive(Default)]
+struct ControlRate {
+    since: Option<Instant>,
+    count: u32,
+}
+
+impl ControlRate {
+    /// `m`, or an error once more than [`MAX_CONTROL_PER_SEC`] messages
+    /// that are not binary came within a second.
+    fn check(&mut self, m: WsResult<Message>, now: Instant) -> WsResult<Message> {
+        if matches!(m, Ok(Message::Binary(_)) | Err(_)) {
+            return m;
+        }
+        match self.since {
+            Some(t) if now.duration_since(t) < Duration::from_secs(1) => self.count += 1,
+            _ => (self.since, self.count) = (Some(now), 1),
+        }
+        if self.count > MAX_CONTROL_PER_SEC {
+            let e = std::io::Error::other(format!(
+                "over {MAX_CONTROL_PER_SEC} pings or other non-binary messages a second"
+            ));
+            return Err(WsError::Io(e));
+        }
+        m
+    }
 }
 
 /// A WebSocket seen as one byte stream.
@@ -130,6 +175,22 @@ mod tests {
     #[test]
     fn rfc_6455_accept_key() {
         assert_eq!(accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    }
+
+    #[test]
+    fn a_flood_of_pings_ends_the_stream_a_keepalive_does_not() {
+        let mut rate = ControlRate::default();
+        let t = Instant::now();
+        let ping = || Ok(Message::Ping(Vec::new().into()));
+        for i in 0..MAX_CONTROL_PER_SEC {
+            assert!(rate.check(ping(), t).is_ok(), "ping {i}");
+        }
+        assert!(rate.check(Ok(Message::Binary(vec![3].into())), t).is_ok(), "binary: not counted");
+        assert!(rate.check(ping(), t + Duration::from_millis(900)).is_err());
+        let mut keepalive = ControlRate::default();
+        for s in 0..100 {
+            assert!(keepalive.check(ping(), t + Duration::from_secs(s)).is_ok());
+        }
     }
 
     #[test]

@@ -13,6 +13,8 @@ use crate::server::Shared;
 
 /// The most handshake bytes kept unconsumed (a real handshake needs < 30).
 const MAX_PENDING: usize = 4096;
+/// How long a failed handshake's reason may take to go out.
+const FAILURE_WRITE: Duration = Duration::from_secs(2);
 
 /// A finished handshake.
 #[derive(Debug)]
@@ -25,6 +27,13 @@ pub struct Done {
     pub shared: bool,
     /// Bytes the client sent after ClientInit (its first messages).
     pub leftover: Vec<u8>,
+}
+
+/// Writes and flushes `bytes`.
+async fn send<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8]) -> Result<(), SessionError> {
+    stream.write_all(bytes).await?;
+    stream.flush().await?;
+    Ok(())
 }
 
 /// Awaits `fut` for at most `d`.
@@ -77,9 +86,9 @@ where
     let mut deadline = Instant::now() + HANDSHAKE_TIMEOUT;
     let mut password_phase = false;
     loop {
+        // Writes too: a client that stops reading holds no place either.
         if !out.is_empty() {
-            stream.write_all(&out).await?;
-            stream.flush().await?;
+            until(deadline, "during the handshake", send(stream, &out)).await?;
             out.clear();
         }
         if hs.awaiting_password() != password_phase {
@@ -102,8 +111,12 @@ where
             }
             Ok((used, Step::Done { version, access, shared: share })) => {
                 pending.drain(..used);
-                stream.write_all(&out).await?;
-                if matches!(shared.security, crate::rfb::handshake::Security::Vnc { .. }) {
+                until(deadline, "during the handshake", send(stream, &out)).await?;
+                // Only the full-control password clears the failures: the
+                // view-only one must not buy more guesses at the other.
+                if access == Access::Full
+                    && matches!(shared.security, crate::rfb::handshake::Security::Vnc { .. })
+                {
                     lock(&shared.limiter).succeeded(peer.ip());
                 }
                 return Ok(Done { version, access, shared: share, leftover: pending });
@@ -113,8 +126,7 @@ where
                     lock(&shared.limiter).failed(peer.ip(), Instant::now());
                 }
                 // Best effort: the failure reason, then close.
-                let _ = stream.write_all(&out).await;
-                let _ = stream.flush().await;
+                let _ = timeout(FAILURE_WRITE, "sending the failure", send(stream, &out)).await;
                 return Err(SessionError::Handshake(e));
             }
         }
