@@ -1,6 +1,8 @@
-//! Admission of connections that have not logged in yet: a cap per host and
-//! a cap in all, so that silent or slow connections from one address cannot
-//! take every place and lock everyone else out. Clients that have logged in
+//! Admission of connections that have not logged in yet: a cap per address
+//! and a cap in all, so that silent or slow connections from one address
+//! cannot take every place and lock everyone else out. Addresses count one
+//! by one, IPv6 ones too: the hosts of a LAN share its /64 (and fe80::/64),
+//! so counting by network would let one of them crowd out the others. Clients that have logged in
 //! are counted apart (by the hub, against `--max-clients`): connections
 //! still in their handshake never push out a working session.
 
@@ -9,19 +11,6 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 
 use crate::hub::lock;
-
-/// The address a limit is kept for: an IPv4 address as itself (also when
-/// it arrives mapped into IPv6), an IPv6 address by its /64 network, since
-/// one host may hold a whole /64 and hop between its addresses.
-pub fn host_key(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V6(v6) => {
-            let bits = u128::from(v6) & !((1u128 << 64) - 1);
-            IpAddr::V6(bits.into())
-        }
-        v4 => v4,
-    }
-}
 
 /// How many connections of one kind may wait at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,7 +68,7 @@ impl Admission {
 
     /// Takes a place for a connection from `ip`, held until the permit drops.
     pub fn admit(&self, ip: IpAddr) -> Result<Permit<'_>, Refused> {
-        let key = host_key(ip);
+        let key = ip.to_canonical();
         let mut held = lock(&self.held);
         if held.total >= self.caps.total {
             return Err(Refused::Full);
@@ -143,12 +132,12 @@ mod tests {
     }
 
     #[test]
-    fn an_ipv6_network_counts_as_one_host() {
-        assert_eq!(host_key(ip("2001:db8:1:2:aaaa::1")), host_key(ip("2001:db8:1:2:bbbb::2")));
-        assert_ne!(host_key(ip("2001:db8:1:2::1")), host_key(ip("2001:db8:1:3::1")));
-        assert_eq!(host_key(ip("::ffff:10.0.0.7")), ip("10.0.0.7"));
+    fn addresses_count_one_by_one_also_in_one_ipv6_network() {
         let a = Admission::new(Caps { per_host: 1, total: 9 });
         let _p = a.admit(ip("2001:db8::1")).unwrap();
-        assert_eq!(a.admit(ip("2001:db8::2")).unwrap_err(), Refused::HostBusy);
+        let _q = a.admit(ip("2001:db8::2")).unwrap();
+        let _r = a.admit(ip("10.0.0.7")).unwrap();
+        assert_eq!(a.admit(ip("::ffff:10.0.0.7")).unwrap_err(), Refused::HostBusy, "mapped IPv4 is itself");
+        assert_eq!(a.admit(ip("2001:db8::1")).unwrap_err(), Refused::HostBusy);
     }
 }

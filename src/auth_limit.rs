@@ -3,13 +3,25 @@
 //! address waits, the wait doubling with each failure up to a cap.
 //! Attempts made in parallel wait their turn: each starts one wait after
 //! the one before, so opening many connections at once guesses no faster.
-//! IPv6 addresses count by their /64 network ([`host_key`]).
+//! IPv6 addresses count by their /64 network ([`host_key`]): one host may
+//! hold a whole /64 and hop between its addresses, so a LAN's IPv6 hosts
+//! share a slow-down (connections being admitted count one by one).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use crate::admission::host_key;
+/// The address failures are kept for: an IPv4 address as itself (also when
+/// it arrives mapped into IPv6), an IPv6 address by its /64 network.
+pub fn host_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        v4 => v4,
+    }
+}
 
 /// Failures allowed before any delay.
 const FREE_FAILURES: u32 = 3;
@@ -138,6 +150,14 @@ mod tests {
         assert_eq!(l.book(ip, t + Duration::from_secs(1)), Duration::from_secs(5));
         // Once the queue has passed, an attempt waits one delay again.
         assert_eq!(l.book(ip, t + Duration::from_secs(60)), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn an_ipv6_network_counts_as_one_host() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(host_key(ip("2001:db8:1:2:aaaa::1")), host_key(ip("2001:db8:1:2:bbbb::2")));
+        assert_ne!(host_key(ip("2001:db8:1:2::1")), host_key(ip("2001:db8:1:3::1")));
+        assert_eq!(host_key(ip("::ffff:10.0.0.7")), ip("10.0.0.7"));
     }
 
     #[test]
