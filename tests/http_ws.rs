@@ -370,3 +370,34 @@ fn a_head_sent_a_byte_at_a_time_is_still_read() {
     let (status, _, _) = exchange(&mut s, "\n");
     assert!(status.contains(" 404 "), "{status}");
 }
+
+/// The status line answering a WebSocket upgrade sent with `host` and `origin`.
+fn upgrade_status(addr: SocketAddr, host: &str, origin: &str) -> String {
+    let mut s = connect_raw(addr);
+    let req = format!(
+        "GET /websockify HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    let (status, _, _) = exchange(&mut s, &req);
+    status
+}
+
+#[test]
+fn without_a_password_a_rebound_domain_is_refused() {
+    // A page on evil.example whose name now points at the board: its origin
+    // equals the Host it sends.
+    let (server, _) = serve(&[]);
+    let http = server.http.unwrap();
+    let port = http.port();
+    let evil = format!("evil.example:{port}");
+    let status = upgrade_status(http, &evil, &format!("http://{evil}"));
+    assert!(status.contains(" 403 "), "{status}");
+    server.wait_log(&["websocket refused: without a password", "see --allow-origin"]);
+    // The board's own names pass.
+    let local = format!("localhost:{port}");
+    assert!(upgrade_status(http, &local, &format!("http://{local}")).contains(" 101 "));
+    // So does a name given with --allow-origin.
+    let (named, _) = serve(&["--allow-origin", "http://console.lan:6080"]);
+    let status = upgrade_status(named.http.unwrap(), "console.lan:6080", "http://console.lan:6080");
+    assert!(status.contains(" 101 "), "{status}");
+}

@@ -51,6 +51,32 @@ pub fn origin_allowed(origin: Option<&str>, host: Option<&str>, allowed: &[Strin
     host.is_some_and(|h| h.eq_ignore_ascii_case(origin_host))
 }
 
+/// Without a password, whether a page may connect through the name it used
+/// for this server (its Host header): an IP address, `localhost`, this
+/// machine's name (also `NAME.local`), or the host of an `--allow-origin`
+/// entry. A page whose own domain was pointed at the board (DNS
+/// rebinding) passes the origin check, since its origin then equals the
+/// Host, but not this one.
+pub fn host_allowed(host: Option<&str>, hostname: &str, allowed: &[String]) -> bool {
+    let Some(host) = host else { return false };
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => {
+            host.rsplit_once(':').filter(|(_, port)| port.parse::<u16>().is_ok()).map_or(host, |(h, _)| h)
+        }
+    };
+    let name = name.trim_end_matches('.');
+    let ours =
+        |n: &str| n.eq_ignore_ascii_case(hostname) || n.eq_ignore_ascii_case(&format!("{hostname}.local"));
+    name.parse::<std::net::IpAddr>().is_ok()
+        || name.eq_ignore_ascii_case("localhost")
+        || (!hostname.is_empty() && ours(name))
+        || allowed.iter().any(|a| {
+            let a = a.split_once("://").map_or(a.as_str(), |(_, rest)| rest).trim_end_matches('/');
+            a.eq_ignore_ascii_case(host)
+        })
+}
+
 /// Completes a WebSocket upgrade and runs an RFB session over it.
 pub async fn accept(
     mut stream: Io<TcpStream>,
@@ -70,6 +96,19 @@ pub async fn accept(
         log::warn!(
             "{peer}: websocket refused: origin {:?} is not allowed (see --allow-origin)",
             req.header("origin")
+        );
+        write_timed(&mut stream, &status_only(403, "Forbidden")).await;
+        return;
+    }
+    let no_password = matches!(shared.security, crate::rfb::handshake::Security::None);
+    if no_password
+        && req.header("origin").is_some()
+        && !host_allowed(req.header("host"), &shared.desktop_name, &shared.config.allow_origin)
+    {
+        log::warn!(
+            "{peer}: websocket refused: without a password, a page must reach this server by its address \
+             or name, not {:?} (see --allow-origin)",
+            req.header("host")
         );
         write_timed(&mut stream, &status_only(403, "Forbidden")).await;
         return;
@@ -191,6 +230,29 @@ mod tests {
         for s in 0..100 {
             assert!(keepalive.check(ping(), t + Duration::from_secs(s)).is_ok());
         }
+    }
+
+    #[test]
+    fn without_a_password_only_the_boards_own_names_are_hosts() {
+        let none: Vec<String> = vec![];
+        for host in [
+            "192.168.1.5:6080",
+            "[2001:db8::1]:6080",
+            "[::1]",
+            "localhost:6080",
+            "board:6080",
+            "BOARD.local.:80",
+            "10.0.0.1",
+        ] {
+            assert!(host_allowed(Some(host), "board", &none), "{host}");
+        }
+        for host in ["evil.example:6080", "board.evil.example", "evil.example", ""] {
+            assert!(!host_allowed(Some(host), "board", &none), "{host}");
+        }
+        assert!(!host_allowed(None, "board", &none));
+        let extra = vec!["http://console.lan:6080".to_string()];
+        assert!(host_allowed(Some("console.lan:6080"), "board", &extra));
+        assert!(!host_allowed(Some("console.lan:6081"), "board", &extra));
     }
 
     #[test]
