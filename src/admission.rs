@@ -1,8 +1,10 @@
-//! Admission of connections that have not logged in yet: a cap per address
-//! and a cap in all, so that silent or slow connections from one address
-//! cannot take every place and lock everyone else out. Addresses count one
-//! by one, IPv6 ones too: the hosts of a LAN share its /64 (and fe80::/64),
-//! so counting by network would let one of them crowd out the others. Clients that have logged in
+//! Admission of connections that have not logged in yet: a cap per address,
+//! per network and in all, so that silent or slow connections from one
+//! host cannot take every place and lock everyone else out. IPv6 addresses
+//! count one by one (the hosts of a LAN share its /64 and fe80::/64, so
+//! counting by network alone would let one crowd out the others), and each
+//! /64 has a cap of its own (one host may hold a whole /64 and use as many
+//! of its addresses as it likes). Clients that have logged in
 //! are counted apart (by the hub, against `--max-clients`): connections
 //! still in their handshake never push out a working session.
 
@@ -12,11 +14,25 @@ use std::sync::Mutex;
 
 use crate::hub::lock;
 
+/// The network an address belongs to for limits: an IPv4 address is its
+/// own (also when it arrives mapped into IPv6), an IPv6 address its /64.
+pub fn network(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        v4 => v4,
+    }
+}
+
 /// How many connections of one kind may wait at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Caps {
-    /// From one host.
+    /// From one address.
     pub per_host: usize,
+    /// From one [`network`] (for IPv4, the address itself).
+    pub per_net: usize,
     /// From everyone together.
     pub total: usize,
 }
@@ -24,16 +40,18 @@ pub struct Caps {
 /// RFB connections in their handshake (native or over WebSocket). A viewer
 /// holds one while its user types the password; four from one host covers
 /// a person with several viewers open.
-pub const RFB_CAPS: Caps = Caps { per_host: 4, total: 32 };
+pub const RFB_CAPS: Caps = Caps { per_host: 4, per_net: 16, total: 32 };
 /// HTTP connections before any upgrade: a browser opens about six to load
 /// the page, so the cap per host is higher.
-pub const HTTP_CAPS: Caps = Caps { per_host: 12, total: 64 };
+pub const HTTP_CAPS: Caps = Caps { per_host: 12, per_net: 32, total: 64 };
 
 /// Why a connection was not admitted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refused {
     /// Its host already holds `per_host` places.
     HostBusy,
+    /// Its network already holds `per_net` places.
+    NetBusy,
     /// Every place is taken.
     Full,
 }
@@ -42,6 +60,7 @@ impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::HostBusy => f.write_str("too many connections from this address are logging in"),
+            Self::NetBusy => f.write_str("too many connections from this network are logging in"),
             Self::Full => f.write_str("too many connections are logging in"),
         }
     }
@@ -58,6 +77,7 @@ pub struct Admission {
 struct Held {
     total: usize,
     per_host: HashMap<IpAddr, usize>,
+    per_net: HashMap<IpAddr, usize>,
 }
 
 impl Admission {
@@ -68,16 +88,19 @@ impl Admission {
 
     /// Takes a place for a connection from `ip`, held until the permit drops.
     pub fn admit(&self, ip: IpAddr) -> Result<Permit<'_>, Refused> {
-        let key = ip.to_canonical();
+        let (key, net) = (ip.to_canonical(), network(ip));
         let mut held = lock(&self.held);
         if held.total >= self.caps.total {
             return Err(Refused::Full);
         }
-        let mine = held.per_host.entry(key).or_insert(0);
-        if *mine >= self.caps.per_host {
+        if held.per_host.get(&key).is_some_and(|&n| n >= self.caps.per_host) {
             return Err(Refused::HostBusy);
         }
-        *mine += 1;
+        if held.per_net.get(&net).is_some_and(|&n| n >= self.caps.per_net) {
+            return Err(Refused::NetBusy);
+        }
+        *held.per_host.entry(key).or_insert(0) += 1;
+        *held.per_net.entry(net).or_insert(0) += 1;
         held.total += 1;
         Ok(Permit { admission: self, key })
     }
@@ -99,11 +122,17 @@ impl Drop for Permit<'_> {
     fn drop(&mut self) {
         let mut held = lock(&self.admission.held);
         held.total -= 1;
-        if let Some(n) = held.per_host.get_mut(&self.key) {
-            *n -= 1;
-            if *n == 0 {
-                held.per_host.remove(&self.key);
-            }
+        give_back(&mut held.per_host, self.key);
+        give_back(&mut held.per_net, network(self.key));
+    }
+}
+
+/// One place fewer for `key`; its entry goes at zero.
+fn give_back(counts: &mut HashMap<IpAddr, usize>, key: IpAddr) {
+    if let Some(n) = counts.get_mut(&key) {
+        *n -= 1;
+        if *n == 0 {
+            counts.remove(&key);
         }
     }
 }
@@ -118,7 +147,7 @@ mod tests {
 
     #[test]
     fn caps_per_host_and_in_all() {
-        let a = Admission::new(Caps { per_host: 2, total: 3 });
+        let a = Admission::new(Caps { per_host: 2, per_net: 2, total: 3 });
         let p1 = a.admit(ip("192.0.2.1")).unwrap();
         let p2 = a.admit(ip("::ffff:192.0.2.1")).unwrap();
         assert_eq!(a.admit(ip("192.0.2.1")).unwrap_err(), Refused::HostBusy);
@@ -132,12 +161,21 @@ mod tests {
     }
 
     #[test]
-    fn addresses_count_one_by_one_also_in_one_ipv6_network() {
-        let a = Admission::new(Caps { per_host: 1, total: 9 });
-        let _p = a.admit(ip("2001:db8::1")).unwrap();
-        let _q = a.admit(ip("2001:db8::2")).unwrap();
-        let _r = a.admit(ip("10.0.0.7")).unwrap();
-        assert_eq!(a.admit(ip("::ffff:10.0.0.7")).unwrap_err(), Refused::HostBusy, "mapped IPv4 is itself");
+    fn ipv6_addresses_count_one_by_one_and_their_64_together() {
+        assert_eq!(network(ip("2001:db8:1:2:aaaa::1")), network(ip("2001:db8:1:2:bbbb::2")));
+        assert_ne!(network(ip("2001:db8:1:2::1")), network(ip("2001:db8:1:3::1")));
+        assert_eq!(network(ip("::ffff:10.0.0.7")), ip("10.0.0.7"));
+        let a = Admission::new(Caps { per_host: 1, per_net: 2, total: 9 });
+        let p = a.admit(ip("2001:db8::1")).unwrap();
         assert_eq!(a.admit(ip("2001:db8::1")).unwrap_err(), Refused::HostBusy);
+        let q = a.admit(ip("2001:db8::2")).unwrap();
+        assert_eq!(a.admit(ip("2001:db8::3")).unwrap_err(), Refused::NetBusy, "the /64 is full");
+        let r = a.admit(ip("2001:db8:0:1::3")).unwrap();
+        let v4 = a.admit(ip("10.0.0.7")).unwrap();
+        assert_eq!(a.admit(ip("::ffff:10.0.0.7")).unwrap_err(), Refused::HostBusy, "mapped IPv4 is itself");
+        drop(p);
+        let t = a.admit(ip("2001:db8::3")).unwrap();
+        drop((q, r, v4, t));
+        assert!(lock(&a.held).per_net.is_empty(), "no entry outlives its permits");
     }
 }

@@ -125,9 +125,10 @@ pub fn block_on<T>(fut: impl Future<Output = T>, mut idle: impl FnMut() -> Optio
             return v;
         }
         // Sleep until the deadline, a socket or a wake; when woken already
-        // (a poll in `idle` woke sessions, or a task gave up its turn with
-        // work left) only look at the sockets: a task that always has work
-        // must not keep the others' sockets unread.
+        // (a poll in `idle` woke sessions, or the executor yielded with
+        // tasks still to run) only look at the sockets: tasks that always
+        // have work must not keep the others' sockets unread. (A socket that
+        // used up its turn is armed, ready, and reported at this look.)
         let until = idle();
         let until = if waker.woken.load(Ordering::Acquire) { Some(Instant::now()) } else { until };
         reactor().wait(until);

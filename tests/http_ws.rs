@@ -349,9 +349,11 @@ fn a_flood_of_pings_closes_that_websocket_and_a_keepalive_ping_does_not() {
 fn a_kept_alive_connection_is_closed_after_its_hundredth_request() {
     let (server, _) = serve(&[]);
     let mut s = connect_raw(server.http.unwrap());
-    for i in 0..100 {
-        let (status, _, _) = exchange(&mut s, "HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n");
+    for i in 1..=100 {
+        let (status, h, _) = exchange(&mut s, "HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n");
         assert!(status.contains(" 404 "), "request {i}: {status}");
+        let closing = if i == 100 { Some("close") } else { None };
+        assert_eq!(header(&h, "connection"), closing, "request {i} says whether it is the last");
     }
     let _ = s.write_all(b"HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n");
     let mut rest = Vec::new();

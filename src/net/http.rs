@@ -142,8 +142,11 @@ pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, share
             super::ws::accept(stream, buf, &req, peer, shared.clone(), permit).await;
             return;
         }
-        let answer = respond(&req);
+        let mut answer = respond(&req);
         let again = req.keep_alive() && served < MAX_REQUESTS && opened.elapsed() < KEEP_ALIVE_FOR;
+        if !again {
+            say_close(&mut answer);
+        }
         if !write_timed(&mut stream, &answer).await || !again {
             return;
         }
@@ -151,6 +154,14 @@ pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, share
 }
 
 const TIMED_OUT: &str = "timed out reading the request head";
+
+/// Adds `Connection: close` to an answer's head (after its status line),
+/// so a client that asked to keep the connection knows it will not.
+fn say_close(answer: &mut Vec<u8>) {
+    if let Some(end) = answer.windows(2).position(|w| w == b"\r\n") {
+        answer.splice(end + 2..end + 2, *b"Connection: close\r\n");
+    }
+}
 
 /// Writes `bytes` within [`WRITE_TIMEOUT`]; false when that failed.
 pub async fn write_timed(stream: &mut Io<TcpStream>, bytes: &[u8]) -> bool {
@@ -184,7 +195,8 @@ async fn read_head(
             return if buf.is_empty() { Ok(None) } else { Err("closed mid-request".into()) };
         }
         buf.extend_from_slice(&chunk[..n]);
-        line_ended = chunk[..n].contains(&b'\n');
+        // (And the first bytes: what is not HTTP at all is refused at once.)
+        line_ended = chunk[..n].contains(&b'\n') || buf.len() == n;
     }
 }
 

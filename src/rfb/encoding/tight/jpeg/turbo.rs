@@ -71,8 +71,8 @@ mod tests {
     fn rectangles_anywhere_in_a_window_come_back_within_a_small_error() {
         let (w, h) = (100u16, 80u16);
         let px = picture(w, h);
-        // A window of the screen that starts at (10, 5) and has rows of 90
-        // pixels, as the session hands out; rectangles reach its last pixel.
+        // A window of the screen that starts at (10, 5), its rows 100 pixels
+        // apart, as the session hands out; rectangles reach its last pixel.
         let window = &px[5 * usize::from(w) + 10..];
         let view = PixelView { pixels: window, stride: usize::from(w), width: w, height: h, origin: (10, 5) };
         let mut compressor = None;
