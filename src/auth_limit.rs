@@ -5,7 +5,7 @@
 //! the one before, so opening many connections at once guesses no faster.
 //! IPv6 addresses count by their /64 network ([`network`]): one host may
 //! hold a whole /64 and hop between its addresses, so a LAN's IPv6 hosts
-//! share a slow-down (connections being admitted count one by one).
+//! share a slow-down (admission counts each address, and each /64 apart).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
