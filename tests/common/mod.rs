@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod pattern;
+pub mod web;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

@@ -1,0 +1,185 @@
+//! The HTTP/WebSocket side against hostile or greedy peers: oversized and
+//! slow heads, places per address, oversized messages, ping floods,
+//! keep-alive limits, heads a byte at a time, DNS rebinding without a password.
+#![allow(clippy::cast_possible_truncation)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use async_tungstenite::tungstenite::Message;
+use common::client::{connect_raw, read_n};
+use common::web::{H, W, exchange, header, serve, upgrade_status, ws_connect};
+use common::{Client, pattern};
+use fbvncd::capture::SourceFormat;
+use futures_lite::StreamExt;
+
+#[test]
+fn oversized_and_slow_heads_are_cut_off() {
+    let (server, _) = serve(&[]);
+    let mut s = connect_raw(server.http.unwrap());
+    let big = format!("GET / HTTP/1.1\r\nX: {}\r\n", "a".repeat(16 * 1024));
+    let _ = s.write_all(big.as_bytes());
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    assert!(String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 400"), "oversized head refused");
+
+    // Both wait out the head time-out together.
+    let mut slow = connect_raw(server.http.unwrap());
+    slow.write_all(b"GET / HT").unwrap();
+    let mut idle = connect_raw(server.http.unwrap());
+    let (status, _, _) = exchange(&mut idle, "GET /nope HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert!(status.contains(" 404 "), "{status}");
+    let mut rest = Vec::new();
+    let _ = slow.read_to_end(&mut rest);
+    assert!(String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 400"), "slow head cut off");
+    server.wait_log(&["timed out reading the request head"]);
+    // A kept-alive connection left idle is closed without an answer.
+    let mut rest = Vec::new();
+    let _ = idle.read_to_end(&mut rest);
+    assert_eq!(String::from_utf8_lossy(&rest), "", "idle keep-alive closed quietly");
+}
+
+#[test]
+fn connections_not_logged_in_are_capped_per_address() {
+    let (server, fb) = serve(&[]);
+    // HTTP: twelve idle connections from one address, the thirteenth is
+    // told the service is unavailable.
+    let http: Vec<TcpStream> = (0..12).map(|_| connect_raw(server.http.unwrap())).collect();
+    let mut extra = connect_raw(server.http.unwrap());
+    let (status, _, _) = exchange(&mut extra, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert!(status.contains(" 503 "), "{status}");
+    server.wait_log(&["http refused", "from this address"]);
+    drop(http);
+    // RFB: four connections in their handshake; a fifth is refused with a
+    // reason its viewer can show.
+    let mut good = Client::connect(server.rfb, None);
+    good.set_pixel_format(fbvncd::rfb::pixel::PixelFormat::RGBX8888);
+    let mut px = pattern::expected(W, H);
+    good.wait_screen(&px);
+    let silent: Vec<TcpStream> = (0..4).map(|_| connect_raw(server.rfb)).collect();
+    let mut fifth = connect_raw(server.rfb);
+    assert_eq!(read_n(&mut fifth, 12).unwrap(), b"RFB 003.008\n");
+    fifth.write_all(b"RFB 003.008\n").unwrap();
+    assert_eq!(read_n(&mut fifth, 1).unwrap(), [0], "no security types: failed");
+    let len = u32::from_be_bytes(read_n(&mut fifth, 4).unwrap().try_into().unwrap());
+    let reason = String::from_utf8(read_n(&mut fifth, len as usize).unwrap()).unwrap();
+    assert!(reason.contains("from this address"), "{reason}");
+    // The client that has logged in does not count, and is served meanwhile.
+    pattern::fill_rect(&fb, W, SourceFormat::Xrgb8888, (0, 0, 2, 2), 0x445566);
+    for y in 0..2 {
+        for x in 0..2 {
+            px[(y * W + x) as usize] = 0x445566;
+        }
+    }
+    good.wait_screen(&px);
+    drop(silent);
+}
+
+#[test]
+fn an_oversized_websocket_message_closes_only_that_client() {
+    let (server, fb) = serve(&[]);
+    let mut good = Client::connect(server.rfb, None);
+    good.set_pixel_format(fbvncd::rfb::pixel::PixelFormat::RGBX8888);
+    let mut px = pattern::expected(W, H);
+    good.wait_screen(&px);
+    smol::block_on(async {
+        let mut ws = ws_connect(server.http.unwrap(), None).await.unwrap();
+        let _ = ws.send(Message::binary(vec![0u8; 3 << 20])).await;
+        let end = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            match ws.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(_)) => assert!(std::time::Instant::now() < end, "not closed"),
+            }
+        }
+    });
+    pattern::fill_rect(&fb, W, SourceFormat::Xrgb8888, (0, 0, 2, 2), 0x445566);
+    for y in 0..2 {
+        for x in 0..2 {
+            px[(y * W + x) as usize] = 0x445566;
+        }
+    }
+    good.wait_screen(&px);
+}
+
+#[test]
+fn a_flood_of_pings_closes_that_websocket_and_a_keepalive_ping_does_not() {
+    let (server, _) = serve(&[]);
+    smol::block_on(async {
+        // A ping now and then (a keep-alive) is answered and changes nothing.
+        let mut calm = ws_connect(server.http.unwrap(), None).await.unwrap();
+        calm.send(Message::Ping(b"k".to_vec().into())).await.unwrap();
+        let mut pong = false;
+        while !pong {
+            match calm.next().await.expect("a message").expect("no error") {
+                Message::Pong(p) => pong = &p[..] == b"k",
+                Message::Binary(_) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        // Pings by the hundred (each would cost a pong): the server ends it.
+        let mut flood = ws_connect(server.http.unwrap(), None).await.unwrap();
+        let mut sent = 0;
+        while sent < 10_000 && flood.send(Message::Ping(vec![7; 100].into())).await.is_ok() {
+            sent += 1;
+        }
+        loop {
+            match flood.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(_)) => {}
+            }
+        }
+    });
+    server.wait_log(&["over 16 pings or other non-binary messages a second"]);
+}
+
+#[test]
+fn a_kept_alive_connection_is_closed_after_its_hundredth_request() {
+    let (server, _) = serve(&[]);
+    let mut s = connect_raw(server.http.unwrap());
+    for i in 1..=100 {
+        let (status, h, _) = exchange(&mut s, "HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert!(status.contains(" 404 "), "request {i}: {status}");
+        let closing = if i == 100 { Some("close") } else { None };
+        assert_eq!(header(&h, "connection"), closing, "request {i} says whether it is the last");
+    }
+    let _ = s.write_all(b"HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n");
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    assert_eq!(String::from_utf8_lossy(&rest), "", "closed after the hundredth answer");
+}
+
+#[test]
+fn a_head_sent_a_byte_at_a_time_is_still_read() {
+    let (server, _) = serve(&[]);
+    let mut s = connect_raw(server.http.unwrap());
+    s.set_nodelay(true).unwrap();
+    for b in b"GET /nope HTTP/1.1\r\nHost: a\r\n\r" {
+        s.write_all(&[*b]).unwrap();
+    }
+    let (status, _, _) = exchange(&mut s, "\n");
+    assert!(status.contains(" 404 "), "{status}");
+}
+
+#[test]
+fn without_a_password_a_rebound_domain_is_refused() {
+    // A page on evil.example whose name now points at the board: its origin
+    // equals the Host it sends.
+    let (server, _) = serve(&[]);
+    let http = server.http.unwrap();
+    let port = http.port();
+    let evil = format!("evil.example:{port}");
+    let status = upgrade_status(http, &evil, &format!("http://{evil}"));
+    assert!(status.contains(" 403 "), "{status}");
+    server.wait_log(&["websocket refused: without a password", "see --allow-origin"]);
+    // The board's own names pass.
+    let local = format!("localhost:{port}");
+    assert!(upgrade_status(http, &local, &format!("http://{local}")).contains(" 101 "));
+    // So does a name given with --allow-origin.
+    let (named, _) = serve(&["--allow-origin", "http://console.lan:6080"]);
+    let status = upgrade_status(named.http.unwrap(), "console.lan:6080", "http://console.lan:6080");
+    assert!(status.contains(" 101 "), "{status}");
+}
