@@ -43,12 +43,7 @@ fn setup(extra: &[&str]) -> Setup {
 impl Setup {
     /// The good client still sees a fresh edit.
     fn good_client_still_served(&mut self, colour: u32) {
-        pattern::fill_rect(&self.fb, W, SourceFormat::Xrgb8888, (1, 1, 4, 4), colour);
-        for y in 1..5 {
-            for x in 1..5 {
-                self.px[(y * W + x) as usize] = colour;
-            }
-        }
+        pattern::paint(&self.fb, &mut self.px, W, (1, 1, 4, 4), colour);
         self.good.wait_screen(&self.px);
     }
 }

@@ -13,7 +13,6 @@ use async_tungstenite::tungstenite::Message;
 use common::client::{connect_raw, read_n};
 use common::web::{H, W, exchange, header, serve, upgrade_status, ws_connect};
 use common::{Client, pattern};
-use fbvncd::capture::SourceFormat;
 use futures_lite::StreamExt;
 
 #[test]
@@ -68,12 +67,7 @@ fn connections_not_logged_in_are_capped_per_address() {
     let reason = String::from_utf8(read_n(&mut fifth, len as usize).unwrap()).unwrap();
     assert!(reason.contains("from this address"), "{reason}");
     // The client that has logged in does not count, and is served meanwhile.
-    pattern::fill_rect(&fb, W, SourceFormat::Xrgb8888, (0, 0, 2, 2), 0x445566);
-    for y in 0..2 {
-        for x in 0..2 {
-            px[(y * W + x) as usize] = 0x445566;
-        }
-    }
+    pattern::paint(&fb, &mut px, W, (0, 0, 2, 2), 0x445566);
     good.wait_screen(&px);
     drop(silent);
 }
@@ -96,12 +90,7 @@ fn an_oversized_websocket_message_closes_only_that_client() {
             }
         }
     });
-    pattern::fill_rect(&fb, W, SourceFormat::Xrgb8888, (0, 0, 2, 2), 0x445566);
-    for y in 0..2 {
-        for x in 0..2 {
-            px[(y * W + x) as usize] = 0x445566;
-        }
-    }
+    pattern::paint(&fb, &mut px, W, (0, 0, 2, 2), 0x445566);
     good.wait_screen(&px);
 }
 

@@ -119,12 +119,7 @@ fn an_edit_to_the_file_arrives() {
     let mut c = Client::connect(server.rfb, None);
     c.set_pixel_format(PixelFormat::RGBX8888);
     c.wait_screen(&px);
-    pattern::fill_rect(&fb, W, SourceFormat::Xrgb8888, (5, 7, 3, 2), 0x123456);
-    for y in 7..9 {
-        for x in 5..8 {
-            px[(y * W + x) as usize] = 0x123456;
-        }
-    }
+    pattern::paint(&fb, &mut px, W, (5, 7, 3, 2), 0x123456);
     c.wait_screen(&px);
 }
 

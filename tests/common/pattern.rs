@@ -60,3 +60,14 @@ pub fn fill_rect(path: &Path, w: u32, format: SourceFormat, rect: (u32, u32, u32
         f.write_all_at(&row, off).expect("pwrite");
     }
 }
+
+/// Paints a rectangle of an XRGB8888 file `w` pixels wide with `rgb` and
+/// the same rectangle of `px`, the pixels a client should then see.
+pub fn paint(path: &Path, px: &mut [u32], w: u32, rect: (u32, u32, u32, u32), rgb: u32) {
+    fill_rect(path, w, SourceFormat::Xrgb8888, rect, rgb);
+    for y in rect.1..rect.1 + rect.3 {
+        for x in rect.0..rect.0 + rect.2 {
+            px[(y * w + x) as usize] = rgb;
+        }
+    }
+}
