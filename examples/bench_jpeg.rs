@@ -1,7 +1,7 @@
 //! Benchmark (not a test): JPEG compression time of the jpeg-encoder crate
 //! (which fbvncd's Tight uses) on a picture, alone and inside fbvncd's Tight
-//! at quality level 6, for `bench/jpeg_peer.sh` to set beside libjpeg-turbo
-//! (x11vnc's JPEG) on the same picture in the same run.
+//! at quality level 6 (q79, full colour), for `bench/jpeg_peer.sh` to set
+//! beside libjpeg-turbo (x11vnc's JPEG) on the same picture in the same run.
 //!
 //! `cargo run --release --example bench_jpeg -- PICTURE.ppm` (binary PPM)
 
@@ -15,7 +15,7 @@ use fbvncd::rfb::pixel::PixelFormat;
 use fbvncd::rfb::{PixelView, Rect};
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 
-/// Quality for Tight's quality level 6 (TigerVNC's and x11vnc's table).
+/// Quality for Tight's quality level 6 (TigerVNC's and x11vnc's table; 4:4:4).
 const QUALITY: u8 = 79;
 const RUNS: usize = 40;
 
@@ -68,7 +68,7 @@ fn main() {
     let mut out = Vec::new();
     let backend = if cfg!(feature = "turbojpeg") { "libjpeg-turbo" } else { "jpeg-encoder" };
     report(
-        &format!("fbvncd Tight ({backend}), quality level 6"),
+        &format!("fbvncd Tight ({backend}), level 6 (4:4:4)"),
         best(|| {
             out.clear();
             enc.encode_rect(&view, Rect::new(0, 0, w, h), &PixelFormat::RGBX8888, &mut out);

@@ -55,7 +55,22 @@ class Screen {
         if (img.width !== w || img.height !== h) throw new Error(`JPEG ${img.width}x${img.height} for ${w}x${h}`);
         this.blitImage(x, y, w, h, img.data, 0);
         this.jpegRects = (this.jpegRects || 0) + 1;
+        (this.chroma ||= new Set()).add(lumaSampling(data));
     }
+}
+
+/** A baseline JPEG's luma sampling factors from its frame header (SOF0):
+ * '1x1' is full colour (4:4:4), '2x1' 4:2:2, '2x2' 4:2:0. */
+function lumaSampling(data) {
+    for (let i = 2; i + 11 < data.length;) {
+        if (data[i] !== 0xff) throw new Error(`no JPEG marker at ${i}`);
+        const len = (data[i + 2] << 8) | data[i + 3];
+        // SOF0: length, precision, height, width, components, then id and
+        // the first component's sampling byte.
+        if (data[i + 1] === 0xc0) return `${data[i + 11] >> 4}x${data[i + 11] & 15}`;
+        i += 2 + len;
+    }
+    throw new Error('no SOF0 in the JPEG');
 }
 
 /** Decodes every update; calls `check(screen, update)` after each. */

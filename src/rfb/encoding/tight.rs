@@ -16,6 +16,7 @@ mod mixed;
 mod pieces;
 mod tpixel;
 
+use jpeg::Chroma;
 use tpixel::TPixel;
 
 /// Widest rectangle a Tight decoder must take.
@@ -31,8 +32,22 @@ const MIN_COMPRESS: usize = 12;
 const MIN_JPEG_PIXELS: usize = 64 * 64;
 /// Tile side for finding photo-like areas.
 const JPEG_TILE: u16 = 64;
-/// JPEG quality for Tight quality levels 0–9 (TigerVNC's table).
-const JPEG_QUALITY: [u8; 10] = [15, 29, 41, 42, 62, 77, 79, 86, 92, 100];
+/// JPEG quality and chroma for Tight quality levels 0–9: TigerVNC's table
+/// (libvncserver's, hence x11vnc's, too), so a level means what a client's
+/// user knows it to mean: 4:2:0 up to 2, 4:2:2 up to 5, full colour from 6
+/// (noVNC's default).
+const JPEG_LEVELS: [(u8, Chroma); 10] = [
+    (15, Chroma::Quarter),
+    (29, Chroma::Quarter),
+    (41, Chroma::Quarter),
+    (42, Chroma::Half),
+    (62, Chroma::Half),
+    (77, Chroma::Half),
+    (79, Chroma::Full),
+    (86, Chroma::Full),
+    (92, Chroma::Full),
+    (100, Chroma::Full),
+];
 
 const STREAM_FULL: usize = 0;
 const STREAM_MONO: usize = 1;
@@ -252,11 +267,11 @@ impl Tight {
     }
 
     fn jpeg(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) {
-        let quality = JPEG_QUALITY[usize::from(self.quality.unwrap_or(6))];
+        let (quality, chroma) = JPEG_LEVELS[usize::from(self.quality.unwrap_or(6))];
         // The JPEG goes into the scratch buffer (its length comes first).
         let mut jpeg = std::mem::take(&mut self.scratch);
         jpeg.clear();
-        let ok = self.jpeg.encode(view, r, quality, &mut jpeg);
+        let ok = self.jpeg.encode(view, r, quality, chroma, &mut jpeg);
         if ok {
             out.push(0x90);
             put_compact_len(jpeg.len(), out);

@@ -1,9 +1,9 @@
 //! Tight's JPEG rectangles. By default jpeg-encoder (pure Rust) takes the
 //! picture row by row as Y, Cb and Cr through its `ImageBuffer` trait,
 //! converted straight from the frame's pixels: no R, G, B copy of the
-//! rectangle first, and with 4:2:0 subsampling only the chroma samples the
-//! encoder reads are computed (a quarter of them). With the `turbojpeg`
-//! feature libjpeg-turbo does it instead ([`turbo`]).
+//! rectangle first, and with subsampled chroma only the chroma samples the
+//! encoder reads are computed (a half or a quarter of them). With the
+//! `turbojpeg` feature libjpeg-turbo does it instead ([`turbo`]).
 
 use jpeg_encoder::{ChromaSubsamplingMethod, Encoder, ImageBuffer, JpegColorType, SamplingFactor};
 
@@ -26,41 +26,62 @@ impl std::fmt::Debug for Jpeg {
     }
 }
 
+/// How much colour (chroma) detail a JPEG keeps beside the full-resolution
+/// brightness: the lower quality levels halve it in one or both directions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chroma {
+    /// 4:4:4: every pixel's colour.
+    Full,
+    /// 4:2:2: one colour per two pixels of a row.
+    Half,
+    /// 4:2:0: one colour per 2x2 pixels.
+    Quarter,
+}
+
 impl Jpeg {
     /// Encodes `r` of `view` as a baseline JFIF image at `quality` (1–100)
-    /// into `out`, chroma subsampled 4:2:0 below quality 90, full above.
-    /// False (nothing usable in `out`) only when the encoder fails.
-    pub fn encode(&mut self, view: &PixelView<'_>, r: Rect, quality: u8, out: &mut Vec<u8>) -> bool {
+    /// with `chroma` into `out`. False (nothing usable in `out`) only when
+    /// the encoder fails.
+    pub fn encode(
+        &mut self,
+        view: &PixelView<'_>,
+        r: Rect,
+        quality: u8,
+        chroma: Chroma,
+        out: &mut Vec<u8>,
+    ) -> bool {
         #[cfg(feature = "turbojpeg")]
-        return turbo::encode(&mut self.turbo, view, r, quality, out);
+        return turbo::encode(&mut self.turbo, view, r, (quality, chroma), out);
         #[cfg(not(feature = "turbojpeg"))]
-        encode(view, r, quality, out)
+        encode(view, r, quality, chroma, out)
     }
 }
 
-/// Encodes `r` of `view` as a baseline JFIF image at `quality` (1–100) into
-/// `out`: chroma subsampled 4:2:0 below quality 90 (jpeg-encoder's own
-/// choice), full above. Fails only for sizes beyond JPEG's (Tight's limits
+/// Encodes `r` of `view` as a baseline JFIF image at `quality` (1–100) with
+/// `chroma` into `out`. Fails only for sizes beyond JPEG's (Tight's limits
 /// are far inside).
 #[cfg_attr(feature = "turbojpeg", allow(dead_code))] // its tests still run
-pub fn encode(view: &PixelView<'_>, r: Rect, quality: u8, out: &mut Vec<u8>) -> bool {
-    let subsampled = quality < 90;
+pub fn encode(view: &PixelView<'_>, r: Rect, quality: u8, chroma: Chroma, out: &mut Vec<u8>) -> bool {
     let mut enc = Encoder::new(out, quality);
-    enc.set_sampling_factor(if subsampled { SamplingFactor::F_2_2 } else { SamplingFactor::F_1_1 });
+    enc.set_sampling_factor(match chroma {
+        Chroma::Full => SamplingFactor::F_1_1,
+        Chroma::Half => SamplingFactor::F_2_1,
+        Chroma::Quarter => SamplingFactor::F_2_2,
+    });
     enc.set_chroma_subsampling_method(ChromaSubsamplingMethod::Nearest);
-    enc.encode_image(Ycc { view, rect: r, subsampled }).is_ok()
+    enc.encode_image(Ycc { view, rect: r, chroma }).is_ok()
 }
 
 /// A rectangle of canonical `0x00RRGGBB` pixels as JPEG's Y, Cb, Cr.
 struct Ycc<'a> {
     view: &'a PixelView<'a>,
     rect: Rect,
-    /// 4:2:0 with the nearest sample: the encoder reads the chroma of each
-    /// 2x2 block's top left pixel only (even columns of even rows, counted
-    /// from the rectangle's corner) and pads a short block row or column
-    /// with copies of the last row or column. Only those are computed; the
-    /// rest are left zero.
-    subsampled: bool,
+    /// Subsampled with the nearest sample, the encoder reads the chroma of
+    /// each 2x1 or 2x2 block's top left pixel only (even columns of every
+    /// row, or of even rows, counted from the rectangle's corner) and pads
+    /// a short block row or column with copies of the last row or column.
+    /// Only those are computed; the rest are left zero.
+    chroma: Chroma,
 }
 
 impl ImageBuffer for Ycc<'_> {
@@ -88,11 +109,17 @@ impl ImageBuffer for Ycc<'_> {
             *l = ycc(p)[0];
         }
         let (blue, red) = (&mut blue[at..], &mut red[at..]);
-        if !self.subsampled {
-            for ((b, c), &p) in blue.iter_mut().zip(red.iter_mut()).zip(row) {
-                [_, *b, *c] = ycc(p);
+        let read = match self.chroma {
+            Chroma::Full => {
+                for ((b, c), &p) in blue.iter_mut().zip(red.iter_mut()).zip(row) {
+                    [_, *b, *c] = ycc(p);
+                }
+                false
             }
-        } else if y.is_multiple_of(2) || y + 1 == r.h {
+            Chroma::Half => true,
+            Chroma::Quarter => y.is_multiple_of(2) || y + 1 == r.h,
+        };
+        if read {
             let pairs = blue.chunks_mut(2).zip(red.chunks_mut(2));
             for ((b, c), p) in pairs.zip(row.chunks(2)) {
                 [_, b[0], c[0]] = ycc(p[0]);
@@ -150,14 +177,21 @@ mod tests {
             let rgb: Vec<u8> = (r.y..r.y + r.h)
                 .flat_map(|y| view.row(r.x, y, r.w).iter().flat_map(|p| p.to_be_bytes()[1..].to_vec()))
                 .collect();
-            for quality in [15, 79, 89, 90, 100] {
+            let chromas = [
+                (Chroma::Full, SamplingFactor::F_1_1),
+                (Chroma::Half, SamplingFactor::F_2_1),
+                (Chroma::Quarter, SamplingFactor::F_2_2),
+            ];
+            for (quality, (chroma, sampling)) in
+                [15, 79, 100].into_iter().flat_map(|q| chromas.map(|c| (q, c)))
+            {
                 let mut ours = Vec::new();
-                assert!(encode(&view, r, quality, &mut ours));
+                assert!(encode(&view, r, quality, chroma, &mut ours));
                 let mut theirs = Vec::new();
-                Encoder::new(&mut theirs, quality)
-                    .encode(&rgb, r.w, r.h, jpeg_encoder::ColorType::Rgb)
-                    .expect("a small image");
-                assert_eq!(ours, theirs, "{r:?} quality {quality}");
+                let mut enc = Encoder::new(&mut theirs, quality);
+                enc.set_sampling_factor(sampling);
+                enc.encode(&rgb, r.w, r.h, jpeg_encoder::ColorType::Rgb).expect("a small image");
+                assert_eq!(ours, theirs, "{r:?} quality {quality} {chroma:?}");
             }
         }
     }

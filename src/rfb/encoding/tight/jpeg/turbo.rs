@@ -8,26 +8,31 @@
 pub use turbojpeg::Compressor;
 use turbojpeg::{Image, PixelFormat, Subsamp};
 
+use super::Chroma;
 use crate::rfb::{PixelView, Rect};
 
 /// Canonical pixels as libjpeg-turbo names their bytes.
 const FORMAT: PixelFormat =
     if cfg!(target_endian = "little") { PixelFormat::BGRX } else { PixelFormat::XRGB };
 
-/// Encodes `r` of `view` at `quality` into `out` with the client's
-/// compressor, made on first use. False when libjpeg-turbo fails.
+/// Encodes `r` of `view` at `quality` with `chroma` into `out` with the
+/// client's compressor, made on first use. False when libjpeg-turbo fails.
 pub fn encode(
     compressor: &mut Option<Compressor>,
     view: &PixelView<'_>,
     r: Rect,
-    quality: u8,
+    (quality, chroma): (u8, Chroma),
     out: &mut Vec<u8>,
 ) -> bool {
     if compressor.is_none() {
         *compressor = Compressor::new().ok();
     }
     let Some(c) = compressor.as_mut() else { return false };
-    let subsamp = if quality < 90 { Subsamp::Sub2x2 } else { Subsamp::None };
+    let subsamp = match chroma {
+        Chroma::Full => Subsamp::None,
+        Chroma::Half => Subsamp::Sub2x1,
+        Chroma::Quarter => Subsamp::Sub2x2,
+    };
     if c.set_quality(i32::from(quality)).and_then(|()| c.set_subsamp(subsamp)).is_err() {
         return false;
     }
@@ -76,12 +81,15 @@ mod tests {
         let window = &px[5 * usize::from(w) + 10..];
         let view = PixelView { pixels: window, stride: usize::from(w), width: w, height: h, origin: (10, 5) };
         let mut compressor = None;
-        for (x, y, rw, rh, quality) in
-            [(10, 5, 90, 75, 79), (11, 6, 33, 17, 15), (99, 79, 1, 1, 92), (40, 60, 60, 20, 100)]
-        {
+        for (x, y, rw, rh, quality, chroma) in [
+            (10, 5, 90, 75, 79, Chroma::Full),
+            (11, 6, 33, 17, 15, Chroma::Quarter),
+            (99, 79, 1, 1, 92, Chroma::Full),
+            (40, 60, 60, 20, 62, Chroma::Half),
+        ] {
             let r = Rect::new(x, y, rw, rh);
             let mut out = vec![0xAA];
-            assert!(encode(&mut compressor, &view, r, quality, &mut out), "{r:?}");
+            assert!(encode(&mut compressor, &view, r, (quality, chroma), &mut out), "{r:?}");
             assert_eq!(&out[..3], &[0xAA, 0xFF, 0xD8], "appended a JPEG");
             let img = decode(&out[1..]);
             assert_eq!((img.width, img.height), (usize::from(rw), usize::from(rh)));
