@@ -36,7 +36,7 @@ const JPEG_TILE: u16 = 64;
 /// (libvncserver's, hence x11vnc's, too), so a level means what a client's
 /// user knows it to mean: 4:2:0 up to 2, 4:2:2 up to 5, full colour from 6
 /// (noVNC's default).
-const JPEG_LEVELS: [(u8, Chroma); 10] = [
+const JPEG_LEVELS: [jpeg::Setting; 10] = [
     (15, Chroma::Quarter),
     (29, Chroma::Quarter),
     (41, Chroma::Quarter),
@@ -267,11 +267,11 @@ impl Tight {
     }
 
     fn jpeg(&mut self, view: &PixelView<'_>, r: Rect, tp: &TPixel, out: &mut Vec<u8>) {
-        let (quality, chroma) = JPEG_LEVELS[usize::from(self.quality.unwrap_or(6))];
+        let setting = JPEG_LEVELS[usize::from(self.quality.unwrap_or(6))];
         // The JPEG goes into the scratch buffer (its length comes first).
         let mut jpeg = std::mem::take(&mut self.scratch);
         jpeg.clear();
-        let ok = self.jpeg.encode(view, r, quality, chroma, &mut jpeg);
+        let ok = self.jpeg.encode(view, r, setting, &mut jpeg);
         if ok {
             out.push(0x90);
             put_compact_len(jpeg.len(), out);

@@ -38,30 +38,25 @@ pub enum Chroma {
     Quarter,
 }
 
+/// A JPEG quality (1–100) and how much colour detail is kept.
+pub type Setting = (u8, Chroma);
+
 impl Jpeg {
-    /// Encodes `r` of `view` as a baseline JFIF image at `quality` (1–100)
-    /// with `chroma` into `out`. False (nothing usable in `out`) only when
-    /// the encoder fails.
-    pub fn encode(
-        &mut self,
-        view: &PixelView<'_>,
-        r: Rect,
-        quality: u8,
-        chroma: Chroma,
-        out: &mut Vec<u8>,
-    ) -> bool {
+    /// Encodes `r` of `view` as a baseline JFIF image at `setting` into
+    /// `out`. False (nothing usable in `out`) only when the encoder fails.
+    pub fn encode(&mut self, view: &PixelView<'_>, r: Rect, setting: Setting, out: &mut Vec<u8>) -> bool {
         #[cfg(feature = "turbojpeg")]
-        return turbo::encode(&mut self.turbo, view, r, (quality, chroma), out);
+        return turbo::encode(&mut self.turbo, view, r, setting, out);
         #[cfg(not(feature = "turbojpeg"))]
-        encode(view, r, quality, chroma, out)
+        encode(view, r, setting, out)
     }
 }
 
-/// Encodes `r` of `view` as a baseline JFIF image at `quality` (1–100) with
-/// `chroma` into `out`. Fails only for sizes beyond JPEG's (Tight's limits
+/// Encodes `r` of `view` as a baseline JFIF image at `setting` into `out`
+/// with jpeg-encoder. Fails only for sizes beyond JPEG's (Tight's limits
 /// are far inside).
 #[cfg_attr(feature = "turbojpeg", allow(dead_code))] // its tests still run
-pub fn encode(view: &PixelView<'_>, r: Rect, quality: u8, chroma: Chroma, out: &mut Vec<u8>) -> bool {
+pub fn encode(view: &PixelView<'_>, r: Rect, (quality, chroma): Setting, out: &mut Vec<u8>) -> bool {
     let mut enc = Encoder::new(out, quality);
     enc.set_sampling_factor(match chroma {
         Chroma::Full => SamplingFactor::F_1_1,
@@ -186,7 +181,7 @@ mod tests {
                 [15, 79, 100].into_iter().flat_map(|q| chromas.map(|c| (q, c)))
             {
                 let mut ours = Vec::new();
-                assert!(encode(&view, r, quality, chroma, &mut ours));
+                assert!(encode(&view, r, (quality, chroma), &mut ours));
                 let mut theirs = Vec::new();
                 let mut enc = Encoder::new(&mut theirs, quality);
                 enc.set_sampling_factor(sampling);

@@ -8,20 +8,20 @@
 pub use turbojpeg::Compressor;
 use turbojpeg::{Image, PixelFormat, Subsamp};
 
-use super::Chroma;
+use super::{Chroma, Setting};
 use crate::rfb::{PixelView, Rect};
 
 /// Canonical pixels as libjpeg-turbo names their bytes.
 const FORMAT: PixelFormat =
     if cfg!(target_endian = "little") { PixelFormat::BGRX } else { PixelFormat::XRGB };
 
-/// Encodes `r` of `view` at `quality` with `chroma` into `out` with the
-/// client's compressor, made on first use. False when libjpeg-turbo fails.
+/// Encodes `r` of `view` at `setting` into `out` with the client's
+/// compressor, made on first use. False when libjpeg-turbo fails.
 pub fn encode(
     compressor: &mut Option<Compressor>,
     view: &PixelView<'_>,
     r: Rect,
-    (quality, chroma): (u8, Chroma),
+    (quality, chroma): Setting,
     out: &mut Vec<u8>,
 ) -> bool {
     if compressor.is_none() {
