@@ -210,6 +210,9 @@ impl Config {
         if a.no_http && !a.http_listen.is_empty() {
             return Err(invalid("--no-http and --http-listen contradict each other"));
         }
+        if a.no_http && a.single_port {
+            return Err(invalid("--no-http and --single-port contradict each other"));
+        }
         Ok(Config {
             fb,
             geometry,
@@ -227,7 +230,7 @@ impl Config {
             encodings: parse_encodings(a.encodings.as_deref())?,
             fps: a.fps,
             max_clients: a.max_clients,
-            allow_origin: a.allow_origin,
+            allow_origin: parse_origins(&a.allow_origin)?,
             log_level: parse_level(&a.log_level)?,
         })
     }
@@ -307,6 +310,26 @@ fn parse_encodings(s: Option<&str>) -> Result<Vec<EncodingKind>, ConfigError> {
     Ok(out)
 }
 
+/// `--allow-origin` values: origins as browsers send them, `http://` or
+/// `https://`, a host and perhaps a port, no path (a trailing `/` dropped).
+fn parse_origins(list: &[String]) -> Result<Vec<String>, ConfigError> {
+    list.iter()
+        .map(|o| {
+            let origin = o.trim_end_matches('/');
+            let host = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+            let host_ok = |h: &str| {
+                !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b))
+            };
+            match host {
+                Some(h) if host_ok(h) => Ok(origin.to_string()),
+                _ => Err(invalid(format!(
+                    "--allow-origin {o}: expected an origin such as https://portal.example or http://10.0.0.5:8080"
+                ))),
+            }
+        })
+        .collect()
+}
+
 fn parse_level(s: &str) -> Result<LevelFilter, ConfigError> {
     Ok(match s {
         "error" => LevelFilter::Error,
@@ -345,10 +368,11 @@ fn load_auth(file: Option<&std::path::Path>, no_auth: bool) -> Result<Auth, Conf
     if full.is_empty() {
         return Err(invalid("the password is empty (use --no-auth for no authentication)"));
     }
-    for p in std::iter::once(&full).chain(view_only.iter()) {
-        if p.len() > VNC_PASSWORD_LEN {
-            log::warn!("VNC authentication uses only the first 8 characters of a password");
-        }
+    let first8 = |p: &str| p.chars().take(VNC_PASSWORD_LEN).collect::<String>();
+    if view_only.as_deref().is_some_and(|v| first8(v) == first8(&full)) {
+        return Err(invalid(
+            "the view-only password is the full-control one: VNC authentication uses only their first 8 characters",
+        ));
     }
     Ok(Auth::Vnc { full, view_only, generated: false })
 }

@@ -30,19 +30,38 @@ fn the_page_and_novnc_with_types_gzip_etag_and_errors() {
     assert_eq!(header(&h, "content-encoding"), Some("gzip"));
     assert_eq!(&body[..2], &[0x1f, 0x8b]);
     let etag = header(&h, "etag").unwrap().to_string();
-    // Refusing gzip gets the plain text.
+    // Refusing gzip gets the plain text, under an ETag of its own.
     let (_, h, body) = exchange(&mut s, "GET /core/rfb.js HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(header(&h, "content-encoding"), None);
     assert!(String::from_utf8_lossy(&body).contains("export default class RFB"));
+    let plain_etag = header(&h, "etag").unwrap().to_string();
+    assert_ne!(plain_etag, etag, "each form of the body has its own strong ETag");
+    let gz = "Accept-Encoding: gzip\r\n";
+    let (status, h, _) = exchange(
+        &mut s,
+        &format!("GET /core/rfb.js HTTP/1.1\r\nHost: x\r\n{gz}If-None-Match: {etag}\r\n\r\n"),
+    );
+    assert!(status.contains(" 304 "), "{status}");
+    assert_eq!((header(&h, "content-length"), header(&h, "vary")), (None, Some("Accept-Encoding")));
+    // The gzip form's ETag does not stand for the plain one.
     let (status, _, _) =
         exchange(&mut s, &format!("GET /core/rfb.js HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n\r\n"));
-    assert!(status.contains(" 304 "), "{status}");
+    assert!(status.contains(" 200 "), "{status}");
+    // Only this site may frame the page (another could lay it under its
+    // own and take the clicks).
+    let (status, h, _) = exchange(&mut s, "GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(status.contains(" 200 "), "an absolute-form target is served: {status}");
+    assert_eq!(header(&h, "content-security-policy"), Some("frame-ancestors 'self'"));
+    assert_eq!(header(&h, "x-frame-options"), Some("SAMEORIGIN"));
     let (status, h, body) = exchange(&mut s, "HEAD /LICENSE-noVNC.txt HTTP/1.1\r\nHost: x\r\n\r\n");
     assert!(status.contains(" 200 ") && body.is_empty() && header(&h, "content-length") != Some("0"));
     let (status, _, _) = exchange(&mut s, "GET /nope.js HTTP/1.1\r\nHost: x\r\n\r\n");
     assert!(status.contains(" 404 "));
     let (status, h, _) = exchange(&mut s, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
     assert!(status.contains(" 405 ") && header(&h, "allow").is_some());
+    let (status, _, _) = exchange(&mut s, "GET / HTTP/1.1\r\n\r\n");
+    assert!(status.contains(" 400 "), "HTTP/1.1 without Host: {status}");
+    server.wait_log(&["no Host header"]);
 }
 
 #[test]
@@ -117,6 +136,10 @@ fn a_foreign_origin_is_refused_and_an_allowed_one_accepted() {
         ws_connect(http, Some("https://portal.example")).await.expect("--allow-origin");
         ws_connect(http, None).await.expect("native tools send no Origin");
     });
+    // That site may also show the page in a frame.
+    let (_, h, _) = exchange(&mut connect_raw(http), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(header(&h, "content-security-policy"), Some("frame-ancestors 'self' https://portal.example"));
+    assert_eq!(header(&h, "x-frame-options"), None);
     server.wait_log(&["origin", "not allowed"]);
 }
 

@@ -149,6 +149,9 @@ fn passwords_full_view_only_and_wrong() {
     // registered, and would have kicked it, once its first update came).
     let mut exclusive_viewer = Client::connect_with(server.rfb, Some("lookonly"), false);
     exclusive_viewer.wait_screen(&px);
+    // The name says which client only looks (a viewer's title, the page's status).
+    assert!(exclusive_viewer.name.ends_with(" (view only)"), "{}", exclusive_viewer.name);
+    assert!(!full.name.contains("view only"), "{}", full.name);
     full.send(fbvncd::rfb::messages::ClientMsg::KeyEvent { down: true, keysym: 0x62 });
     full.send(fbvncd::rfb::messages::ClientMsg::KeyEvent { down: false, keysym: 0x62 });
     let text = wait_for("the full client's key in the trace", || {

@@ -5,7 +5,17 @@ const $ = (id) => document.getElementById(id);
 const screen = $('screen');
 const status = $('status');
 let rfb = null;
+// The password of a #password= link (or the one typed) is kept for this tab
+// only (a reload logs in again) and taken off the address bar, so history
+// and bookmarks do not keep it.
+const PASSWORD_KEY = 'fbvncd.password';
 let password = new URLSearchParams(location.hash.slice(1)).get('password');
+if (password !== null) {
+  history.replaceState(null, '', location.pathname + location.search);
+  keepPassword(password);
+} else {
+  try { password = sessionStorage.getItem(PASSWORD_KEY); } catch { /* storage off: ask */ }
+}
 let retryDelay = 1000;
 let retryTimer = null;
 let authFailed = false;
@@ -65,6 +75,7 @@ function connect() {
       return;
     }
     authFailed = true;
+    keepPassword(null);
     setStatus(`Authentication failed${e.detail.reason ? ': ' + e.detail.reason : ''}`, true);
   });
   rfb.addEventListener('disconnect', () => {
@@ -80,6 +91,13 @@ function connect() {
   });
 }
 
+function keepPassword(value) {
+  try {
+    if (value === null) sessionStorage.removeItem(PASSWORD_KEY);
+    else sessionStorage.setItem(PASSWORD_KEY, value);
+  } catch { /* storage off: asked again after a reload */ }
+}
+
 function showLogin() {
   $('login').hidden = false;
   $('password').value = '';
@@ -90,6 +108,7 @@ function showLogin() {
 $('login').addEventListener('submit', (e) => {
   e.preventDefault();
   password = $('password').value;
+  keepPassword(password);
   authFailed = false;
   $('login').hidden = true;
   if (rfb) {

@@ -73,6 +73,42 @@ fn rejects_bad_values() {
     assert!(args(&["--encodings", "bogus", "--no-auth"]).is_err());
     assert!(args(&["--input", "evdev", "--no-auth"]).is_err());
     assert!(args(&["--no-http", "--http-listen", "127.0.0.1:1", "--no-auth"]).is_err());
+    assert!(args(&["--no-http", "--single-port", "--no-auth"]).is_err());
+}
+
+#[test]
+fn allowed_origins_are_origins() {
+    let ok = args(&[
+        "--no-auth",
+        "--allow-origin",
+        "https://portal.example/",
+        "--allow-origin",
+        "http://[fd00::5]:8080",
+    ]);
+    assert_eq!(ok.unwrap().allow_origin, vec!["https://portal.example", "http://[fd00::5]:8080"]);
+    for bad in [
+        "portal.example",
+        "https://",
+        "https://a.example/path",
+        "ftp://a.example",
+        "https://a b",
+        "https://a;b",
+    ] {
+        let err = args(&["--no-auth", "--allow-origin", bad]).expect_err(bad);
+        assert!(err.contains("expected an origin"), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn a_view_only_password_equal_in_its_first_8_characters_is_refused() {
+    let file = std::env::temp_dir().join(format!("fbvncd-pw8-{}", std::process::id()));
+    std::fs::write(&file, "fullpass\nfullpassXYZ\n").unwrap();
+    let err = load_auth(Some(&file), false).expect_err("the same 8 characters");
+    std::fs::write(&file, "fullpass\nfullpas\n").unwrap();
+    let ok = load_auth(Some(&file), false);
+    std::fs::remove_file(&file).unwrap();
+    assert!(err.to_string().contains("first 8 characters"), "{err}");
+    assert!(ok.is_ok(), "7 of the same characters differ from 8");
 }
 
 #[test]

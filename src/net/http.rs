@@ -84,7 +84,7 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<(Request, usize)>, HeadError> {
     let mut req = httparse::Request::new(&mut headers);
     match req.parse(buf) {
         Ok(httparse::Status::Complete(n)) => {
-            let path = req.path.unwrap_or("/");
+            let path = origin_form(req.path.unwrap_or("/"));
             let out = Request {
                 method: req.method.unwrap_or("").to_string(),
                 path: path.split(['?', '#']).next().unwrap_or("/").to_string(),
@@ -103,6 +103,16 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<(Request, usize)>, HeadError> {
         Ok(httparse::Status::Partial) => Ok(None),
         Err(e) => Err(HeadError::Malformed(e.to_string())),
     }
+}
+
+/// The path of a request target: an absolute-form target (`http://host/x`,
+/// which HTTP/1.1 servers must take) loses its scheme and authority.
+fn origin_form(target: &str) -> &str {
+    let Some((scheme, rest)) = target.split_once("://") else { return target };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return target;
+    }
+    rest.find('/').map_or("/", |at| &rest[at..])
 }
 
 /// Serves one HTTP connection: requests until it closes, or hands it to the
@@ -137,12 +147,18 @@ pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, share
         };
         buf.drain(..used);
         log::debug!("{peer}: http {} {}", req.method, req.path);
+        if req.version == 1 && req.header("host").is_none() {
+            // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused.
+            log::info!("{peer}: http: no Host header");
+            write_timed(&mut stream, &status_only(400, "Bad Request")).await;
+            return;
+        }
         if req.is_websocket() && WS_PATHS.contains(&req.path.as_str()) {
             // The place is held until the RFB session takes its own.
             super::ws::accept(stream, buf, &req, peer, shared.clone(), permit).await;
             return;
         }
-        let mut answer = respond(&req);
+        let mut answer = respond(&req, &shared.config.allow_origin);
         let again = req.keep_alive() && served < MAX_REQUESTS && opened.elapsed() < KEEP_ALIVE_FOR;
         if !again {
             say_close(&mut answer);
@@ -200,8 +216,9 @@ async fn read_head(
     }
 }
 
-/// A complete answer to a plain (non-upgrade) request.
-pub fn respond(req: &Request) -> Vec<u8> {
+/// A complete answer to a plain (non-upgrade) request; `allow_origin`:
+/// the sites (besides this one) that may show the page in a frame.
+pub fn respond(req: &Request, allow_origin: &[String]) -> Vec<u8> {
     if req.method != "GET" && req.method != "HEAD" {
         return with_body(
             405,
@@ -231,24 +248,45 @@ pub fn respond(req: &Request) -> Vec<u8> {
         };
         return with_body(404, "Not Found", &[], "text/plain; charset=utf-8", body, head_only);
     };
-    if req.header("if-none-match").is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag)) {
-        let extra = [("ETag", asset.etag.as_str()), ("Cache-Control", "no-cache")];
+    // Each form of the body has its own strong ETag (RFC 9110 §8.8.3).
+    let gzip_ok = accepts_gzip(req.header("accept-encoding").unwrap_or(""));
+    let etag = if gzip_ok { asset.etag.clone() } else { asset.etag.replacen('"', "\"id-", 1) };
+    let frames = frame_ancestors(allow_origin);
+    let mut extra = vec![
+        ("ETag", etag.as_str()),
+        ("Cache-Control", "no-cache"),
+        ("Vary", "Accept-Encoding"),
+        ("Content-Security-Policy", frames.as_str()),
+    ];
+    if allow_origin.is_empty() {
+        // For browsers older than CSP's frame-ancestors.
+        extra.push(("X-Frame-Options", "SAMEORIGIN"));
+    }
+    if req.header("if-none-match").is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
         return with_body(304, "Not Modified", &extra, "", b"", true);
     }
-    let gzip_ok = accepts_gzip(req.header("accept-encoding").unwrap_or(""));
     let inflated;
-    let (body, encoding): (&[u8], Option<&str>) = if gzip_ok {
-        (&asset.gzipped, Some("gzip"))
+    let body: &[u8] = if gzip_ok {
+        extra.push(("Content-Encoding", "gzip"));
+        &asset.gzipped
     } else {
         inflated = inflated_once(&asset.etag, &asset.gzipped);
-        (&inflated, None)
+        &inflated
     };
-    let mut extra =
-        vec![("ETag", asset.etag.as_str()), ("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")];
-    if let Some(enc) = encoding {
-        extra.push(("Content-Encoding", enc));
-    }
     with_body(200, "OK", &extra, asset.content_type, body, head_only)
+}
+
+/// The Content-Security-Policy that lets only this site and the
+/// `--allow-origin` sites show the page in a frame: another page could
+/// otherwise lay the console under its own and take the user's clicks and
+/// keys (clickjacking).
+fn frame_ancestors(allow_origin: &[String]) -> String {
+    let mut policy = String::from("frame-ancestors 'self'");
+    for origin in allow_origin {
+        policy.push(' ');
+        policy.push_str(origin.trim_end_matches('/'));
+    }
+    policy
 }
 
 /// True when an Accept-Encoding value allows gzip (not `gzip;q=0`).
@@ -292,8 +330,11 @@ fn with_body(
     body: &[u8],
     head_only: bool,
 ) -> Vec<u8> {
-    let mut head =
-        format!("HTTP/1.1 {code} {reason}\r\nServer: fbvncd\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!("HTTP/1.1 {code} {reason}\r\nServer: fbvncd\r\n");
+    if code != 304 {
+        // (A 304 has no body, and its length would be the 200's.)
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     if !content_type.is_empty() {
         head.push_str(&format!("Content-Type: {content_type}\r\n"));
     }
@@ -347,8 +388,8 @@ mod tests {
     #[test]
     fn methods() {
         let req = Request { method: "POST".into(), path: "/".into(), version: 1, headers: vec![] };
-        assert!(respond(&req).starts_with(b"HTTP/1.1 405"));
+        assert!(respond(&req, &[]).starts_with(b"HTTP/1.1 405"));
         let req = Request { method: "GET".into(), path: "/nope".into(), version: 1, headers: vec![] };
-        assert!(respond(&req).starts_with(b"HTTP/1.1 404"));
+        assert!(respond(&req, &[]).starts_with(b"HTTP/1.1 404"));
     }
 }

@@ -9,7 +9,7 @@ use crate::net::reactor::Io;
 use futures_lite::{FutureExt, StreamExt};
 use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
 
-use crate::cli::{Auth, Config};
+use crate::cli::{Auth, Config, VNC_PASSWORD_LEN};
 use crate::poller::Poller;
 use crate::server::Shared;
 
@@ -129,19 +129,38 @@ pub fn bind_all(config: &Config) -> Result<Vec<Bound>, ListenError> {
     Ok(out)
 }
 
-/// The URL a person opens for `addr` (the host name for wildcard addresses).
-fn url_for(addr: SocketAddr, config: &Config) -> String {
-    let host = match addr.ip() {
-        ip if ip.is_unspecified() => rustix::system::uname().nodename().to_string_lossy().into_owned(),
-        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
-        std::net::IpAddr::V4(ip) => ip.to_string(),
+/// What a person opens for `addr`: its URL; for a wildcard address the host
+/// name's, and the board's own address's where it has a default route (a
+/// host name that does not resolve on the LAN still leaves one that works).
+fn urls_for(addr: SocketAddr, config: &Config) -> String {
+    let fragment = match &config.auth {
+        Auth::Vnc { full, generated: true, .. } => format!("#password={full}"),
+        _ => String::new(),
     };
-    let mut url = format!("http://{host}:{}/", addr.port());
-    if let Auth::Vnc { full, generated: true, .. } = &config.auth {
-        url.push_str("#password=");
-        url.push_str(full);
+    let url = |host: String| format!("http://{host}:{}/{fragment}", addr.port());
+    match addr.ip() {
+        ip if ip.is_unspecified() => {
+            let name = url(rustix::system::uname().nodename().to_string_lossy().into_owned());
+            match primary_ipv4() {
+                Some(ip) => format!("{name} or {}", url(ip.to_string())),
+                None => name,
+            }
+        }
+        std::net::IpAddr::V6(ip) => url(format!("[{ip}]")),
+        std::net::IpAddr::V4(ip) => url(ip.to_string()),
     }
-    url
+}
+
+/// The IPv4 address this machine sends from by its default route: a UDP
+/// socket "connected" to a documentation address (RFC 5737; nothing is
+/// sent) is given the route's source address.
+fn primary_ipv4() -> Option<Ipv4Addr> {
+    let socket = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
+    socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
+    match socket.local_addr().ok()?.ip() {
+        std::net::IpAddr::V4(ip) if !ip.is_unspecified() && !ip.is_loopback() => Some(ip),
+        _ => None,
+    }
 }
 
 /// Prints the stable start-up lines (stderr, whatever the log level).
@@ -149,16 +168,28 @@ pub fn announce(bound: &[Bound], config: &Config) {
     if let Auth::Vnc { full, generated: true, .. } = &config.auth {
         eprintln!("password: {full}");
     }
-    if config.auth == Auth::None {
-        log::warn!("--no-auth: anyone who can reach these ports controls this screen");
+    match &config.auth {
+        Auth::None if config.view_only => {
+            log::warn!("--no-auth: anyone who can reach these ports sees this screen")
+        }
+        Auth::None => log::warn!("--no-auth: anyone who can reach these ports controls this screen"),
+        Auth::Vnc { full, view_only, .. } => {
+            let long = std::iter::once(full).chain(view_only).any(|p| p.chars().count() > VNC_PASSWORD_LEN);
+            if long {
+                log::warn!(
+                    "VNC authentication uses only the first {VNC_PASSWORD_LEN} characters of a password: \
+                     the rest is not checked"
+                );
+            }
+        }
     }
     for b in bound {
         match b.kind {
             Kind::Rfb => eprintln!("listening rfb {}", b.addr),
-            Kind::Http => eprintln!("listening http {} (open {})", b.addr, url_for(b.addr, config)),
+            Kind::Http => eprintln!("listening http {} (open {})", b.addr, urls_for(b.addr, config)),
         }
         if b.kind == Kind::Rfb && config.single_port && !config.no_http {
-            eprintln!("listening http {} (open {})", b.addr, url_for(b.addr, config));
+            eprintln!("listening http {} (open {})", b.addr, urls_for(b.addr, config));
         }
     }
 }
@@ -181,7 +212,12 @@ pub fn serve_until_signal(bound: Vec<Bound>, shared: Arc<Shared>, mut poller: Po
     let idle_shared = shared.clone();
     let main = ex.run(async {
         if let Some(sig) = signals.next().await {
-            log::info!("{:?}: shutting down", sig.ok());
+            let name = match sig {
+                Ok(Signal::Int) => "SIGINT",
+                Ok(Signal::Term) => "SIGTERM",
+                _ => "a signal",
+            };
+            log::info!("{name}: shutting down");
         }
         shared.hub.shutdown();
         // Give sessions a moment to close their connections cleanly.
@@ -236,4 +272,26 @@ fn tune(stream: &TcpStream) {
         .with_interval(Duration::from_secs(10))
         .with_retries(6);
     let _ = SockRef::from(stream).set_tcp_keepalive(&keepalive);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(list: &[&str]) -> Config {
+        Config::from_args(argh::FromArgs::from_args(&["fbvncd"], list).expect("arguments")).expect("a config")
+    }
+
+    #[test]
+    fn urls_name_the_address_and_for_a_wildcard_the_host_name_first() {
+        let open = config(&["--no-auth"]);
+        assert_eq!(urls_for("127.0.0.1:6080".parse().unwrap(), &open), "http://127.0.0.1:6080/");
+        assert_eq!(urls_for("[::1]:6080".parse().unwrap(), &open), "http://[::1]:6080/");
+        let name = rustix::system::uname().nodename().to_string_lossy().into_owned();
+        let wild = urls_for("0.0.0.0:6080".parse().unwrap(), &open);
+        assert!(wild.starts_with(&format!("http://{name}:6080/")), "{wild}");
+        if let Some(ip) = primary_ipv4() {
+            assert!(wild.ends_with(&format!(" or http://{ip}:6080/")), "{wild}");
+        }
+    }
 }

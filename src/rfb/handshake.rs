@@ -215,7 +215,7 @@ impl Handshake {
         } else if view_only.as_deref().is_some_and(matches) {
             Access::ViewOnly
         } else {
-            self.fail("authentication failed", out);
+            self.fail("wrong password", out);
             return Err(HandshakeError::AuthFailed);
         };
         out.extend_from_slice(&0u32.to_be_bytes());

@@ -127,7 +127,7 @@ where
         };
         s.slot.want_fresh(true);
         let mut out = Vec::new();
-        messages::encode_server_init(s.size.0, s.size.1, &s.pf, &s.shared.desktop_name, &mut out);
+        messages::encode_server_init(s.size.0, s.size.1, &s.pf, &s.desktop_name(), &mut out);
         s.write(&out).await?;
         log::info!(
             "{peer}: connected ({:?}, {} access, {})",
@@ -141,6 +141,14 @@ where
     /// True when this client's input reaches the sink.
     fn can_input(&self) -> bool {
         self.access == Access::Full && self.shared.input_allowed
+    }
+
+    /// The desktop name this client is given: "(view only)" added when its
+    /// keys and pointer go nowhere, so a viewer's title (and the page's
+    /// status) says so.
+    pub(super) fn desktop_name(&self) -> String {
+        let name = &self.shared.desktop_name;
+        if self.can_input() { name.clone() } else { format!("{name} (view only)") }
     }
 
     /// Writes and flushes, bounded in time (a client that stops reading is dropped).

@@ -305,7 +305,7 @@ where
             n += 1;
         }
         if std::mem::take(&mut self.owed.name) {
-            messages::encode_desktop_name(&self.shared.desktop_name, out);
+            messages::encode_desktop_name(&self.desktop_name(), out);
             self.owed.name_sent = true;
             n += 1;
         }

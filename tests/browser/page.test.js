@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync, existsSync, openSync, writeSync, closeSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { patternFile, startServer, launch, until, canvasMismatches, ARTIFACTS, W, H } from './harness.js';
 
@@ -88,7 +89,7 @@ test('a wrong password shows an error', async () => {
   try {
     const page = await browser.newPage();
     await login(page, `http://${server.http}/`, 'wrong');
-    await until('an authentication error', async () => /Authentication failed/.test(await page.textContent('#status')));
+    await until('an authentication error', async () => /Authentication failed: wrong password/.test(await page.textContent('#status')));
     await page.screenshot({ path: join(ARTIFACTS, 'browser-wrong-password.png') });
     await page.close();
   } finally {
@@ -104,6 +105,7 @@ test('the #password= fragment logs in, and a restarted server is reconnected', a
   try {
     await page.goto(`http://${httpAddr}/#password=${PASSWORD}`);
     await until('canvas equals the pattern', async () => (await canvasMismatches(page, files.fb)) === 0);
+    assert.ok(!page.url().includes(PASSWORD), `the password left the address bar: ${page.url()}`);
     await server.stop();
     await until('the page notices', async () => /Disconnected/.test(await page.textContent('#status')));
     server = await startServer(serverArgs(['--http-listen', httpAddr]).map((a) => (a === '127.0.0.1:0' ? rfbAddr : a)));
@@ -212,5 +214,39 @@ test('a phone-sized viewport shows the whole screen scaled', async () => {
     await page.close();
   } finally {
     await server.stop();
+  }
+});
+
+/** A web site on 127.0.0.1 (its own origin) whose page frames `frameUrl()`. */
+async function framingSite(frameUrl) {
+  const site = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end(`<!doctype html><title>other site</title><iframe src="${frameUrl()}" width="400" height="300"></iframe>`);
+  });
+  await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
+  return { site, origin: `http://127.0.0.1:${site.address().port}` };
+}
+
+test('another site cannot show the page in a frame, an --allow-origin site can', async () => {
+  let fbvncd = '';
+  const other = await framingSite(() => fbvncd);
+  const allowed = await framingSite(() => fbvncd);
+  const server = await startServer(serverArgs(['--http-listen', '127.0.0.1:0', '--allow-origin', allowed.origin]));
+  fbvncd = `http://${server.http}/`;
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${allowed.origin}/`);
+    const framed = () => page.frames().find((f) => f !== page.mainFrame());
+    await until('the allowed site shows the login in its frame',
+      async () => framed()?.url() === fbvncd && (await framed().locator('#login:not([hidden])').count()) === 1);
+    await page.goto(`${other.origin}/`);
+    // Chromium puts its error page in a frame it refused to fill.
+    await until('the frame is refused', async () => framed()?.url().startsWith('chrome-error:'));
+    assert.equal(await framed().locator('#login').count(), 0, 'the page did not load in the frame');
+    await page.close();
+  } finally {
+    await server.stop();
+    other.site.close();
+    allowed.site.close();
   }
 });

@@ -97,7 +97,7 @@ fn wrong_password_fails_with_reason_on_3_8() {
     feed(&mut h, &[2]);
     let mut out = Vec::new();
     assert_eq!(h.feed(&[0u8; 16], &mut out), Err(HandshakeError::AuthFailed));
-    let reason = b"authentication failed";
+    let reason = b"wrong password";
     let mut expect = vec![0, 0, 0, 1, 0, 0, 0, reason.len() as u8];
     expect.extend_from_slice(reason);
     assert_eq!(out, expect);
