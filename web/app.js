@@ -60,6 +60,11 @@ function connect() {
   rfb.addEventListener('desktopname', (e) => {
     desktop = e.detail.name;
     document.title = `${desktop} — fbvncd`;
+    // fbvncd names a session whose keys go nowhere "NAME (view only)":
+    // no buttons that would only type into the void.
+    const viewOnly = desktop.endsWith(' (view only)');
+    for (const id of ['keyboard', 'paste-toggle', 'cad']) $(id).hidden = viewOnly;
+    if (viewOnly) $('paste').hidden = true;
   });
   rfb.addEventListener('credentialsrequired', () => {
     askedPassword = true;

@@ -94,8 +94,8 @@ pub async fn accept(
     };
     if !origin_allowed(req.header("origin"), req.header("host"), &shared.config.allow_origin) {
         log::warn!(
-            "{peer}: websocket refused: origin {:?} is not allowed (see --allow-origin)",
-            req.header("origin")
+            "{peer}: websocket refused: origin {} is not allowed (see --allow-origin)",
+            req.header("origin").unwrap_or("-")
         );
         write_timed(&mut stream, &status_only(403, "Forbidden")).await;
         return;
@@ -107,8 +107,8 @@ pub async fn accept(
     {
         log::warn!(
             "{peer}: websocket refused: without a password, a page must reach this server by its address \
-             or name, not {:?} (see --allow-origin)",
-            req.header("host")
+             or name, not {} (see --allow-origin)",
+            req.header("host").unwrap_or("-")
         );
         write_timed(&mut stream, &status_only(403, "Forbidden")).await;
         return;

@@ -250,3 +250,19 @@ test('another site cannot show the page in a frame, an --allow-origin site can',
     allowed.site.close();
   }
 });
+
+test('a view-only session says so and offers no typing buttons', async () => {
+  const server = await startServer(serverArgs(['--http-listen', '127.0.0.1:0', '--view-only']));
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://${server.http}/#password=${PASSWORD}`);
+    await until('connected, view only', async () => /Connected to .* \(view only\)/.test(await page.textContent('#status')));
+    for (const id of ['keyboard', 'paste-toggle', 'cad']) {
+      assert.equal(await page.isVisible(`#${id}`), false, `#${id} is hidden`);
+    }
+    assert.equal(await page.isVisible('#fullscreen'), true, 'looking still has its buttons');
+    await page.close();
+  } finally {
+    await server.stop();
+  }
+});
