@@ -368,7 +368,8 @@ fn load_auth(file: Option<&std::path::Path>, no_auth: bool) -> Result<Auth, Conf
     if full.is_empty() {
         return Err(invalid("the password is empty (use --no-auth for no authentication)"));
     }
-    let first8 = |p: &str| p.chars().take(VNC_PASSWORD_LEN).collect::<String>();
+    // (VNC authentication takes the password's first 8 bytes.)
+    let first8 = |p: &str| p.as_bytes().iter().take(VNC_PASSWORD_LEN).copied().collect::<Vec<u8>>();
     if view_only.as_deref().is_some_and(|v| first8(v) == first8(&full)) {
         return Err(invalid(
             "the view-only password is the full-control one: VNC authentication uses only their first 8 characters",

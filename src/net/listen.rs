@@ -174,7 +174,7 @@ pub fn announce(bound: &[Bound], config: &Config) {
         }
         Auth::None => log::warn!("--no-auth: anyone who can reach these ports controls this screen"),
         Auth::Vnc { full, view_only, .. } => {
-            let long = std::iter::once(full).chain(view_only).any(|p| p.chars().count() > VNC_PASSWORD_LEN);
+            let long = std::iter::once(full).chain(view_only).any(|p| p.len() > VNC_PASSWORD_LEN);
             if long {
                 log::warn!(
                     "VNC authentication uses only the first {VNC_PASSWORD_LEN} characters of a password: \
