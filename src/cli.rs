@@ -311,20 +311,28 @@ fn parse_encodings(s: Option<&str>) -> Result<Vec<EncodingKind>, ConfigError> {
 }
 
 /// `--allow-origin` values: origins as browsers send them, `http://` or
-/// `https://`, a host and perhaps a port, no path (a trailing `/` dropped).
+/// `https://`, a host name or IPv4 address, perhaps a port, no path (a
+/// trailing `/` dropped). They go into the page's `frame-ancestors` too,
+/// whose syntax has no IPv6 literal: such an origin is refused, not allowed
+/// for the WebSocket only.
 fn parse_origins(list: &[String]) -> Result<Vec<String>, ConfigError> {
+    let label_ok = |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let port_ok = |p: &str| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
     list.iter()
         .map(|o| {
             let origin = o.trim_end_matches('/');
-            let host = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
-            let host_ok = |h: &str| {
-                !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b))
-            };
-            match host {
-                Some(h) if host_ok(h) => Ok(origin.to_string()),
-                _ => Err(invalid(format!(
-                    "--allow-origin {o}: expected an origin such as https://portal.example or http://10.0.0.5:8080"
-                ))),
+            let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+            let ok = authority.is_some_and(|a| {
+                let (host, port) = a.split_once(':').map_or((a, None), |(h, p)| (h, Some(p)));
+                host.split('.').all(label_ok) && port.is_none_or(port_ok)
+            });
+            if ok {
+                Ok(origin.to_string())
+            } else {
+                Err(invalid(format!(
+                    "--allow-origin {o}: expected an origin such as https://portal.example or \
+                     http://10.0.0.5:8080 (a host name or IPv4 address)"
+                )))
             }
         })
         .collect()
@@ -368,14 +376,23 @@ fn load_auth(file: Option<&std::path::Path>, no_auth: bool) -> Result<Auth, Conf
     if full.is_empty() {
         return Err(invalid("the password is empty (use --no-auth for no authentication)"));
     }
-    // (VNC authentication takes the password's first 8 bytes.)
-    let first8 = |p: &str| p.as_bytes().iter().take(VNC_PASSWORD_LEN).copied().collect::<Vec<u8>>();
-    if view_only.as_deref().is_some_and(|v| first8(v) == first8(&full)) {
+    if view_only.as_deref().is_some_and(|v| des_key_bits(v) == des_key_bits(&full)) {
         return Err(invalid(
             "the view-only password is the full-control one: VNC authentication uses only their first 8 characters",
         ));
     }
     Ok(Auth::Vnc { full, view_only, generated: false })
+}
+
+/// What VNC authentication makes of a password: its first 8 bytes, zero
+/// padded, each without its top bit (which becomes the DES key's ignored
+/// parity bit). Two passwords alike in these are one password.
+fn des_key_bits(p: &str) -> [u8; VNC_PASSWORD_LEN] {
+    let mut key = [0u8; VNC_PASSWORD_LEN];
+    for (k, b) in key.iter_mut().zip(p.bytes()) {
+        *k = b & 0x7f;
+    }
+    key
 }
 
 /// A random 8-character password from an alphabet without look-alikes.

@@ -61,7 +61,10 @@ fn the_page_and_novnc_with_types_gzip_etag_and_errors() {
     assert!(status.contains(" 405 ") && header(&h, "allow").is_some());
     let (status, _, _) = exchange(&mut s, "GET / HTTP/1.1\r\n\r\n");
     assert!(status.contains(" 400 "), "HTTP/1.1 without Host: {status}");
-    server.wait_log(&["no Host header"]);
+    server.wait_log(&["0 Host headers"]);
+    let (status, _, _) =
+        exchange(&mut connect_raw(server.http.unwrap()), "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n");
+    assert!(status.contains(" 400 "), "two Host headers: {status}");
 }
 
 #[test]

@@ -83,9 +83,10 @@ fn allowed_origins_are_origins() {
         "--allow-origin",
         "https://portal.example/",
         "--allow-origin",
-        "http://[fd00::5]:8080",
+        "http://10.0.0.5:8080",
     ]);
-    assert_eq!(ok.unwrap().allow_origin, vec!["https://portal.example", "http://[fd00::5]:8080"]);
+    assert_eq!(ok.unwrap().allow_origin, vec!["https://portal.example", "http://10.0.0.5:8080"]);
+    // (frame-ancestors has no syntax for IPv6 literals, `_` or a named port.)
     for bad in [
         "portal.example",
         "https://",
@@ -93,6 +94,10 @@ fn allowed_origins_are_origins() {
         "ftp://a.example",
         "https://a b",
         "https://a;b",
+        "http://[fd00::5]:8080",
+        "http://a_b.example",
+        "http://a.example:http",
+        "http://a..example",
     ] {
         let err = args(&["--no-auth", "--allow-origin", bad]).expect_err(bad);
         assert!(err.contains("expected an origin"), "{bad}: {err}");
@@ -104,10 +109,14 @@ fn a_view_only_password_equal_in_its_first_8_characters_is_refused() {
     let file = std::env::temp_dir().join(format!("fbvncd-pw8-{}", std::process::id()));
     std::fs::write(&file, "fullpass\nfullpassXYZ\n").unwrap();
     let err = load_auth(Some(&file), false).expect_err("the same 8 characters");
+    // The top bit of each byte is not part of the DES key either.
+    std::fs::write(&file, "p\u{e4}ssword\npC$sswor\n").unwrap();
+    let err_top_bit = load_auth(Some(&file), false).expect_err("the same key bits");
     std::fs::write(&file, "fullpass\nfullpas\n").unwrap();
     let ok = load_auth(Some(&file), false);
     std::fs::remove_file(&file).unwrap();
     assert!(err.to_string().contains("first 8 characters"), "{err}");
+    assert!(err_top_bit.to_string().contains("first 8 characters"), "{err_top_bit}");
     assert!(ok.is_ok(), "7 of the same characters differ from 8");
 }
 

@@ -112,7 +112,12 @@ fn origin_form(target: &str) -> &str {
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
         return target;
     }
-    rest.find('/').map_or("/", |at| &rest[at..])
+    // The authority ends at the first `/`, `?` or `#`; without a path the
+    // target is the root.
+    match rest.find(['/', '?', '#']) {
+        Some(at) if rest[at..].starts_with('/') => &rest[at..],
+        _ => "/",
+    }
 }
 
 /// Serves one HTTP connection: requests until it closes, or hands it to the
@@ -147,9 +152,11 @@ pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, share
         };
         buf.drain(..used);
         log::debug!("{peer}: http {} {}", req.method, req.path);
-        if req.version == 1 && req.header("host").is_none() {
-            // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused.
-            log::info!("{peer}: http: no Host header");
+        let hosts = req.headers.iter().filter(|(n, _)| n == "host").count();
+        if (req.version == 1 && hosts == 0) || hosts > 1 {
+            // RFC 9112 §3.2: an HTTP/1.1 request without Host, or any with
+            // more than one, is refused.
+            log::info!("{peer}: http: {hosts} Host headers");
             write_timed(&mut stream, &status_only(400, "Bad Request")).await;
             return;
         }
@@ -391,5 +398,20 @@ mod tests {
         assert!(respond(&req, &[]).starts_with(b"HTTP/1.1 405"));
         let req = Request { method: "GET".into(), path: "/nope".into(), version: 1, headers: vec![] };
         assert!(respond(&req, &[]).starts_with(b"HTTP/1.1 404"));
+    }
+
+    #[test]
+    fn absolute_form_targets_lose_scheme_and_authority() {
+        for (target, path) in [
+            ("/core/rfb.js", "/core/rfb.js"),
+            ("http://x/core/rfb.js", "/core/rfb.js"),
+            ("HTTPS://x:6080/a?b", "/a?b"),
+            ("http://x", "/"),
+            ("http://x?a=/core/rfb.js", "/"),
+            ("http://x#/core", "/"),
+            ("ws://x/y", "ws://x/y"),
+        ] {
+            assert_eq!(origin_form(target), path, "{target}");
+        }
     }
 }

@@ -53,7 +53,8 @@ if ! "$zig_venv/bin/python3" -m ziglang version >/dev/null 2>&1; then
   "$zig_venv/bin/pip" install -q ziglang==0.17.1
 fi
 echo "# encode_vectors built with features: turbojpeg, for $musl (C by zig $("$zig_venv/bin/python3" -m ziglang version)), run under qemu-aarch64"
-PATH="$zig_venv/bin:$PATH" CC_aarch64_unknown_linux_musl="$ROOT/scripts/zig-cc" \
+# (ZIG: the pinned zig, whatever zig may be on PATH.)
+ZIG="$zig_venv/bin/python3 -m ziglang" CC_aarch64_unknown_linux_musl="$ROOT/scripts/zig-cc" \
   AR_aarch64_unknown_linux_musl="$ROOT/scripts/zig-ar" \
   cargo build --release --quiet --example encode_vectors --features turbojpeg --target "$musl"
 file -L "$ROOT/target/$musl/release/examples/encode_vectors" | grep -q "ARM aarch64.*statically linked"
