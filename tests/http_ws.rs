@@ -43,6 +43,12 @@ fn the_page_and_novnc_with_types_gzip_etag_and_errors() {
     );
     assert!(status.contains(" 304 "), "{status}");
     assert_eq!((header(&h, "content-length"), header(&h, "vary")), (None, Some("Accept-Encoding")));
+    // A weak copy of the tag matches too (If-None-Match compares weakly).
+    let (status, _, _) = exchange(
+        &mut s,
+        &format!("GET /core/rfb.js HTTP/1.1\r\nHost: x\r\n{gz}If-None-Match: W/{etag}\r\n\r\n"),
+    );
+    assert!(status.contains(" 304 "), "{status}");
     // The gzip form's ETag does not stand for the plain one.
     let (status, _, _) =
         exchange(&mut s, &format!("GET /core/rfb.js HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n\r\n"));

@@ -269,7 +269,9 @@ pub fn respond(req: &Request, allow_origin: &[String]) -> Vec<u8> {
         // For browsers older than CSP's frame-ancestors.
         extra.push(("X-Frame-Options", "SAMEORIGIN"));
     }
-    if req.header("if-none-match").is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
+    // If-None-Match compares weakly (RFC 9110 §13.1.2), and `*` matches any.
+    let matches = |t: &str| t == "*" || t.trim_start_matches("W/") == etag;
+    if req.header("if-none-match").is_some_and(|v| v.split(',').any(|t| matches(t.trim()))) {
         return with_body(304, "Not Modified", &extra, "", b"", true);
     }
     let inflated;
