@@ -7,7 +7,11 @@ use argh::FromArgs;
 use log::LevelFilter;
 
 use crate::capture::{Rotation, SourceFormat};
+
+mod password;
 use crate::rfb::encoding::EncodingKind;
+use password::load_auth;
+pub use password::{VNC_PASSWORD_LEN, generate_password};
 
 /// Serve the Linux framebuffer over VNC (RFB) to native viewers and browsers.
 #[derive(FromArgs, Debug)]
@@ -349,58 +353,6 @@ fn parse_level(s: &str) -> Result<LevelFilter, ConfigError> {
             return Err(invalid(format!("--log-level {s}: expected error, warn, info, debug or trace")));
         }
     })
-}
-
-/// VNC authentication uses at most 8 password characters.
-pub const VNC_PASSWORD_LEN: usize = 8;
-
-fn load_auth(file: Option<&std::path::Path>, no_auth: bool) -> Result<Auth, ConfigError> {
-    if no_auth {
-        if file.is_some() {
-            return Err(invalid("--no-auth and --password-file contradict each other"));
-        }
-        return Ok(Auth::None);
-    }
-    let (full, view_only) = if let Some(path) = file {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| ConfigError::PasswordFile(path.to_path_buf(), e))?;
-        let mut lines = text.lines().map(|l| l.trim_end_matches(['\r', '\n']).to_string());
-        let full = lines.next().unwrap_or_default();
-        let view = lines.next().filter(|l| !l.is_empty());
-        (full, view)
-    } else if let Ok(p) = std::env::var("FBVNCD_PASSWORD") {
-        (p, None)
-    } else {
-        return Ok(Auth::Vnc { full: generate_password(), view_only: None, generated: true });
-    };
-    if full.is_empty() {
-        return Err(invalid("the password is empty (use --no-auth for no authentication)"));
-    }
-    if view_only.as_deref().is_some_and(|v| des_key_bits(v) == des_key_bits(&full)) {
-        return Err(invalid(
-            "the view-only password is the full-control one: VNC authentication uses only their first 8 characters",
-        ));
-    }
-    Ok(Auth::Vnc { full, view_only, generated: false })
-}
-
-/// What VNC authentication makes of a password: its first 8 bytes, zero
-/// padded, each without its top bit (which becomes the DES key's ignored
-/// parity bit). Two passwords alike in these are one password.
-fn des_key_bits(p: &str) -> [u8; VNC_PASSWORD_LEN] {
-    let mut key = [0u8; VNC_PASSWORD_LEN];
-    for (k, b) in key.iter_mut().zip(p.bytes()) {
-        *k = b & 0x7f;
-    }
-    key
-}
-
-/// A random 8-character password from an alphabet without look-alikes.
-pub fn generate_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; VNC_PASSWORD_LEN];
-    getrandom::fill(&mut bytes).expect("the OS random source works");
-    bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect()
 }
 
 #[cfg(test)]
