@@ -129,25 +129,23 @@ pub fn bind_all(config: &Config) -> Result<Vec<Bound>, ListenError> {
     Ok(out)
 }
 
-/// What a person opens for `addr`: its URL; for a wildcard address the host
-/// name's, and the board's own address's where it has a default route (a
-/// host name that does not resolve on the LAN still leaves one that works).
-fn urls_for(addr: SocketAddr, config: &Config) -> String {
+/// What a person opens for `addr`: its URL (for a wildcard address the
+/// host name's), and for a wildcard address also the board's own address's
+/// where it has a default route (a host name the LAN's DNS does not know
+/// still leaves one that works).
+fn urls_for(addr: SocketAddr, config: &Config) -> (String, Option<String>) {
     let fragment = match &config.auth {
         Auth::Vnc { full, generated: true, .. } => format!("#password={full}"),
         _ => String::new(),
     };
     let url = |host: String| format!("http://{host}:{}/{fragment}", addr.port());
     match addr.ip() {
-        ip if ip.is_unspecified() => {
-            let name = url(rustix::system::uname().nodename().to_string_lossy().into_owned());
-            match primary_ipv4() {
-                Some(ip) => format!("{name} or {}", url(ip.to_string())),
-                None => name,
-            }
-        }
-        std::net::IpAddr::V6(ip) => url(format!("[{ip}]")),
-        std::net::IpAddr::V4(ip) => url(ip.to_string()),
+        ip if ip.is_unspecified() => (
+            url(rustix::system::uname().nodename().to_string_lossy().into_owned()),
+            primary_ipv4().map(|ip| url(ip.to_string())),
+        ),
+        std::net::IpAddr::V6(ip) => (url(format!("[{ip}]")), None),
+        std::net::IpAddr::V4(ip) => (url(ip.to_string()), None),
     }
 }
 
@@ -186,11 +184,21 @@ pub fn announce(bound: &[Bound], config: &Config) {
     for b in bound {
         match b.kind {
             Kind::Rfb => eprintln!("listening rfb {}", b.addr),
-            Kind::Http => eprintln!("listening http {} (open {})", b.addr, urls_for(b.addr, config)),
+            Kind::Http => announce_http(b.addr, config),
         }
         if b.kind == Kind::Rfb && config.single_port && !config.no_http {
-            eprintln!("listening http {} (open {})", b.addr, urls_for(b.addr, config));
+            announce_http(b.addr, config);
         }
+    }
+}
+
+/// The stable line of an HTTP listener, and on a wildcard address a second
+/// with the board's own address.
+fn announce_http(addr: SocketAddr, config: &Config) {
+    let (url, by_address) = urls_for(addr, config);
+    eprintln!("listening http {addr} (open {url})");
+    if let Some(other) = by_address {
+        eprintln!("  or open {other}");
     }
 }
 
@@ -283,15 +291,16 @@ mod tests {
     }
 
     #[test]
-    fn urls_name_the_address_and_for_a_wildcard_the_host_name_first() {
+    fn urls_name_the_address_and_for_a_wildcard_the_host_name_then_the_address() {
         let open = config(&["--no-auth"]);
-        assert_eq!(urls_for("127.0.0.1:6080".parse().unwrap(), &open), "http://127.0.0.1:6080/");
-        assert_eq!(urls_for("[::1]:6080".parse().unwrap(), &open), "http://[::1]:6080/");
+        assert_eq!(
+            urls_for("127.0.0.1:6080".parse().unwrap(), &open),
+            ("http://127.0.0.1:6080/".into(), None)
+        );
+        assert_eq!(urls_for("[::1]:6080".parse().unwrap(), &open), ("http://[::1]:6080/".into(), None));
         let name = rustix::system::uname().nodename().to_string_lossy().into_owned();
-        let wild = urls_for("0.0.0.0:6080".parse().unwrap(), &open);
-        assert!(wild.starts_with(&format!("http://{name}:6080/")), "{wild}");
-        if let Some(ip) = primary_ipv4() {
-            assert!(wild.ends_with(&format!(" or http://{ip}:6080/")), "{wild}");
-        }
+        let (by_name, by_address) = urls_for("0.0.0.0:6080".parse().unwrap(), &open);
+        assert_eq!(by_name, format!("http://{name}:6080/"));
+        assert_eq!(by_address, primary_ipv4().map(|ip| format!("http://{ip}:6080/")));
     }
 }
