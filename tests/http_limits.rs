@@ -5,13 +5,13 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
 use async_tungstenite::tungstenite::Message;
 use common::client::{connect_raw, read_n};
-use common::web::{H, W, exchange, header, serve, upgrade_status, ws_connect};
+use common::web::{H, W, exchange, header, rest_of, serve, upgrade_status, ws_connect};
 use common::{Client, pattern};
 use futures_lite::StreamExt;
 
@@ -21,9 +21,7 @@ fn oversized_and_slow_heads_are_cut_off() {
     let mut s = connect_raw(server.http.unwrap());
     let big = format!("GET / HTTP/1.1\r\nX: {}\r\n", "a".repeat(16 * 1024));
     let _ = s.write_all(big.as_bytes());
-    let mut rest = Vec::new();
-    let _ = s.read_to_end(&mut rest);
-    assert!(String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 400"), "oversized head refused");
+    assert!(rest_of(&mut s).starts_with("HTTP/1.1 400"), "oversized head refused");
 
     // Both wait out the head time-out together.
     let mut slow = connect_raw(server.http.unwrap());
@@ -31,14 +29,10 @@ fn oversized_and_slow_heads_are_cut_off() {
     let mut idle = connect_raw(server.http.unwrap());
     let (status, _, _) = exchange(&mut idle, "GET /nope HTTP/1.1\r\nHost: a\r\n\r\n");
     assert!(status.contains(" 404 "), "{status}");
-    let mut rest = Vec::new();
-    let _ = slow.read_to_end(&mut rest);
-    assert!(String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 400"), "slow head cut off");
+    assert!(rest_of(&mut slow).starts_with("HTTP/1.1 400"), "slow head cut off");
     server.wait_log(&["timed out reading the request head"]);
     // A kept-alive connection left idle is closed without an answer.
-    let mut rest = Vec::new();
-    let _ = idle.read_to_end(&mut rest);
-    assert_eq!(String::from_utf8_lossy(&rest), "", "idle keep-alive closed quietly");
+    assert_eq!(rest_of(&mut idle), "", "idle keep-alive closed quietly");
 }
 
 #[test]
@@ -136,9 +130,7 @@ fn a_kept_alive_connection_is_closed_after_its_hundredth_request() {
         assert_eq!(header(&h, "connection"), closing, "request {i} says whether it is the last");
     }
     let _ = s.write_all(b"HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n");
-    let mut rest = Vec::new();
-    let _ = s.read_to_end(&mut rest);
-    assert_eq!(String::from_utf8_lossy(&rest), "", "closed after the hundredth answer");
+    assert_eq!(rest_of(&mut s), "", "closed after the hundredth answer");
 }
 
 #[test]

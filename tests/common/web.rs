@@ -58,6 +58,14 @@ pub fn exchange(s: &mut TcpStream, request: &str) -> (String, Vec<(String, Strin
     (status, headers, body)
 }
 
+/// Whatever the server still sends on `s` until it closes, as text.
+pub fn rest_of(s: &mut TcpStream) -> String {
+    use std::io::Read;
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    String::from_utf8_lossy(&rest).into_owned()
+}
+
 /// The first value of header `name` in `h`.
 pub fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
     h.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
