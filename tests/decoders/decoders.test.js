@@ -7,6 +7,7 @@ import { vectors, decodeAll, diff } from './harness.js';
 
 const SIZES = [[1, 1], [63, 65], [130, 70], [64, 64], [333, 201]];
 const QUALITY_6 = -32 + 6;
+const COMPRESS_0 = -256;
 const COMPRESS_9 = -247;
 const LAST_RECT = -224;
 
@@ -31,10 +32,20 @@ test('tight: rectangles wider than 2048 or above 64K pixels are split', () => {
     decodeAll(v, (screen, u) => assert.equal(diff(screen.rgb, Buffer.from(u.rgb, 'base64')).count, 0));
 });
 
-test('tight: compression level 9 keeps the streams in step', () => {
-    const v = vectors('tight', 333, 201, 5, [COMPRESS_9]);
-    decodeAll(v, (screen, u) => assert.equal(diff(screen.rgb, Buffer.from(u.rgb, 'base64')).count, 0));
-});
+// Level 0 stores (TigerVNC's meaning: least CPU, most bytes), level 9
+// compresses hardest; both keep the client's inflaters in step.
+for (const [name, id] of [['zrle', 16], ['tight', 7]]) {
+    test(`${name}: compression levels 0 and 9 keep the streams in step`, () => {
+        const sent = {};
+        for (const level of [0, 9]) {
+            const v = vectors(name, 333, 201, 5, ['console', COMPRESS_0 + level]);
+            const { encodings } = decodeAll(v, (screen, u) => assert.equal(diff(screen.rgb, Buffer.from(u.rgb, 'base64')).count, 0));
+            assert.deepEqual(encodings, [id]);
+            sent[level] = v.updates.reduce((n, u) => n + Buffer.from(u.rects, 'base64').length, 0);
+        }
+        assert.ok(sent[0] > 2 * sent[9], `level 0 sent ${sent[0]} bytes, level 9 ${sent[9]}`);
+    });
+}
 
 // Tight's quality levels as TigerVNC (and libvncserver) define them: JPEG
 // quality 29, 62, 79, 100 with 4:2:0, 4:2:2, full and full colour; the

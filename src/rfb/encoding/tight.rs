@@ -57,7 +57,8 @@ const STREAM_INDEXED: usize = 2;
 /// codes: no Huffman trees to build and send for a hundred bytes) unless
 /// the client asks for more than [`PIECES_FAST_UP_TO`].
 const STREAM_PIECES: usize = 3;
-/// Client compression levels up to this one get level 1 for pieces.
+/// Client compression levels 1 up to this one get level 1 for pieces (0
+/// stores them, like everything else).
 const PIECES_FAST_UP_TO: u32 = 6;
 
 /// One client's Tight state.
@@ -112,10 +113,10 @@ impl Tight {
         self.exact = exact;
     }
 
-    /// The client's compression level (0–9; zlib level, at least 1) and JPEG
-    /// quality level (0–9; None: no JPEG).
+    /// The client's compression level (0–9, the zlib level: 0 stores, as
+    /// TigerVNC does) and JPEG quality level (0–9; None: no JPEG).
     pub fn set_levels(&mut self, compress: Option<u8>, quality: Option<u8>) {
-        let level = compress.map_or(1, |c| u32::from(c.clamp(1, 9)));
+        let level = compress.map_or(1, |c| u32::from(c.min(9)));
         if level != self.level {
             self.level = level;
             for (i, z) in self.streams.iter_mut().enumerate() {
@@ -348,7 +349,7 @@ pub fn split(r: Rect) -> Vec<Rect> {
 
 /// The zlib level of stream `stream` at client level `level`.
 fn stream_level(stream: usize, level: u32) -> u32 {
-    if stream == STREAM_PIECES && level <= PIECES_FAST_UP_TO { 1 } else { level }
+    if stream == STREAM_PIECES && (1..=PIECES_FAST_UP_TO).contains(&level) { 1 } else { level }
 }
 
 /// A fill: compression control 8, one colour.
