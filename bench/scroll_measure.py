@@ -30,6 +30,63 @@ def photo_line(y0, rows):
 
 GLYPH_ON = struct.pack("<I", 0xC0C0C0); GLYPH_OFF = bytes(4)
 
+class UpdateCounter:
+    """Counts the FramebufferUpdates in the server's byte stream, for encodings whose rectangles say
+    their own length (ZRLE, Raw, CopyRect, LastRect): a server that folds scrolls together sends
+    fewer, bigger updates. Other encodings would need decoding: the count is then None."""
+    SIZED = {16, 0, 1, -224}
+
+    def __init__(self, encodings):
+        self.buf = bytearray(); self.at = 0; self.updates = 0; self.rects = None
+        self.on = set(encodings) <= self.SIZED
+
+    def feed(self, data):
+        if not self.on:
+            return
+        self.buf += data
+        while self.step():
+            pass
+        del self.buf[:self.at]; self.at = 0
+
+    def take(self, n):
+        """The next n bytes, or None (nothing consumed) when they have not all come."""
+        if len(self.buf) - self.at < n:
+            return None
+        b = bytes(self.buf[self.at:self.at + n]); self.at += n
+        return b
+
+    def step(self):
+        start = self.at
+        if self.rects is None:  # a server message starts
+            head = self.take(4)
+            if head is None:
+                return False
+            if head[0] != 0:
+                raise ValueError(f"server message {head[0]} in a scroll bench")
+            self.rects = struct.unpack(">H", head[2:])[0]; self.updates += 1
+            return True
+        if self.rects == 0:
+            self.rects = None
+            return True
+        hdr = self.take(12)
+        if hdr is None:
+            return False
+        x, y, w, h, enc = struct.unpack(">HHHHi", hdr)
+        if enc == -224:
+            self.rects = None
+            return True
+        n = {16: 4, 0: w * h * BPP, 1: 4}[enc]
+        body = self.take(n)
+        if body is not None and enc == 16:
+            rest = struct.unpack(">I", body)[0]
+            body = self.take(rest)
+        if body is None:
+            self.at = start
+            return False
+        self.rects -= 1
+        return True
+
+
 def text_line(content, rows):
     """A line of text cells 8 pixels wide, `rows` high, as XRGB8888 bytes: random glyph-like bits in
     grey, or (content "colour") words of 2..12 cells, each in one ink of the console's palette."""
@@ -83,6 +140,7 @@ def main():
     s.sendall(struct.pack(">BBHHHH", 3, 0, 0, 0, W, H))
     s.setblocking(False)
     total = 0; row = W * BPP; LINE = a.line; TOP, BOT = a.top, a.bottom
+    counter = UpdateCounter(e)
     def drain(until):
         nonlocal total
         while True:
@@ -93,11 +151,11 @@ def main():
                 try: d = s.recv(1 << 20)
                 except BlockingIOError: continue
                 if not d: raise EOFError
-                total += len(d)
+                total += len(d); counter.feed(d)
                 # keep asking: one incremental request per burst of data is enough for a pull-based server
                 s.sendall(struct.pack(">BBHHHH", 3, 1, 0, 0, W, H))
     drain(time.monotonic() + 1.0)
-    total = 0; c0 = cpu_seconds(a.pid); t0 = time.monotonic(); nxt = t0; scrolls = 0
+    total = 0; u0 = counter.updates; c0 = cpu_seconds(a.pid); t0 = time.monotonic(); nxt = t0; scrolls = 0
     while time.monotonic() - t0 < a.secs:
         nxt += 1 / a.rate
         # the new line is built first, so the scroll and the line land together, as when fbcon scrolls
@@ -107,7 +165,8 @@ def main():
         drain(nxt)
     dt = time.monotonic() - t0
     res = {"enc": a.enc + ("+copyrect" if a.copyrect else ""), "content": a.content, "rate": a.rate, "line": LINE, "band": [TOP, BOT], "secs": round(dt, 1), "scrolls": scrolls, "bytes": total,
-           "kB_per_scroll": round(total / scrolls / 1024, 1), "server_cpu_pct": round(100 * (cpu_seconds(a.pid) - c0) / dt, 2)}
+           "kB_per_scroll": round(total / scrolls / 1024, 1),
+           "updates": counter.updates - u0 if counter.on else None, "server_cpu_pct": round(100 * (cpu_seconds(a.pid) - c0) / dt, 2)}
     fb[:] = orig; fb.close(); os.close(fd); s.close()
     print(json.dumps(res))
 
