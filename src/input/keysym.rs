@@ -219,6 +219,30 @@ fn keypad(keysym: u32) -> Option<K> {
     })
 }
 
+/// A keypad keysym whose key means it only with the board's Num Lock on
+/// (digits, the decimal point) or off (arrows, Home, Insert…): the key of
+/// the main keyboard that means it either way, and the Num Lock state under
+/// which the keypad's own key does.
+pub fn keypad_twin(keysym: u32) -> Option<(K, bool)> {
+    const DIGITS: [K; 10] =
+        [K::KEY_0, K::KEY_1, K::KEY_2, K::KEY_3, K::KEY_4, K::KEY_5, K::KEY_6, K::KEY_7, K::KEY_8, K::KEY_9];
+    Some(match keysym {
+        0xffb0..=0xffb9 => (DIGITS[usize::try_from(keysym - 0xffb0).ok()?], true),
+        0xffae => (K::KEY_DOT, true),
+        0xff95 => (K::KEY_HOME, false),
+        0xff96 => (K::KEY_LEFT, false),
+        0xff97 => (K::KEY_UP, false),
+        0xff98 => (K::KEY_RIGHT, false),
+        0xff99 => (K::KEY_DOWN, false),
+        0xff9a => (K::KEY_PAGEUP, false),
+        0xff9b => (K::KEY_PAGEDOWN, false),
+        0xff9c => (K::KEY_END, false),
+        0xff9e => (K::KEY_INSERT, false),
+        0xff9f => (K::KEY_DELETE, false),
+        _ => return None,
+    })
+}
+
 /// XF86 media and system keysyms.
 fn media(keysym: u32) -> Option<K> {
     Some(match keysym {
@@ -283,6 +307,9 @@ mod tests {
             if let Some(Typed { key, .. }) = lookup(keysym) {
                 assert!(crate::input::uinput::is_keyboard_key(key.code()), "{keysym:#x} -> {key:?}");
                 n += 1;
+            }
+            if let Some((twin, _)) = keypad_twin(keysym) {
+                assert!(crate::input::uinput::is_keyboard_key(twin.code()), "{keysym:#x} -> {twin:?}");
             }
         }
         assert!(n > 180, "{n}");

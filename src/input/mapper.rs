@@ -29,7 +29,8 @@ const BUTTONS: [(u8, K); 4] = [(0, K::BTN_LEFT), (1, K::BTN_MIDDLE), (2, K::BTN_
 const WHEEL: [(u8, Rel, i32); 4] =
     [(3, Rel::REL_WHEEL, 1), (4, Rel::REL_WHEEL, -1), (5, Rel::REL_HWHEEL, -1), (6, Rel::REL_HWHEEL, 1)];
 
-/// Caps Lock in QEMU's LED pseudo-encoding bits.
+/// Num Lock and Caps Lock in QEMU's LED pseudo-encoding bits.
+const LED_NUM_LOCK: u8 = 1 << 1;
 const LED_CAPS_LOCK: u8 = 1 << 2;
 
 fn is_shift(code: u16) -> bool {
@@ -65,6 +66,8 @@ pub struct InputMapper {
     touches: u16,
     /// The board's Caps Lock LED.
     caps_lock: bool,
+    /// The board's Num Lock LED, when the sink can tell.
+    num_lock: Option<bool>,
 }
 
 impl InputMapper {
@@ -80,6 +83,7 @@ impl InputMapper {
             unknown_logged: BTreeSet::new(),
             touches: 0,
             caps_lock: false,
+            num_lock: None,
         }
     }
 
@@ -98,6 +102,7 @@ impl InputMapper {
     /// as all off).
     pub fn set_leds(&mut self, leds: Option<u8>) {
         self.caps_lock = leds.is_some_and(|l| l & LED_CAPS_LOCK != 0);
+        self.num_lock = leds.map(|l| l & LED_NUM_LOCK != 0);
     }
 
     /// A KeyEvent: the key, with Shift fixed up around a press as the US
@@ -105,14 +110,32 @@ impl InputMapper {
     /// case whatever the viewer's Shift and the board's Caps Lock (a viewer
     /// whose own Caps Lock was on before it connected sends "A" without
     /// Shift), except while Ctrl, Alt or Meta is held: a shortcut keeps the
-    /// Shift the viewer pressed.
+    /// Shift the viewer pressed. A keypad digit or arrow comes out as the
+    /// keysym says whatever the board's Num Lock ([`InputMapper::as_meant`]).
     pub fn key(&mut self, down: bool, keysym: u32) -> Vec<InputEvent> {
         let Some(typed) = keysym::lookup(keysym) else {
             self.log_unknown(keysym);
             return Vec::new();
         };
+        let typed = self.as_meant(down, keysym, typed);
         let shift = self.shift_for(typed);
         self.typed(down, typed.key, shift)
+    }
+
+    /// A keypad key means its keysym only under one Num Lock state (the
+    /// keypad's 1 is End with Num Lock off): unless the board's Num Lock is
+    /// known to be so, the main keyboard's key of that meaning goes instead
+    /// (a digit without Shift, which would make it a symbol). A release
+    /// lets go of whichever of the two the press held.
+    fn as_meant(&self, down: bool, keysym: u32, typed: Typed) -> Typed {
+        let Some((twin, num_lock)) = keysym::keypad_twin(keysym) else {
+            return typed;
+        };
+        let use_twin = if down { self.num_lock != Some(num_lock) } else { self.held.contains(&twin.code()) };
+        if !use_twin {
+            return typed;
+        }
+        Typed { key: twin, shift: num_lock.then_some(false), letter: false }
     }
 
     /// The Shift a key needs now (None: as the viewer holds it).

@@ -98,6 +98,7 @@ class Reader:
 SYN = (0, 0, 0)
 EV_KEY, EV_REL, EV_ABS = 1, 2, 3
 KEY_A, KEY_LEFTSHIFT, KEY_1, BTN_LEFT, BTN_TOUCH = 30, 42, 2, 272, 330
+KEY_KP1, KEY_END = 79, 107
 ABS_X, ABS_Y, REL_WHEEL = 0, 1, 8
 ABS_MT_SLOT, ABS_MT_POSITION_X, ABS_MT_POSITION_Y, ABS_MT_TRACKING_ID = 0x2f, 0x35, 0x36, 0x39
 
@@ -150,47 +151,83 @@ def rfb_connect(port, encodings):
     return s, rx
 
 
+class Leds:
+    """The board's lock LEDs as a client that asked for them hears them."""
+
+    def __init__(self, s, rx):
+        self.s, self.rx, self.seen = s, rx, []
+
+    def wait(self, until):
+        """Reads updates (empty requests) until an LED state satisfies `until`."""
+        for _ in range(50):
+            self.s.sendall(struct.pack(">BBHHHH", 3, 1, 0, 0, 1, 1))
+            msg = self.rx(1)[0]
+            assert msg == 0, msg
+            _, n = struct.unpack(">BH", self.rx(3))
+            for _ in range(n):
+                x, y, w, h, enc = struct.unpack(">HHHHi", self.rx(12))
+                if enc == -261:
+                    self.seen.append(self.rx(1)[0])
+                elif enc == 0:
+                    self.rx(w * h * 4)
+            if self.seen and until(self.seen[-1]):
+                return self.seen[-1]
+        raise AssertionError(f"LED states seen: {self.seen}")
+
+
+def tap(s, keysym):
+    for down in (1, 0):
+        s.sendall(struct.pack(">BBxxI", 4, down, keysym))
+
+
 def test_caps_lock_led_reaches_a_client_and_letters_keep_their_case(vm):
     vm.start_fbvncd()
     s, rx = rfb_connect(vm.port, [-223, -261])  # DesktopSize (no pixels wanted), LED state
-    leds = []
-
-    def read_leds(until):
-        """Reads updates (empty requests) until an LED state satisfies `until`."""
-        for _ in range(50):
-            s.sendall(struct.pack(">BBHHHH", 3, 1, 0, 0, 1, 1))
-            msg = rx(1)[0]
-            assert msg == 0, msg
-            _, n = struct.unpack(">BH", rx(3))
-            for _ in range(n):
-                x, y, w, h, enc = struct.unpack(">HHHHi", rx(12))
-                if enc == -261:
-                    leds.append(rx(1)[0])
-                elif enc == 0:
-                    rx(w * h * 4)
-            if leds and until(leds[-1]):
-                return leds[-1]
-        raise AssertionError(f"LED states seen: {leds}")
+    read_leds = Leds(s, rx).wait
 
     assert read_leds(lambda v: True) & 4 == 0
     caps = 0xFFE5
-    for down in (1, 0):
-        s.sendall(struct.pack(">BBxxI", 4, down, caps))
+    tap(s, caps)
     assert read_leds(lambda v: v & 4) & 4, "Caps Lock on"
     # With the board's Caps Lock on, "A" is typed without Shift and "a"
     # with it (a keysym names the letter's case, not the key's).
     kbd = Reader(vm, "fbvncd keyboard")
     for keysym in (ord("A"), ord("a")):
-        for down in (1, 0):
-            s.sendall(struct.pack(">BBxxI", 4, down, keysym))
+        tap(s, keysym)
     assert kbd.lines(10) == [
         (EV_KEY, KEY_A, 1), SYN, (EV_KEY, KEY_A, 0), SYN,
         (EV_KEY, KEY_LEFTSHIFT, 1), (EV_KEY, KEY_A, 1), (EV_KEY, KEY_LEFTSHIFT, 0), SYN,
         (EV_KEY, KEY_A, 0), SYN]
     kbd.close()
-    for down in (1, 0):
-        s.sendall(struct.pack(">BBxxI", 4, down, caps))
+    tap(s, caps)
     assert read_leds(lambda v: not v & 4) & 4 == 0, "Caps Lock off again"
+    s.close()
+
+
+def test_keypad_keys_type_what_the_viewer_meant_whatever_num_lock(vm):
+    vm.start_fbvncd()
+    s, rx = rfb_connect(vm.port, [-223, -261])
+    read_leds = Leds(s, rx).wait
+    num, kp_1, kp_end = 0xFF7F, 0xFFB1, 0xFF9C
+    kbd = Reader(vm, "fbvncd keyboard")
+    # The console boots with Num Lock off: the keypad's 1 would be End, so
+    # the main row's 1 goes; End goes as the keypad's.
+    assert read_leds(lambda v: True) & 2 == 0
+    tap(s, kp_1)
+    tap(s, kp_end)
+    assert kbd.lines(8) == [(EV_KEY, KEY_1, 1), SYN, (EV_KEY, KEY_1, 0), SYN,
+                            (EV_KEY, KEY_KP1, 1), SYN, (EV_KEY, KEY_KP1, 0), SYN]
+    kbd.close()
+    tap(s, num)
+    assert read_leds(lambda v: v & 2) & 2, "Num Lock on"
+    kbd = Reader(vm, "fbvncd keyboard")
+    tap(s, kp_1)
+    tap(s, kp_end)
+    assert kbd.lines(8) == [(EV_KEY, KEY_KP1, 1), SYN, (EV_KEY, KEY_KP1, 0), SYN,
+                            (EV_KEY, KEY_END, 1), SYN, (EV_KEY, KEY_END, 0), SYN]
+    kbd.close()
+    tap(s, num)
+    assert read_leds(lambda v: not v & 2) & 2 == 0, "Num Lock off again"
     s.close()
 
 

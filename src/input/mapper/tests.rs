@@ -193,3 +193,39 @@ fn unknown_keysyms_are_remembered_up_to_a_bound() {
     }
     assert_eq!(m.unknown_logged.len(), MAX_UNKNOWN_LOGGED + 1);
 }
+
+/// The keys a press and release of `keysym` move, Shift included.
+fn tap(m: &mut InputMapper, keysym: u32) -> Vec<String> {
+    let mut ev = names(&m.key(true, keysym));
+    ev.extend(names(&m.key(false, keysym)));
+    ev.into_iter().filter(|e| !e.starts_with("EV_SYN")).collect()
+}
+
+#[test]
+fn keypad_keys_mean_their_keysym_whatever_the_boards_num_lock() {
+    let (kp_1, kp_end, kp_decimal) = (0xffb1, 0xff9c, 0xffae);
+    let mut m = mapper();
+    // Num Lock not known (a trace sink): the keys that mean it either way.
+    assert_eq!(tap(&mut m, kp_1), ["EV_KEY KEY_1 1", "EV_KEY KEY_1 0"]);
+    assert_eq!(tap(&mut m, kp_end), ["EV_KEY KEY_END 1", "EV_KEY KEY_END 0"]);
+    // The board's Num Lock on: the keypad's digits, and End for End.
+    m.set_leds(Some(0b010));
+    assert_eq!(tap(&mut m, kp_1), ["EV_KEY KEY_KP1 1", "EV_KEY KEY_KP1 0"]);
+    assert_eq!(tap(&mut m, kp_decimal), ["EV_KEY KEY_KPDOT 1", "EV_KEY KEY_KPDOT 0"]);
+    assert_eq!(tap(&mut m, kp_end), ["EV_KEY KEY_END 1", "EV_KEY KEY_END 0"]);
+    // Off: the keypad's End, and the main row's digit.
+    m.set_leds(Some(0b000));
+    assert_eq!(tap(&mut m, kp_end), ["EV_KEY KEY_KP1 1", "EV_KEY KEY_KP1 0"]);
+    assert_eq!(tap(&mut m, kp_decimal), ["EV_KEY KEY_DOT 1", "EV_KEY KEY_DOT 0"]);
+    // A digit is a digit even with the viewer's Shift down.
+    m.key(true, 0xffe1);
+    assert_eq!(
+        tap(&mut m, kp_1),
+        ["EV_KEY KEY_LEFTSHIFT 0", "EV_KEY KEY_1 1", "EV_KEY KEY_LEFTSHIFT 1", "EV_KEY KEY_1 0"]
+    );
+    m.key(false, 0xffe1);
+    // Num Lock turned on between press and release: the pressed key is let go.
+    m.key(true, kp_1);
+    m.set_leds(Some(0b010));
+    assert_eq!(names(&m.key(false, kp_1)), ["EV_KEY KEY_1 0", "EV_SYN SYN_REPORT 0"]);
+}
