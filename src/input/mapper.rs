@@ -300,10 +300,12 @@ impl InputMapper {
             out.push(press);
             out.push(self.key(false, keysym));
         }
-        if skipped > 0 || text.len() > MAX_PASTE {
+        let over = text.len().saturating_sub(MAX_PASTE);
+        if skipped > 0 || over > 0 {
             log::info!(
-                "paste: {skipped} characters cannot be typed, {} over the limit",
-                text.len().saturating_sub(MAX_PASTE)
+                "paste: {} of {} characters not typed ({skipped} without a key, {over} past the limit of {MAX_PASTE})",
+                skipped + over,
+                text.len()
             );
         }
         out
