@@ -200,6 +200,38 @@ fn sigterm_exits_cleanly() {
     assert!(status.success(), "exit status {status}");
 }
 
+/// What fbvncd logs until it listens, its stderr going to a file, with
+/// `JOURNAL_STREAM` set to the file's own DEV:INODE (`journal`) or to
+/// another file's (as a child of a systemd service inherits it).
+fn log_start(journal: bool) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let dir = temp_dir("journal");
+    let log = dir.join("log");
+    let file = std::fs::File::create(&log).expect("log file");
+    let meta = std::fs::metadata(if journal { &log } else { &dir }).expect("stat");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fbvncd"))
+        .args(["--fb", "demo", "--no-auth", "--listen", "127.0.0.1:0", "--no-http", "--input", "none"])
+        .env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()))
+        .stderr(file)
+        .spawn()
+        .expect("spawn fbvncd");
+    let text = wait_for("the listening line", || {
+        std::fs::read_to_string(&log).ok().filter(|t| t.contains("listening rfb"))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    text
+}
+
+#[test]
+fn log_lines_carry_the_time_unless_stderr_is_the_journal() {
+    let first = |t: &str| t.lines().next().unwrap_or("").to_string();
+    let stamped = first(&log_start(false));
+    assert!(stamped.starts_with("20") && stamped.contains("Z INFO  screen: demo"), "{stamped}");
+    let journal = first(&log_start(true));
+    assert!(journal.starts_with("INFO  screen: demo"), "{journal}");
+}
+
 #[test]
 fn a_client_arriving_after_a_quiet_spell_gets_a_fresh_first_frame() {
     let (server, fb, mut px) = serve(SourceFormat::Xrgb8888, "xrgb8888", &[]);
