@@ -1,6 +1,7 @@
 //! The HTTP/WebSocket side against hostile or greedy peers: oversized and
 //! slow heads, places per address, oversized messages, ping floods,
-//! keep-alive limits, heads a byte at a time, DNS rebinding without a password.
+//! keep-alive limits, heads a byte at a time, DNS rebinding without a password,
+//! request bodies.
 #![allow(clippy::cast_possible_truncation)]
 
 mod common;
@@ -163,4 +164,36 @@ fn without_a_password_a_rebound_domain_is_refused() {
     let (named, _) = serve(&["--allow-origin", "http://console.lan:6080"]);
     let status = upgrade_status(named.http.unwrap(), "console.lan:6080", "http://console.lan:6080");
     assert!(status.contains(" 101 "), "{status}");
+}
+
+/// A cross-site `fetch(url, {method: 'POST', mode: 'no-cors', body})` sends
+/// a POST from any page without a preflight: its body must never be read as
+/// a request of its own (a WebSocket upgrade without the page's Origin).
+#[test]
+fn a_request_body_is_never_read_as_the_next_request() {
+    let (server, _) = serve(&[]);
+    let http = server.http.unwrap();
+    let inner = format!(
+        "GET /websockify HTTP/1.1\r\nHost: {http}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    for (method, framing) in [
+        ("POST", format!("Content-Length: {}", inner.len())),
+        ("POST", "Transfer-Encoding: chunked".to_string()),
+        ("GET", format!("Content-Length: {}", inner.len())),
+    ] {
+        let mut s = connect_raw(http);
+        let (status, h, _) = exchange(
+            &mut s,
+            &format!(
+                "{method} / HTTP/1.1\r\nHost: {http}\r\nOrigin: http://evil.example\r\n{framing}\r\n\r\n{inner}"
+            ),
+        );
+        let want = if method == "POST" { " 405 " } else { " 200 " };
+        assert!(status.contains(want), "{method} {framing}: {status}");
+        assert_eq!(header(&h, "connection"), Some("close"), "{method} {framing}");
+        assert_eq!(rest_of(&mut s), "", "{method} {framing}: nothing after the answer");
+    }
+    server.wait_log(&["http POST / with a body: answered, connection closed"]);
+    assert!(!server.log().iter().any(|l| l.contains("connected (")), "{:?}", server.log());
 }

@@ -62,9 +62,26 @@ impl Request {
         }
     }
 
-    /// True for a WebSocket upgrade request.
+    /// True for a WebSocket upgrade request: GET over HTTP/1.1 without a
+    /// body (RFC 6455 §4.1).
     pub fn is_websocket(&self) -> bool {
-        self.has_token("connection", "upgrade") && self.has_token("upgrade", "websocket")
+        self.method == "GET"
+            && self.version == 1
+            && !self.has_body()
+            && self.has_token("connection", "upgrade")
+            && self.has_token("upgrade", "websocket")
+    }
+
+    /// True when a body follows the head (RFC 9112 §6.3: Transfer-Encoding,
+    /// or a Content-Length other than 0). fbvncd reads no bodies, so such a
+    /// request is answered and its connection closed: its body must never
+    /// be read as the next request (a page could smuggle a WebSocket
+    /// upgrade past the Origin check in a cross-site POST).
+    pub fn has_body(&self) -> bool {
+        self.headers.iter().any(|(n, v)| {
+            n == "transfer-encoding"
+                || (n == "content-length" && v.parse::<u64>().map_or(true, |len| len > 0))
+        })
     }
 }
 
@@ -166,7 +183,13 @@ pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, share
             return;
         }
         let mut answer = respond(&req, &shared.config.allow_origin);
-        let again = req.keep_alive() && served < MAX_REQUESTS && opened.elapsed() < KEEP_ALIVE_FOR;
+        let bodiless = !req.has_body() && (req.method == "GET" || req.method == "HEAD");
+        if !bodiless {
+            let body = if req.has_body() { " with a body" } else { "" };
+            log::info!("{peer}: http {} {}{body}: answered, connection closed", req.method, req.path);
+        }
+        let again =
+            bodiless && req.keep_alive() && served < MAX_REQUESTS && opened.elapsed() < KEEP_ALIVE_FOR;
         if !again {
             say_close(&mut answer);
         }

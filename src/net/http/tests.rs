@@ -35,6 +35,22 @@ fn methods() {
 }
 
 #[test]
+fn a_websocket_upgrade_is_a_bodiless_get_over_http_1_1() {
+    let head = |first: &str, extra: &str| {
+        let text = format!("{first}\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n{extra}\r\n");
+        parse_head(text.as_bytes()).unwrap().unwrap().0
+    };
+    assert!(head("GET /websockify HTTP/1.1", "").is_websocket());
+    assert!(head("GET /websockify HTTP/1.1", "Content-Length: 0\r\n").is_websocket());
+    assert!(!head("POST /websockify HTTP/1.1", "").is_websocket());
+    assert!(!head("GET /websockify HTTP/1.0", "").is_websocket());
+    for body in ["Content-Length: 5\r\n", "Content-Length: x\r\n", "Transfer-Encoding: chunked\r\n"] {
+        let req = head("GET /websockify HTTP/1.1", body);
+        assert!(req.has_body() && !req.is_websocket(), "{body}");
+    }
+}
+
+#[test]
 fn absolute_form_targets_lose_scheme_and_authority() {
     for (target, path) in [
         ("/core/rfb.js", "/core/rfb.js"),
