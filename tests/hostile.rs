@@ -299,3 +299,51 @@ lookonly
     read_n(&mut connect_raw(server.rfb), 12).unwrap();
     assert_eq!(delays(), before, "not delayed after the full-control login");
 }
+
+/// Lines of the trace file at `path` (none yet: empty).
+fn trace_lines(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path).unwrap_or_default().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn a_paste_stops_being_typed_when_its_client_leaves() {
+    let trace = temp_dir("paste-left").join("trace");
+    let trace_arg = format!("trace:{}", trace.display());
+    let mut t = setup(&["--paste-as-keys", "--input", &trace_arg]);
+    let mut s = initialised(&t.server);
+    // Pastes for an hour of typing, then gone.
+    let mut msg = vec![6, 0, 0, 0];
+    msg.extend(4096u32.to_be_bytes());
+    msg.extend([b'a'; 4096]);
+    for _ in 0..200 {
+        s.write_all(&msg).unwrap();
+    }
+    common::wait_for("typing", || (trace_lines(&trace).len() > 20).then_some(()));
+    drop(s);
+    t.server.wait_log(&["disconnected (closed by the client)"]);
+    let at_close = trace_lines(&trace);
+    std::thread::sleep(Duration::from_millis(300));
+    let later = trace_lines(&trace);
+    assert_eq!(later.len(), at_close.len(), "typing went on after the client left");
+    assert!(later.len() < 4 * 4096, "{} events", later.len());
+    let last_a = later.iter().rev().find(|l| l.contains("KEY_A"));
+    assert_eq!(last_a.map(String::as_str), Some("EV_KEY KEY_A 0"), "no key left down");
+    t.server.wait_log(&["paste of 4096 bytes dropped: still typing earlier ones"]);
+    t.good_client_still_served(0x00ff_00ff);
+}
+
+#[test]
+fn settings_flipped_in_a_loop_do_not_flood_the_log() {
+    let mut t = setup(&[]);
+    let mut s = initialised(&t.server);
+    for i in 0..500 {
+        let enc: i32 = if i % 2 == 0 { 7 } else { 16 };
+        let mut m = vec![2, 0, 0, 1];
+        m.extend(enc.to_be_bytes());
+        s.write_all(&m).unwrap();
+    }
+    t.server.wait_log(&["pixels as", "further changes are logged at debug level"]);
+    t.good_client_still_served(0x0000_ffff);
+    let noted = t.server.log().iter().filter(|l| l.contains("pixels as")).count();
+    assert!(noted <= 33, "{noted} lines");
+}

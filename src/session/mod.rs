@@ -6,7 +6,9 @@ mod lossy;
 mod pace;
 mod refuse;
 mod sent;
+mod settings;
 mod state;
+mod typing;
 mod update;
 
 use std::net::SocketAddr;
@@ -54,6 +56,8 @@ pub enum SessionError {
     ResizeUnsupported,
     /// A client sent more handshake bytes than any handshake needs.
     Flood,
+    /// A client sent input faster than a paste ahead of it is typed.
+    InputFlood,
     /// An update came out other than announced (a bug; the stream cannot go on).
     Internal(&'static str),
 }
@@ -74,6 +78,9 @@ impl std::fmt::Display for SessionError {
                 f.write_str("the screen size changed and the client does not support DesktopSize")
             }
             Self::Flood => f.write_str("too many bytes during the handshake"),
+            Self::InputFlood => {
+                write!(f, "over {} input events queued behind a paste being typed", typing::MAX_QUEUED)
+            }
             Self::Internal(s) => write!(f, "internal error: {s} differs from the announced one"),
         }
     }

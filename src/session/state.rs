@@ -12,7 +12,6 @@ use super::{SessionError, WRITE_TIMEOUT};
 use crate::hub::{ClientSlot, lock};
 use crate::input::{InputEvent, InputMapper};
 use crate::rfb::Rect;
-use crate::rfb::encoding::id;
 use crate::rfb::encoding::select::Encoders;
 use crate::rfb::handshake::Access;
 use crate::rfb::messages::{self, ClientMsg, Limits};
@@ -59,7 +58,7 @@ pub struct Session<S> {
     discard: usize,
     pub(super) pf: PixelFormat,
     pub(super) encoders: Option<Encoders>,
-    encodings_logged: bool,
+    pub(super) encodings_logged: bool,
     pub(super) caps: ClientCaps,
     pub(super) request: Option<Request>,
     pub(super) size: (u16, u16),
@@ -78,6 +77,11 @@ pub struct Session<S> {
     pub(super) lossy: super::lossy::LossyMap,
     /// The CPU budget: when the next update may start.
     pub(super) pace: super::pace::Pace,
+    /// A paste being typed, and the input that came after it.
+    typing: super::typing::Typing,
+    /// Lines logged at info about this client's settings and pastes (past
+    /// a few, at debug: a client cannot flood the log).
+    pub(super) notes: u32,
 }
 
 impl<S> Session<S>
@@ -123,6 +127,8 @@ where
             sent: Default::default(),
             lossy: super::lossy::LossyMap::new(p.frame.width, p.frame.height),
             pace: super::pace::Pace::default(),
+            typing: Default::default(),
+            notes: 0,
             shared,
         };
         s.slot.want_fresh(true);
@@ -175,6 +181,9 @@ where
                     SessionError::Kicked
                 });
             }
+            if let Some(batch) = self.typing.due(Instant::now()) {
+                self.emit(&batch);
+            }
             if self.ready_to_send() {
                 self.slot.set_waiting(false);
                 self.send_update().await?;
@@ -193,7 +202,7 @@ where
             let led_tick = self.caps.led_state.then(|| Instant::now() + LED_POLL);
             let refresh = self.request.and_then(|r| self.lossy.next_due(r.rect));
             let rested = self.request.and(self.pace.rest_until(Instant::now()));
-            let wake = led_tick.into_iter().chain(refresh).chain(rested).min();
+            let wake = led_tick.into_iter().chain(refresh).chain(rested).chain(self.typing.next_due()).min();
             // The notification first: woken for an update, the session does
             // not also try a read that would find nothing (a system call
             // and a re-arm of the socket's interest each time).
@@ -248,7 +257,7 @@ where
                 pf.validate_client().map_err(|e| SessionError::BadPixelFormat(e.to_string()))?;
                 self.pf = pf.served();
                 if !pf.true_colour {
-                    log::info!("{}: asked for a colour map: served BGR233 with its map", self.peer);
+                    self.note(format_args!("asked for a colour map: served BGR233 with its map"));
                     let mut out = Vec::with_capacity(6 + 256 * 6);
                     messages::encode_colour_map(PixelFormat::bgr233_colours(), &mut out);
                     self.write(&out).await?;
@@ -265,17 +274,17 @@ where
             ClientMsg::KeyEvent { down, keysym } => {
                 self.mapper.set_leds(lock(&self.shared.input).led_state());
                 let ev = self.mapper.key(down, keysym);
-                self.emit(&ev);
+                self.input(ev)?;
             }
             ClientMsg::QemuKeyEvent { down, keysym, keycode } => {
                 let ev = self.mapper.qemu_key(down, keycode, keysym);
-                self.emit(&ev);
+                self.input(ev)?;
             }
             ClientMsg::PointerEvent { buttons, x, y } => {
                 let ev = self.mapper.pointer(buttons, x, y);
-                self.emit(&ev);
+                self.input(ev)?;
             }
-            ClientMsg::ClientCutText(text) => self.on_cut_text(&text).await,
+            ClientMsg::ClientCutText(text) => self.on_cut_text(&text),
             ClientMsg::ClientCutTextSkipped(len) => {
                 log::info!("{}: clipboard text of {len} bytes is over the limit: skipped", self.peer);
                 self.discard = usize::try_from(len).unwrap_or(usize::MAX);
@@ -288,43 +297,6 @@ where
         Ok(())
     }
 
-    fn set_encodings(&mut self, list: &[i32]) {
-        if let Some(enc) = self.encoders.as_mut() {
-            let (before, fidelity) = (enc.chosen(), enc.fidelity());
-            enc.set_client_encodings(list);
-            self.slot.set_copy_ok(enc.copy_rect());
-            if enc.chosen() != before || !self.encodings_logged {
-                log::info!("{}: pixels as {}", self.peer, enc.chosen().name());
-            }
-            if self.encodings_logged && enc.fidelity() > fidelity && !self.lossy.is_empty() {
-                // The viewer now wants better than the JPEG already on its
-                // screen (a higher quality level, or no JPEG at all): what
-                // went as JPEG is refreshed now, not after the usual wait.
-                // Never for a lower level, nor when nothing is lossy (16- and
-                // 8-bit clients never get JPEG).
-                log::info!("{}: refreshing what went as JPEG now, for better quality", self.peer);
-                self.lossy.all_due(Instant::now());
-            }
-            self.encodings_logged = true;
-        }
-        let has = |n: i32| list.contains(&n);
-        self.caps = ClientCaps {
-            desktop_size: has(id::DESKTOP_SIZE),
-            ext_desktop_size: has(id::EXTENDED_DESKTOP_SIZE),
-            qemu_key: has(id::QEMU_EXTENDED_KEY),
-            led_state: has(id::QEMU_LED_STATE),
-            cursor: has(id::CURSOR),
-            desktop_name: has(id::DESKTOP_NAME),
-            last_rect: has(id::LAST_RECT),
-        };
-        // Confirm once what needs confirming (noVNC waits for these).
-        self.owed.qemu_key_ack |= self.caps.qemu_key && !self.owed.qemu_key_acked;
-        self.owed.initial_eds |= self.caps.ext_desktop_size && !self.owed.eds_sent;
-        self.owed.cursor |= self.caps.cursor && !self.owed.cursor_sent;
-        self.owed.name |= self.caps.desktop_name && !self.owed.name_sent;
-        log::debug!("{}: encodings {list:?}", self.peer);
-    }
-
     fn on_request(&mut self, incremental: bool, rect: Rect) {
         let clipped = rect.clip(self.size.0, self.size.1);
         if !incremental && !clipped.is_empty() {
@@ -335,16 +307,30 @@ where
         self.request = Some(Request { rect: clipped });
     }
 
-    async fn on_cut_text(&mut self, text: &[u8]) {
+    /// Clipboard text: typed as keys with `--paste-as-keys` (queued behind
+    /// what is still being typed), else ignored.
+    fn on_cut_text(&mut self, text: &[u8]) {
         if !(self.shared.config.paste_as_keys && self.can_input()) {
             log::debug!("{}: clipboard text of {} bytes ignored", self.peer, text.len());
             return;
         }
         self.mapper.set_leds(lock(&self.shared.input).led_state());
-        for batch in self.mapper.paste(text) {
-            self.emit(&batch);
-            smol::Timer::after(std::time::Duration::from_millis(4)).await;
+        let batches = self.mapper.paste(text);
+        if !self.typing.paste(batches) {
+            // None of its keys went out; the mapper is as it was (each press
+            // it made has its release).
+            self.note(format_args!("paste of {} bytes dropped: still typing earlier ones", text.len()));
         }
+    }
+
+    /// Input for the sink: at once, or behind a paste still being typed.
+    fn input(&mut self, events: Vec<InputEvent>) -> Result<(), SessionError> {
+        if self.typing.is_idle() {
+            self.emit(&events);
+        } else if !events.is_empty() && !self.typing.follow(events) {
+            return Err(SessionError::InputFlood);
+        }
+        Ok(())
     }
 
     /// Sends input events to the shared sink (if this client may).
@@ -363,6 +349,10 @@ where
             let encoding = self.encoders.as_ref().map_or("raw", |e| e.chosen().name());
             log::info!("{}: {}", self.peer, self.sent.summary(encoding));
         }
+        // Keys a paste pressed whose releases had not gone out yet, then
+        // whatever the client holds.
+        let rest = self.typing.drain_releases();
+        self.emit(&rest);
         let release = self.mapper.release_all();
         self.emit(&release);
         self.slot.set_waiting(false);
