@@ -65,6 +65,8 @@ fn the_page_and_novnc_with_types_gzip_etag_and_errors() {
     assert!(status.contains(" 404 "));
     let (status, h, _) = exchange(&mut s, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
     assert!(status.contains(" 405 ") && header(&h, "allow").is_some());
+    assert_eq!(header(&h, "connection"), Some("close"), "another method closes the connection");
+    let mut s = connect_raw(server.http.unwrap());
     let (status, _, _) = exchange(&mut s, "GET / HTTP/1.1\r\n\r\n");
     assert!(status.contains(" 400 "), "HTTP/1.1 without Host: {status}");
     server.wait_log(&["0 Host headers"]);
@@ -121,6 +123,8 @@ fn rfb_over_websocket_is_byte_for_byte_rfb_over_tcp() {
         ws.send(Message::binary(vec![1])).await.unwrap();
         all.extend(ws_read(&mut ws, &mut buf, 4).await);
         ws.send(Message::text("ignored")).await.unwrap();
+        // So is an empty binary message (RFC 6455 allows it): no end of stream.
+        ws.send(Message::binary(Vec::new())).await.unwrap();
         ws.send(Message::binary(vec![1])).await.unwrap();
         let init = ws_read(&mut ws, &mut buf, 24).await;
         let name_len = u32::from_be_bytes(init[20..24].try_into().unwrap()) as usize;

@@ -131,13 +131,18 @@ pub async fn accept(
         .max_write_buffer_size(MAX_WRITE_BUFFER);
     let ws = WebSocketStream::from_partially_read(stream, leftover, Role::Server, Some(config)).await;
     let (tx, rx) = ws.split();
-    // Only binary messages carry RFB; a close ends the byte stream; a flood
-    // of anything else (each ping costs a pong) ends the connection.
+    // Only binary messages carry RFB (an empty one carries nothing: the
+    // byte stream would read it as its end); a close ends the byte stream;
+    // a flood of anything else (each ping costs a pong) ends the connection.
     let mut controls = ControlRate::default();
     let rx = rx
         .take_while(|m| !matches!(m, Ok(Message::Close(_))))
         .map(move |m| controls.check(m, Instant::now))
-        .filter(|m| matches!(m, Ok(Message::Binary(_)) | Err(_)));
+        .filter(|m| match m {
+            Ok(Message::Binary(b)) => !b.is_empty(),
+            Ok(_) => false,
+            Err(_) => true,
+        });
     let io = WsIo { reader: ByteReader::new(rx), writer: ByteWriter::new(tx) };
     log::debug!("{peer}: websocket open");
     // The RFB session takes a place of its own at once.
