@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_tungstenite::tungstenite::Message;
 use common::client::{connect_raw, read_n};
-use common::web::{H, W, exchange, header, rest_of, serve, upgrade_status, ws_connect};
+use common::web::{H, W, exchange, header, rest_of, serve, upgrade_status, ws_connect, ws_read};
 use common::{Client, pattern};
 use futures_lite::StreamExt;
 
@@ -196,4 +196,42 @@ fn a_request_body_is_never_read_as_the_next_request() {
     }
     server.wait_log(&["http POST / with a body: answered, connection closed"]);
     assert!(!server.log().iter().any(|l| l.contains("connected (")), "{:?}", server.log());
+}
+
+/// A WebSocket peer may send little before it logs in (a message being put
+/// together is held whole), and messages up to the limit once it has.
+#[test]
+fn before_login_a_websocket_may_send_little() {
+    let (server, _) = serve(&[]);
+    let http = server.http.unwrap();
+    smol::block_on(async {
+        let mut early = ws_connect(http, None).await.unwrap();
+        let _ = early.send(Message::binary(vec![0u8; 1 << 20])).await;
+        loop {
+            match early.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(_)) => {}
+            }
+        }
+        // Logged in (RFB 3.8, security None, shared): 900 KiB of clipboard
+        // text in one message, then an update as usual.
+        let mut ws = ws_connect(http, None).await.unwrap();
+        let mut buf = Vec::new();
+        ws_read(&mut ws, &mut buf, 12).await;
+        ws.send(Message::binary(b"RFB 003.008\n".to_vec())).await.unwrap();
+        ws_read(&mut ws, &mut buf, 2).await;
+        ws.send(Message::binary(vec![1])).await.unwrap();
+        ws_read(&mut ws, &mut buf, 4).await;
+        ws.send(Message::binary(vec![1])).await.unwrap();
+        let init = ws_read(&mut ws, &mut buf, 24).await;
+        ws_read(&mut ws, &mut buf, u32::from_be_bytes(init[20..24].try_into().unwrap()) as usize).await;
+        let mut cut = vec![6, 0, 0, 0];
+        cut.extend((900u32 << 10).to_be_bytes());
+        cut.extend(vec![b'x'; 900 << 10]);
+        ws.send(Message::binary(cut)).await.unwrap();
+        ws.send(Message::binary(vec![3, 0, 0, 0, 0, 0, 0, W as u8, 0, H as u8])).await.unwrap();
+        let head = ws_read(&mut ws, &mut buf, 4).await;
+        assert_eq!(head[0], 0, "a FramebufferUpdate");
+    });
+    server.wait_log(&["sent over 64 KiB before logging in"]);
 }

@@ -5,6 +5,7 @@
 use std::net::{SocketAddr, TcpStream};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -28,6 +29,11 @@ pub const MAX_MESSAGE: usize = 2 << 20;
 /// write of a session (an update goes out a few strips at a time), so it
 /// only stops pongs piling up for a peer that pings and never reads.
 const MAX_WRITE_BUFFER: usize = 64 << 20;
+/// Bytes a WebSocket peer may send before it has logged in: the RFB
+/// handshake takes a few dozen. A message may be [`MAX_MESSAGE`] long, and
+/// one being put together is held whole: without this, 32 peers logging in
+/// held 100 MB by sending 2 MiB each and never answering the password.
+const BEFORE_LOGIN: u64 = 64 << 10;
 /// Control messages (pings, pongs) and text messages a client may send in
 /// a second; noVNC sends none, a keep-alive one now and then.
 const MAX_CONTROL_PER_SEC: u32 = 16;
@@ -129,6 +135,8 @@ pub async fn accept(
         .max_message_size(Some(MAX_MESSAGE))
         .max_frame_size(Some(MAX_MESSAGE))
         .max_write_buffer_size(MAX_WRITE_BUFFER);
+    let logged_in = Arc::new(AtomicBool::new(false));
+    let stream = Budget { inner: stream, read: 0, logged_in: logged_in.clone() };
     let ws = WebSocketStream::from_partially_read(stream, leftover, Role::Server, Some(config)).await;
     let (tx, rx) = ws.split();
     // Only binary messages carry RFB (an empty one carries nothing: the
@@ -147,7 +155,50 @@ pub async fn accept(
     log::debug!("{peer}: websocket open");
     // The RFB session takes a place of its own at once.
     drop(http_place);
-    crate::session::serve(io, peer, shared).await;
+    let on_login = Box::new(move || logged_in.store(true, Ordering::Release));
+    crate::session::serve_with(io, peer, shared, on_login).await;
+}
+
+/// The connection under a WebSocket, cut off once it has sent more than
+/// [`BEFORE_LOGIN`] bytes while its client is not logged in.
+struct Budget<S> {
+    inner: S,
+    read: u64,
+    logged_in: Arc<AtomicBool>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Budget<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.read > BEFORE_LOGIN && !self.logged_in.load(Ordering::Acquire) {
+            let e = format!("sent over {} KiB before logging in", BEFORE_LOGIN >> 10);
+            return Poll::Ready(Err(std::io::Error::other(e)));
+        }
+        let n = std::task::ready!(Pin::new(&mut self.inner).poll_read(cx, buf))?;
+        self.read = self.read.saturating_add(n as u64);
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Budget<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_close(cx)
+    }
 }
 
 /// Counts a client's messages other than binary ones, per second.

@@ -100,6 +100,19 @@ pub async fn serve<S>(stream: S, peer: SocketAddr, shared: Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    serve_with(stream, peer, shared, Box::new(|| {})).await;
+}
+
+/// [`serve`], telling the transport (`on_login`) when the client has
+/// logged in.
+pub async fn serve_with<S>(
+    stream: S,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    on_login: Box<dyn FnOnce() + Send>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let permit = match shared.rfb_admission.admit(peer.ip()) {
         Ok(permit) if shared.hub.client_count() < shared.config.max_clients => permit,
         refused => {
@@ -111,7 +124,9 @@ where
             return;
         }
     };
-    let result = std::panic::AssertUnwindSafe(run(stream, peer, shared.clone(), permit)).catch_unwind().await;
+    let result = std::panic::AssertUnwindSafe(run(stream, peer, shared.clone(), permit, on_login))
+        .catch_unwind()
+        .await;
     match result {
         Ok(Ok(())) => log::info!("{peer}: disconnected"),
         Ok(Err(SessionError::Closed)) => log::info!("{peer}: disconnected (closed by the client)"),
@@ -128,6 +143,7 @@ async fn run<S>(
     peer: SocketAddr,
     shared: Arc<Shared>,
     permit: Permit<'_>,
+    on_login: Box<dyn FnOnce() + Send>,
 ) -> Result<(), SessionError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -141,6 +157,7 @@ where
     };
     // Logged in: the place among those logging in is free again.
     drop(permit);
+    on_login();
     if shared.hub.client_count() >= shared.config.max_clients {
         close(&mut stream).await;
         return Err(SessionError::TooManyClients);
