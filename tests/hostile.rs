@@ -328,7 +328,7 @@ fn a_paste_stops_being_typed_when_its_client_leaves() {
     assert!(later.len() < 4 * 4096, "{} events", later.len());
     let last_a = later.iter().rev().find(|l| l.contains("KEY_A"));
     assert_eq!(last_a.map(String::as_str), Some("EV_KEY KEY_A 0"), "no key left down");
-    t.server.wait_log(&["paste of 4096 bytes dropped: still typing earlier ones"]);
+    t.server.wait_log(&["paste of 4096 characters dropped: still typing earlier ones"]);
     t.good_client_still_served(0x00ff_00ff);
 }
 

@@ -194,6 +194,21 @@ fn a_request_body_is_never_read_as_the_next_request() {
         assert_eq!(header(&h, "connection"), Some("close"), "{method} {framing}");
         assert_eq!(rest_of(&mut s), "", "{method} {framing}: nothing after the answer");
     }
+    // A big body still being sent: the answer arrives whole, then the end of
+    // the stream (the server drains the body a moment before it closes, as
+    // a peer that closes on unread bytes resets the connection, which on
+    // some systems throws the answer away).
+    let mut s = connect_raw(http);
+    let body = vec![b'x'; 512 << 10];
+    let head = format!("POST / HTTP/1.1\r\nHost: {http}\r\nContent-Length: {}\r\n\r\n", body.len());
+    let mut writer = s.try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        let _ = writer.write_all(head.as_bytes());
+        let _ = writer.write_all(&body);
+    });
+    let answer = rest_of(&mut s);
+    assert!(answer.starts_with("HTTP/1.1 405 ") && answer.ends_with("405 method not allowed\n"), "{answer}");
+    sender.join().unwrap();
     server.wait_log(&["http POST / with a body: answered, connection closed"]);
     assert!(!server.log().iter().any(|l| l.contains("connected (")), "{:?}", server.log());
 }
@@ -233,5 +248,5 @@ fn before_login_a_websocket_may_send_little() {
         let head = ws_read(&mut ws, &mut buf, 4).await;
         assert_eq!(head[0], 0, "a FramebufferUpdate");
     });
-    server.wait_log(&["sent over 64 KiB before logging in"]);
+    server.wait_log(&["sent 64 KiB without logging in"]);
 }

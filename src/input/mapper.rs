@@ -68,6 +68,9 @@ pub struct InputMapper {
     caps_lock: bool,
     /// The board's Num Lock LED, when the sink can tell.
     num_lock: Option<bool>,
+    /// The key each keypad keysym held down went as (its release lets go of
+    /// that one, whatever Num Lock says by then).
+    keypad_down: Vec<(u32, K)>,
 }
 
 impl InputMapper {
@@ -84,6 +87,7 @@ impl InputMapper {
             touches: 0,
             caps_lock: false,
             num_lock: None,
+            keypad_down: Vec::new(),
         }
     }
 
@@ -126,16 +130,23 @@ impl InputMapper {
     /// keypad's 1 is End with Num Lock off): unless the board's Num Lock is
     /// known to be so, the main keyboard's key of that meaning goes instead
     /// (a digit without Shift, which would make it a symbol). A release
-    /// lets go of whichever of the two the press held.
-    fn as_meant(&self, down: bool, keysym: u32, typed: Typed) -> Typed {
+    /// lets go of the key its press went as.
+    fn as_meant(&mut self, down: bool, keysym: u32, typed: Typed) -> Typed {
         let Some((twin, num_lock)) = keysym::keypad_twin(keysym) else {
             return typed;
         };
-        let use_twin = if down { self.num_lock != Some(num_lock) } else { self.held.contains(&twin.code()) };
-        if !use_twin {
-            return typed;
+        let main = Typed { key: twin, shift: num_lock.then_some(false), letter: false };
+        let at = self.keypad_down.iter().position(|&(k, _)| k == keysym);
+        if !down {
+            let went_as = at.map(|i| self.keypad_down.swap_remove(i).1);
+            return if went_as == Some(twin) { main } else { typed };
         }
-        Typed { key: twin, shift: num_lock.then_some(false), letter: false }
+        let chosen = if self.num_lock == Some(num_lock) { typed } else { main };
+        match at {
+            Some(i) => self.keypad_down[i].1 = chosen.key,
+            None => self.keypad_down.push((keysym, chosen.key)),
+        }
+        chosen
     }
 
     /// The Shift a key needs now (None: as the viewer holds it).
@@ -264,6 +275,7 @@ impl InputMapper {
     /// Everything this client still holds, released (for a disconnect).
     pub fn release_all(&mut self) -> Vec<InputEvent> {
         // Keys first, modifiers last, as a person lets go.
+        self.keypad_down.clear();
         let (mods, keys): (Vec<u16>, Vec<u16>) =
             std::mem::take(&mut self.held).into_iter().partition(|c| is_modifier(*c));
         let mut ev: Vec<InputEvent> =
@@ -280,36 +292,36 @@ impl InputMapper {
         ev
     }
 
-    /// Clipboard text typed as keys (Latin-1; newline → Enter), one batch
-    /// per press or release; untypeable characters are skipped and logged.
-    pub fn paste(&mut self, text: &[u8]) -> Vec<Vec<InputEvent>> {
-        let mut out = Vec::new();
-        let mut skipped = 0usize;
-        for &c in text.iter().take(MAX_PASTE) {
-            let keysym = match c {
-                b'\n' => 0xff0d,
-                b'\r' => continue,
-                b'\t' => 0xff09,
-                c => u32::from(c),
-            };
-            let press = self.key(true, keysym);
-            if press.is_empty() {
-                skipped += 1;
-                continue;
-            }
-            out.push(press);
-            out.push(self.key(false, keysym));
-        }
-        let over = text.len().saturating_sub(MAX_PASTE);
-        if skipped > 0 || over > 0 {
-            log::info!(
-                "paste: {} of {} characters not typed ({skipped} without a key, {over} past the limit of {MAX_PASTE})",
-                skipped + over,
-                text.len()
-            );
-        }
-        out
+    /// One character of a paste typed: its press (Shift fixed up) and its
+    /// release, in one batch, so no key stays down between characters.
+    pub fn type_char(&mut self, keysym: u32) -> Vec<InputEvent> {
+        let mut ev = self.key(true, keysym);
+        ev.extend(self.key(false, keysym));
+        ev
     }
+}
+
+/// What a paste types: the keysyms of the characters that have a key
+/// (Latin-1; newline → Enter, tab → Tab, CR dropped), up to [`MAX_PASTE`],
+/// and how many characters were left out for want of a key and for the
+/// limit.
+pub fn paste_keysyms(text: &[u8]) -> (Vec<u32>, usize, usize) {
+    let mut keysyms = Vec::new();
+    let mut no_key = 0;
+    for &c in text.iter().take(MAX_PASTE) {
+        let keysym = match c {
+            b'\n' => 0xff0d,
+            b'\r' => continue,
+            b'\t' => 0xff09,
+            c => u32::from(c),
+        };
+        if keysym::lookup(keysym).is_some() {
+            keysyms.push(keysym);
+        } else {
+            no_key += 1;
+        }
+    }
+    (keysyms, no_key, text.len().saturating_sub(MAX_PASTE))
 }
 
 #[cfg(test)]

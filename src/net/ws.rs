@@ -159,8 +159,8 @@ pub async fn accept(
     crate::session::serve_with(io, peer, shared, on_login).await;
 }
 
-/// The connection under a WebSocket, cut off once it has sent more than
-/// [`BEFORE_LOGIN`] bytes while its client is not logged in.
+/// The connection under a WebSocket, cut off when it has sent
+/// [`BEFORE_LOGIN`] bytes and its client is still not logged in.
 struct Budget<S> {
     inner: S,
     read: u64,
@@ -173,11 +173,17 @@ impl<S: AsyncRead + Unpin> AsyncRead for Budget<S> {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<std::io::Result<usize>> {
-        if self.read > BEFORE_LOGIN && !self.logged_in.load(Ordering::Acquire) {
-            let e = format!("sent over {} KiB before logging in", BEFORE_LOGIN >> 10);
-            return Poll::Ready(Err(std::io::Error::other(e)));
+        // Before login a read takes no more than the budget has left.
+        let mut room = buf.len();
+        if !self.logged_in.load(Ordering::Acquire) {
+            let left = BEFORE_LOGIN.saturating_sub(self.read);
+            if left == 0 {
+                let e = format!("sent {} KiB without logging in", BEFORE_LOGIN >> 10);
+                return Poll::Ready(Err(std::io::Error::other(e)));
+            }
+            room = room.min(usize::try_from(left).unwrap_or(usize::MAX));
         }
-        let n = std::task::ready!(Pin::new(&mut self.inner).poll_read(cx, buf))?;
+        let n = std::task::ready!(Pin::new(&mut self.inner).poll_read(cx, &mut buf[..room]))?;
         self.read = self.read.saturating_add(n as u64);
         Poll::Ready(Ok(n))
     }

@@ -2,6 +2,7 @@
 //! byte stream (TCP, or WebSocket through `ByteReader`/`ByteWriter`).
 
 mod handshake;
+mod input;
 mod lossy;
 mod pace;
 mod refuse;
@@ -79,7 +80,7 @@ impl std::fmt::Display for SessionError {
             }
             Self::Flood => f.write_str("too many bytes during the handshake"),
             Self::InputFlood => {
-                write!(f, "over {} input events queued behind a paste being typed", typing::MAX_QUEUED)
+                write!(f, "over {} inputs waiting behind a paste being typed", typing::MAX_QUEUED)
             }
             Self::Internal(s) => write!(f, "internal error: {s} differs from the announced one"),
         }

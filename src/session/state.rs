@@ -8,6 +8,7 @@ use std::time::Instant;
 use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, FutureExt};
 
 use super::handshake::Done;
+use super::typing::Queued;
 use super::{SessionError, WRITE_TIMEOUT};
 use crate::hub::{ClientSlot, lock};
 use crate::input::{InputEvent, InputMapper};
@@ -64,7 +65,7 @@ pub struct Session<S> {
     pub(super) size: (u16, u16),
     pub(super) size_epoch: u64,
     pub(super) access: Access,
-    mapper: InputMapper,
+    pub(super) mapper: InputMapper,
     /// Pseudo-rectangles owed to the client in its next update.
     pub(super) owed: super::update::Owed,
     /// No pixels before this poll number: the frame may be stale at connect.
@@ -78,7 +79,7 @@ pub struct Session<S> {
     /// The CPU budget: when the next update may start.
     pub(super) pace: super::pace::Pace,
     /// A paste being typed, and the input that came after it.
-    typing: super::typing::Typing,
+    pub(super) typing: super::typing::Typing,
     /// Lines logged at info about this client's settings and pastes (past
     /// a few, at debug: a client cannot flood the log).
     pub(super) notes: u32,
@@ -145,7 +146,7 @@ where
     }
 
     /// True when this client's input reaches the sink.
-    fn can_input(&self) -> bool {
+    pub(super) fn can_input(&self) -> bool {
         self.access == Access::Full && self.shared.input_allowed
     }
 
@@ -181,9 +182,7 @@ where
                     SessionError::Kicked
                 });
             }
-            if let Some(batch) = self.typing.due(Instant::now()) {
-                self.emit(&batch);
-            }
+            self.type_due(Instant::now());
             if self.ready_to_send() {
                 self.slot.set_waiting(false);
                 self.send_update().await?;
@@ -271,19 +270,11 @@ where
             // (its key names are not even looked up).
             ClientMsg::KeyEvent { .. } | ClientMsg::QemuKeyEvent { .. } | ClientMsg::PointerEvent { .. }
                 if !self.can_input() => {}
-            ClientMsg::KeyEvent { down, keysym } => {
-                self.mapper.set_leds(lock(&self.shared.input).led_state());
-                let ev = self.mapper.key(down, keysym);
-                self.input(ev)?;
-            }
+            ClientMsg::KeyEvent { down, keysym } => self.input(Queued::Key { down, keysym })?,
             ClientMsg::QemuKeyEvent { down, keysym, keycode } => {
-                let ev = self.mapper.qemu_key(down, keycode, keysym);
-                self.input(ev)?;
+                self.input(Queued::QemuKey { down, keysym, keycode })?;
             }
-            ClientMsg::PointerEvent { buttons, x, y } => {
-                let ev = self.mapper.pointer(buttons, x, y);
-                self.input(ev)?;
-            }
+            ClientMsg::PointerEvent { buttons, x, y } => self.input(Queued::Pointer { buttons, x, y })?,
             ClientMsg::ClientCutText(text) => self.on_cut_text(&text),
             ClientMsg::ClientCutTextSkipped(len) => {
                 log::info!("{}: clipboard text of {len} bytes is over the limit: skipped", self.peer);
@@ -307,34 +298,8 @@ where
         self.request = Some(Request { rect: clipped });
     }
 
-    /// Clipboard text: typed as keys with `--paste-as-keys` (queued behind
-    /// what is still being typed), else ignored.
-    fn on_cut_text(&mut self, text: &[u8]) {
-        if !(self.shared.config.paste_as_keys && self.can_input()) {
-            log::debug!("{}: clipboard text of {} bytes ignored", self.peer, text.len());
-            return;
-        }
-        self.mapper.set_leds(lock(&self.shared.input).led_state());
-        let batches = self.mapper.paste(text);
-        if !self.typing.paste(batches) {
-            // None of its keys went out; the mapper is as it was (each press
-            // it made has its release).
-            self.note(format_args!("paste of {} bytes dropped: still typing earlier ones", text.len()));
-        }
-    }
-
-    /// Input for the sink: at once, or behind a paste still being typed.
-    fn input(&mut self, events: Vec<InputEvent>) -> Result<(), SessionError> {
-        if self.typing.is_idle() {
-            self.emit(&events);
-        } else if !events.is_empty() && !self.typing.follow(events) {
-            return Err(SessionError::InputFlood);
-        }
-        Ok(())
-    }
-
     /// Sends input events to the shared sink (if this client may).
-    fn emit(&self, events: &[InputEvent]) {
+    pub(super) fn emit(&self, events: &[InputEvent]) {
         if events.is_empty() || !self.can_input() {
             return;
         }
@@ -349,10 +314,8 @@ where
             let encoding = self.encoders.as_ref().map_or("raw", |e| e.chosen().name());
             log::info!("{}: {}", self.peer, self.sent.summary(encoding));
         }
-        // Keys a paste pressed whose releases had not gone out yet, then
-        // whatever the client holds.
-        let rest = self.typing.drain_releases();
-        self.emit(&rest);
+        // What still waits never reached the sink; the mapper knows what did.
+        self.typing.clear();
         let release = self.mapper.release_all();
         self.emit(&release);
         self.slot.set_waiting(false);

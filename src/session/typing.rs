@@ -1,29 +1,43 @@
 //! Input that waits its turn: a paste typed as keys (`--paste-as-keys`), a
-//! press or release every few milliseconds, and the client's own input that
-//! came after it (a paste then Enter stays in that order). The session keeps
-//! reading and updating meanwhile, so a client that leaves or is kicked
-//! stops its typing at once.
+//! character every few milliseconds, and the client's own input that came
+//! after it (a paste then Enter stays in that order). What waits is kept as
+//! the client sent it and turned into events only when it goes, with the
+//! board's lock keys as they are then. The session keeps reading and
+//! updating meanwhile, so a client that leaves or is kicked stops its
+//! typing at once.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use evdev::EventType;
-
-use crate::input::InputEvent;
 use crate::input::mapper::MAX_PASTE;
 
-/// The pause after each batch of a paste: slow enough for a console's
-/// keyboard handling to keep every key (about 120 characters a second).
-const PACE: Duration = Duration::from_millis(4);
-/// Batches queued at most: two pastes' presses and releases, and room for
-/// what a person does while one is typed.
-pub const MAX_QUEUED: usize = 4 * MAX_PASTE + 1024;
+/// The pause after each character of a paste (its press and release go
+/// together): slow enough for a console's keyboard handling to keep every
+/// key, about 120 characters a second.
+const PACE: Duration = Duration::from_millis(8);
+/// Inputs waiting at most: two whole pastes, and room for what a person
+/// does while they are typed (pointer moves merge, so a fast mouse fills
+/// little of it).
+pub const MAX_QUEUED: usize = 2 * MAX_PASTE + 1024;
 
-/// One client's queue of input batches.
+/// One input as the client sent it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queued {
+    /// A character of a paste, as its keysym.
+    Char(u32),
+    /// KeyEvent.
+    Key { down: bool, keysym: u32 },
+    /// QEMU Extended Key Event.
+    QemuKey { down: bool, keysym: u32, keycode: u32 },
+    /// PointerEvent.
+    Pointer { buttons: u8, x: u16, y: u16 },
+}
+
+/// One client's queue.
 #[derive(Debug, Default)]
 pub struct Typing {
-    queue: VecDeque<Vec<InputEvent>>,
-    /// When the next batch may go.
+    queue: VecDeque<Queued>,
+    /// When the next character may go.
     next: Option<Instant>,
 }
 
@@ -33,55 +47,64 @@ impl Typing {
         self.queue.is_empty()
     }
 
-    /// Queues a paste's batches, or refuses it whole (false) when the queue
-    /// could not hold it.
-    pub fn paste(&mut self, batches: Vec<Vec<InputEvent>>) -> bool {
-        if self.queue.len() + batches.len() > MAX_QUEUED {
+    /// Queues a paste's characters, or refuses it whole (false) when the
+    /// queue could not hold it.
+    pub fn paste(&mut self, keysyms: &[u32]) -> bool {
+        if self.queue.len() + keysyms.len() > MAX_QUEUED {
             return false;
         }
-        self.next.get_or_insert_with(Instant::now);
-        self.queue.extend(batches);
+        if self.queue.is_empty() {
+            self.next = Some(Instant::now());
+        }
+        self.queue.extend(keysyms.iter().map(|&k| Queued::Char(k)));
         true
     }
 
-    /// Queues the client's own input behind what waits; false when full (a
-    /// client sending input faster than a paste is typed, for minutes).
-    pub fn follow(&mut self, batch: Vec<InputEvent>) -> bool {
+    /// Queues the client's own input behind what waits (a pointer move
+    /// with the same buttons as the one before it replaces it); false when
+    /// full.
+    pub fn follow(&mut self, input: Queued) -> bool {
+        if let (Some(Queued::Pointer { buttons: was, x, y }), Queued::Pointer { buttons, x: nx, y: ny }) =
+            (self.queue.back_mut(), input)
+            && *was == buttons
+        {
+            (*x, *y) = (nx, ny);
+            return true;
+        }
         if self.queue.len() >= MAX_QUEUED {
             return false;
         }
-        self.queue.push_back(batch);
+        self.queue.push_back(input);
         true
     }
 
-    /// The batch due at `now`, if any.
-    pub fn due(&mut self, now: Instant) -> Option<Vec<InputEvent>> {
-        if self.next.is_none_or(|at| at > now) {
-            return None;
-        }
-        let batch = self.queue.pop_front();
-        self.next = if self.queue.is_empty() { None } else { Some(now + PACE) };
-        batch
-    }
-
-    /// When the next batch falls due.
-    pub fn next_due(&self) -> Option<Instant> {
-        self.next
-    }
-
-    /// Empties the queue (the session ends), keeping only its key releases:
-    /// a key whose press went out must not stay down.
-    pub fn drain_releases(&mut self) -> Vec<InputEvent> {
-        self.next = None;
-        let mut out: Vec<InputEvent> = std::mem::take(&mut self.queue)
-            .into_iter()
-            .flatten()
-            .filter(|e| e.event_type() == EventType::KEY && e.value() == 0)
-            .collect();
-        if !out.is_empty() {
-            out.push(InputEvent::new(EventType::SYNCHRONIZATION.0, 0, 0));
+    /// What goes at `now`: the client's own inputs at the front, and a
+    /// character when its time has come (then what follows it, up to the
+    /// next character).
+    pub fn due(&mut self, now: Instant) -> Vec<Queued> {
+        let mut out = Vec::new();
+        while let Some(&front) = self.queue.front() {
+            if let Queued::Char(_) = front {
+                if self.next.is_some_and(|at| at > now) {
+                    break;
+                }
+                self.next = Some(now + PACE);
+            }
+            out.push(front);
+            self.queue.pop_front();
         }
         out
+    }
+
+    /// When the next character falls due (None: nothing waits).
+    pub fn next_due(&self) -> Option<Instant> {
+        if self.queue.is_empty() { None } else { self.next }
+    }
+
+    /// Drops what waits (the session ends): none of it reached the sink.
+    pub fn clear(&mut self) {
+        self.queue.clear();
+        self.next = None;
     }
 }
 
@@ -89,39 +112,37 @@ impl Typing {
 mod tests {
     use super::*;
 
-    fn key(code: u16, value: i32) -> Vec<InputEvent> {
-        vec![
-            InputEvent::new(EventType::KEY.0, code, value),
-            InputEvent::new(EventType::SYNCHRONIZATION.0, 0, 0),
-        ]
-    }
+    const A: u32 = 0x61;
+    const ENTER: Queued = Queued::Key { down: true, keysym: 0xff0d };
 
     #[test]
-    fn a_paste_goes_a_batch_at_a_time_then_what_followed_it() {
+    fn a_paste_goes_a_character_at_a_time_and_what_followed_it_after() {
         let mut t = Typing::default();
         assert!(t.is_idle());
-        assert!(t.paste(vec![key(30, 1), key(30, 0)]));
+        assert!(t.paste(&[A, A]));
+        assert!(t.follow(ENTER));
         let t0 = Instant::now();
-        assert!(t.follow(key(28, 1)));
-        assert_eq!(t.due(t0), Some(key(30, 1)));
-        assert_eq!(t.due(t0), None, "paced");
+        assert_eq!(t.due(t0), [Queued::Char(A)]);
+        assert_eq!(t.due(t0), [], "paced");
         assert_eq!(t.next_due(), Some(t0 + PACE));
-        assert_eq!(t.due(t0 + PACE), Some(key(30, 0)));
-        assert_eq!(t.due(t0 + PACE * 2), Some(key(28, 1)));
+        assert_eq!(t.due(t0 + PACE), [Queued::Char(A), ENTER], "what follows a character goes with it");
         assert!(t.is_idle());
         assert_eq!(t.next_due(), None);
     }
 
     #[test]
-    fn the_queue_is_bounded_and_an_early_end_keeps_only_releases() {
+    fn pointer_moves_merge_and_the_queue_is_bounded() {
         let mut t = Typing::default();
-        let big: Vec<_> = (0..MAX_QUEUED).map(|i| key(30, i32::from(i % 2 == 1))).collect();
-        assert!(t.paste(big));
-        assert!(!t.paste(vec![key(31, 1)]), "a paste over the bound is refused");
-        assert!(!t.follow(key(31, 1)), "so is more input");
-        let rest = t.drain_releases();
-        assert!(rest.iter().filter(|e| e.event_type() == EventType::KEY).all(|e| e.value() == 0));
-        assert_eq!(rest.len(), MAX_QUEUED / 2 + 1);
-        assert!(t.is_idle());
+        assert!(t.paste(&vec![A; MAX_QUEUED - 2]));
+        for x in 0..10_000 {
+            assert!(t.follow(Queued::Pointer { buttons: 0, x, y: 1 }));
+        }
+        assert!(t.follow(Queued::Pointer { buttons: 1, x: 5, y: 5 }), "a click does not merge");
+        assert!(!t.follow(ENTER), "full");
+        assert!(!t.paste(&[A]), "a paste over the bound is refused");
+        let all = t.due(Instant::now() + PACE * 100_000);
+        assert_eq!(all.len(), 1, "one character at a time");
+        t.clear();
+        assert!(t.is_idle() && t.next_due().is_none());
     }
 }

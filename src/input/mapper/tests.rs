@@ -152,20 +152,24 @@ fn a_disconnect_releases_keys_and_buttons() {
 
 #[test]
 fn paste_types_newlines_and_skips_what_it_cannot() {
-    let mut m = mapper();
-    let batches = m.paste("a\né!".as_bytes());
-    let all: Vec<String> = batches.iter().flat_map(|b| names(b)).collect();
-    assert!(all.contains(&"EV_KEY KEY_ENTER 1".to_string()));
-    assert!(all.contains(&"EV_KEY KEY_1 1".to_string()));
-    assert_eq!(batches.len(), 6);
+    let (keysyms, no_key, over) = paste_keysyms("a\r\né!".as_bytes());
+    assert_eq!(keysyms, [u32::from(b'a'), 0xff0d, u32::from(b'!')]);
+    assert_eq!((no_key, over), (2, 0), "é is two bytes of UTF-8, neither a key");
+    let long = vec![b'x'; MAX_PASTE + 3];
+    let (keysyms, no_key, over) = paste_keysyms(&long);
+    assert_eq!((keysyms.len(), no_key, over), (MAX_PASTE, 0, 3));
+}
+
+/// A paste's characters typed one batch each.
+fn typed(m: &mut InputMapper, text: &[u8]) -> Vec<String> {
+    paste_keysyms(text).0.into_iter().flat_map(|k| names(&m.type_char(k))).collect()
 }
 
 #[test]
 fn paste_types_capitals_with_shift_whatever_is_held() {
     let mut m = mapper();
-    let all: Vec<String> = m.paste(b"Hi").iter().flat_map(|b| names(b)).collect();
     assert_eq!(
-        all,
+        typed(&mut m, b"Hi"),
         [
             "EV_KEY KEY_LEFTSHIFT 1",
             "EV_KEY KEY_H 1",
@@ -181,8 +185,10 @@ fn paste_types_capitals_with_shift_whatever_is_held() {
     );
     // With the viewer's Shift held, a small letter is typed without it.
     m.key(true, 0xffe1);
-    let all: Vec<String> = m.paste(b"a").iter().flat_map(|b| names(b)).collect();
-    assert_eq!(all[..3], ["EV_KEY KEY_LEFTSHIFT 0", "EV_KEY KEY_A 1", "EV_KEY KEY_LEFTSHIFT 1"]);
+    assert_eq!(
+        typed(&mut m, b"a")[..3],
+        ["EV_KEY KEY_LEFTSHIFT 0", "EV_KEY KEY_A 1", "EV_KEY KEY_LEFTSHIFT 1"]
+    );
 }
 
 #[test]
@@ -228,4 +234,10 @@ fn keypad_keys_mean_their_keysym_whatever_the_boards_num_lock() {
     m.key(true, kp_1);
     m.set_leds(Some(0b010));
     assert_eq!(names(&m.key(false, kp_1)), ["EV_KEY KEY_1 0", "EV_SYN SYN_REPORT 0"]);
+    // The End key held, the keypad's End tapped (Num Lock off): each lets go
+    // of its own key.
+    m.set_leds(Some(0b000));
+    m.key(true, 0xff57);
+    assert_eq!(tap(&mut m, kp_end), ["EV_KEY KEY_KP1 1", "EV_KEY KEY_KP1 0"]);
+    assert_eq!(names(&m.release_all()), ["EV_KEY KEY_END 0", "EV_SYN SYN_REPORT 0"]);
 }
