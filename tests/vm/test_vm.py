@@ -209,23 +209,22 @@ def test_keypad_keys_type_what_the_viewer_meant_whatever_num_lock(vm):
     s, rx = rfb_connect(vm.port, [-223, -261])
     read_leds = Leds(s, rx).wait
     num, kp_1, kp_end = 0xFF7F, 0xFFB1, 0xFF9C
-    kbd = Reader(vm, "fbvncd keyboard")
+
+    def keypad_1_and_end_give(one, end):
+        kbd = Reader(vm, "fbvncd keyboard")
+        tap(s, kp_1)
+        tap(s, kp_end)
+        assert kbd.lines(8) == [(EV_KEY, one, 1), SYN, (EV_KEY, one, 0), SYN,
+                                (EV_KEY, end, 1), SYN, (EV_KEY, end, 0), SYN]
+        kbd.close()
+
     # The console boots with Num Lock off: the keypad's 1 would be End, so
     # the main row's 1 goes; End goes as the keypad's.
     assert read_leds(lambda v: True) & 2 == 0
-    tap(s, kp_1)
-    tap(s, kp_end)
-    assert kbd.lines(8) == [(EV_KEY, KEY_1, 1), SYN, (EV_KEY, KEY_1, 0), SYN,
-                            (EV_KEY, KEY_KP1, 1), SYN, (EV_KEY, KEY_KP1, 0), SYN]
-    kbd.close()
+    keypad_1_and_end_give(KEY_1, KEY_KP1)
     tap(s, num)
     assert read_leds(lambda v: v & 2) & 2, "Num Lock on"
-    kbd = Reader(vm, "fbvncd keyboard")
-    tap(s, kp_1)
-    tap(s, kp_end)
-    assert kbd.lines(8) == [(EV_KEY, KEY_KP1, 1), SYN, (EV_KEY, KEY_KP1, 0), SYN,
-                            (EV_KEY, KEY_END, 1), SYN, (EV_KEY, KEY_END, 0), SYN]
-    kbd.close()
+    keypad_1_and_end_give(KEY_KP1, KEY_END)
     tap(s, num)
     assert read_leds(lambda v: not v & 2) & 2 == 0, "Num Lock off again"
     s.close()
