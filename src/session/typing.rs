@@ -54,7 +54,9 @@ impl Typing {
             return false;
         }
         if self.queue.is_empty() {
-            self.next = Some(Instant::now());
+            // No sooner than the pace allows after the last character.
+            let now = Instant::now();
+            self.next = Some(self.next.map_or(now, |at| at.max(now)));
         }
         self.queue.extend(keysyms.iter().map(|&k| Queued::Char(k)));
         true
@@ -128,6 +130,10 @@ mod tests {
         assert_eq!(t.due(t0 + PACE), [Queued::Char(A), ENTER], "what follows a character goes with it");
         assert!(t.is_idle());
         assert_eq!(t.next_due(), None);
+        // The next paste keeps the pace from the last character.
+        assert!(t.paste(&[A]));
+        assert_eq!(t.due(t0 + PACE), []);
+        assert_eq!(t.due(t0 + PACE * 2), [Queued::Char(A)]);
     }
 
     #[test]
