@@ -347,3 +347,25 @@ fn settings_flipped_in_a_loop_do_not_flood_the_log() {
     let noted = t.server.log().iter().filter(|l| l.contains("pixels as")).count();
     assert!(noted <= 33, "{noted} lines");
 }
+
+#[test]
+fn clients_that_reset_as_they_log_in_leave_no_place_behind() {
+    let t = setup(&["--max-clients", "3"]);
+    // ClientInit then a reset at once: the server's ServerInit may find
+    // the connection gone (a place was taken just before it).
+    for _ in 0..300 {
+        let (result, mut s) = handshake(t.server.rfb, None);
+        assert_eq!(result, 0);
+        socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO)).unwrap();
+        s.write_all(&[1]).unwrap();
+        drop(s);
+    }
+    // The places are free: two more clients (the good one holds the third).
+    std::thread::sleep(Duration::from_millis(300));
+    let mut a = Client::connect(t.server.rfb, None);
+    let mut b = Client::connect(t.server.rfb, None);
+    for c in [&mut a, &mut b] {
+        c.set_pixel_format(PixelFormat::RGBX8888);
+        c.wait_screen(&t.px);
+    }
+}

@@ -83,6 +83,8 @@ pub struct Session<S> {
     /// Lines logged at info about this client's settings and pastes (past
     /// a few, at debug: a client cannot flood the log).
     pub(super) notes: u32,
+    /// [`Session::finish`] ran.
+    finished: bool,
 }
 
 impl<S> Session<S>
@@ -130,6 +132,7 @@ where
             pace: super::pace::Pace::default(),
             typing: Default::default(),
             notes: 0,
+            finished: false,
             shared,
         };
         s.slot.want_fresh(true);
@@ -143,11 +146,6 @@ where
             if exclusive { "exclusive" } else { "shared" }
         );
         Ok(s)
-    }
-
-    /// True when this client's input reaches the sink.
-    pub(super) fn can_input(&self) -> bool {
-        self.access == Access::Full && self.shared.input_allowed
     }
 
     /// The desktop name this client is given: "(view only)" added when its
@@ -298,30 +296,6 @@ where
         self.request = Some(Request { rect: clipped });
     }
 
-    /// Sends input events to the shared sink (if this client may).
-    pub(super) fn emit(&self, events: &[InputEvent]) {
-        if events.is_empty() || !self.can_input() {
-            return;
-        }
-        if let Err(e) = lock(&self.shared.input).emit(events) {
-            log::warn!("{}: input injection failed: {e}", self.peer);
-        }
-    }
-
-    /// Leaves the hub and releases whatever this client still holds down.
-    pub fn finish(&mut self) {
-        if self.sent.updates > 0 {
-            let encoding = self.encoders.as_ref().map_or("raw", |e| e.chosen().name());
-            log::info!("{}: {}", self.peer, self.sent.summary(encoding));
-        }
-        // What still waits never reached the sink; the mapper knows what did.
-        self.typing.clear();
-        let release = self.mapper.release_all();
-        self.emit(&release);
-        self.slot.set_waiting(false);
-        self.shared.hub.unregister(&self.slot);
-    }
-
     /// Current client geometry for the update code.
     pub(super) fn full_rect(&self) -> Rect {
         Rect::new(0, 0, self.size.0, self.size.1)
@@ -333,5 +307,49 @@ where
         self.lossy = super::lossy::LossyMap::new(self.size.0, self.size.1);
         self.size_epoch = p.size_epoch;
         self.mapper.set_geometry(p.rotation, p.source_size.0, p.source_size.1);
+    }
+}
+
+/// What needs no I/O: the client's input and its place in the hub.
+impl<S> Session<S> {
+    /// True when this client's input reaches the sink.
+    pub(super) fn can_input(&self) -> bool {
+        self.access == Access::Full && self.shared.input_allowed
+    }
+
+    /// Sends input events to the shared sink (if this client may).
+    pub(super) fn emit(&self, events: &[InputEvent]) {
+        if events.is_empty() || !self.can_input() {
+            return;
+        }
+        if let Err(e) = lock(&self.shared.input).emit(events) {
+            log::warn!("{}: input injection failed: {e}", self.peer);
+        }
+    }
+
+    /// Leaves the hub and releases whatever this client still holds down
+    /// (once: also when the session is dropped, however it ended).
+    pub fn finish(&mut self) {
+        if std::mem::replace(&mut self.finished, true) {
+            return;
+        }
+        if self.sent.updates > 0 {
+            let encoding = self.encoders.as_ref().map_or("raw", |e| e.chosen().name());
+            log::info!("{}: {}", self.peer, self.sent.summary(encoding));
+        }
+        // What still waits never reached the sink; the mapper knows what did.
+        self.typing.clear();
+        let release = self.mapper.release_all();
+        self.emit(&release);
+        self.slot.set_waiting(false);
+        self.shared.hub.unregister(&self.slot);
+    }
+}
+
+/// A session that ends early (its ServerInit could not be written, or a
+/// panic) still leaves the hub and lets go of its keys.
+impl<S> Drop for Session<S> {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
