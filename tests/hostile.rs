@@ -369,3 +369,41 @@ fn clients_that_reset_as_they_log_in_leave_no_place_behind() {
         c.wait_screen(&t.px);
     }
 }
+
+#[test]
+fn a_kick_ends_a_session_stuck_writing_and_its_keys_go_up() {
+    let trace = temp_dir("kick-stuck").join("trace");
+    let trace_arg = format!("trace:{}", trace.display());
+    let server = Server::start(&["--fb", "demo", "--no-auth", "--input", &trace_arg]);
+    // A client holding Ctrl that asks for a whole screen of Raw and never reads.
+    let (result, mut stuck) = handshake(server.rfb, None);
+    assert_eq!(result, 0);
+    socket2::SockRef::from(&stuck).set_recv_buffer_size(4096).unwrap();
+    stuck.write_all(&[1]).unwrap();
+    let mut msgs = Vec::new();
+    ClientMsg::SetEncodings(vec![0]).encode_into(&mut msgs);
+    ClientMsg::KeyEvent { down: true, keysym: 0xffe3 }.encode_into(&mut msgs);
+    stuck.write_all(&msgs).unwrap();
+    common::wait_for("Ctrl down", || {
+        trace_lines(&trace).iter().any(|l| l == "EV_KEY KEY_LEFTCTRL 1").then_some(())
+    });
+    // Screens of 3.6 MB, one after another, until the connection's buffers
+    // are full and the server's write waits.
+    for _ in 0..8 {
+        let mut req = Vec::new();
+        ClientMsg::FramebufferUpdateRequest { incremental: false, rect: Rect::new(0, 0, 1280, 720) }
+            .encode_into(&mut req);
+        stuck.write_all(&req).unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    // Another client takes the screen for itself: Ctrl goes up at once, not
+    // when the stuck write times out.
+    let t0 = Instant::now();
+    let _taker = Client::connect_with(server.rfb, None, false);
+    server.wait_log(&["disconnected (another client connected non-shared)"]);
+    common::wait_for("Ctrl up", || {
+        trace_lines(&trace).iter().any(|l| l == "EV_KEY KEY_LEFTCTRL 0").then_some(())
+    });
+    assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
+    drop(stuck);
+}

@@ -157,15 +157,24 @@ where
     }
 
     /// Writes and flushes, bounded in time (a client that stops reading is dropped).
+    /// A kick (or the server's shutdown) ends a write under way: a client
+    /// that stopped reading must not hold its keys down for the write's
+    /// whole timeout after another took the screen.
     pub(super) async fn write(&mut self, bytes: &[u8]) -> Result<(), SessionError> {
         self.sent.bytes += bytes.len() as u64;
         let stream = &mut self.stream;
-        super::handshake::timeout(WRITE_TIMEOUT, "writing to the client", async {
+        let written = super::handshake::timeout(WRITE_TIMEOUT, "writing to the client", async {
             stream.write_all(bytes).await?;
             stream.flush().await?;
             Ok(())
-        })
-        .await
+        });
+        let (slot, hub) = (&self.slot, &self.shared.hub);
+        written.or(async { Err(kicked(slot, hub).await) }).await
+    }
+
+    /// Why this session was told to end, if it was.
+    fn ended(&self) -> Option<SessionError> {
+        self.slot.kicked.load(Ordering::Acquire).then(|| why_kicked(&self.shared.hub))
     }
 
     /// The main loop: messages in, updates out, until the client goes.
@@ -173,12 +182,8 @@ where
         let mut chunk = vec![0u8; 16 * 1024];
         loop {
             self.handle_buffered().await?;
-            if self.slot.kicked.load(Ordering::Acquire) {
-                return Err(if self.shared.hub.is_shutdown() {
-                    SessionError::Shutdown
-                } else {
-                    SessionError::Kicked
-                });
+            if let Some(why) = self.ended() {
+                return Err(why);
             }
             self.type_due(Instant::now());
             if self.ready_to_send() {
@@ -352,4 +357,20 @@ impl<S> Drop for Session<S> {
     fn drop(&mut self) {
         self.finish();
     }
+}
+
+/// Waits until the session is kicked (or the server shuts down).
+async fn kicked(slot: &ClientSlot, hub: &crate::hub::Hub) -> SessionError {
+    loop {
+        // Listen before the check so no notification is lost.
+        let listener = slot.notify.listen();
+        if slot.kicked.load(Ordering::Acquire) {
+            return why_kicked(hub);
+        }
+        listener.await;
+    }
+}
+
+fn why_kicked(hub: &crate::hub::Hub) -> SessionError {
+    if hub.is_shutdown() { SessionError::Shutdown } else { SessionError::Kicked }
 }
