@@ -68,9 +68,8 @@ pub struct InputMapper {
     caps_lock: bool,
     /// The board's Num Lock LED, when the sink can tell.
     num_lock: Option<bool>,
-    /// The key each keypad keysym held down went as (its release lets go of
-    /// that one, whatever Num Lock says by then).
-    keypad_down: Vec<(u32, K)>,
+    /// Keypad keys held down, each with the key it went as.
+    keypad_down: Vec<(K, K)>,
 }
 
 impl InputMapper {
@@ -129,23 +128,32 @@ impl InputMapper {
     /// A keypad key means its keysym only under one Num Lock state (the
     /// keypad's 1 is End with Num Lock off): unless the board's Num Lock is
     /// known to be so, the main keyboard's key of that meaning goes instead
-    /// (a digit without Shift, which would make it a symbol). A release
-    /// lets go of the key its press went as.
+    /// (a digit without Shift, which would make it a symbol). While a keypad
+    /// key is down, its presses (auto-repeat) and its release stay with the
+    /// key its first press went as, whichever of its two keysyms they name
+    /// (a viewer reports the release as the other one when Shift or Num
+    /// Lock changed meanwhile).
     fn as_meant(&mut self, down: bool, keysym: u32, typed: Typed) -> Typed {
         let Some((twin, num_lock)) = keysym::keypad_twin(keysym) else {
             return typed;
         };
         let main = Typed { key: twin, shift: num_lock.then_some(false), letter: false };
-        let at = self.keypad_down.iter().position(|&(k, _)| k == keysym);
+        let pad = typed.key;
+        let at = self.keypad_down.iter().position(|&(k, _)| k == pad);
+        let went_as = |key: K, meant: Typed| {
+            if key == typed.key { typed } else { Typed { key, ..meant } }
+        };
         if !down {
-            let went_as = at.map(|i| self.keypad_down.swap_remove(i).1);
-            return if went_as == Some(twin) { main } else { typed };
+            return match at {
+                Some(i) => went_as(self.keypad_down.swap_remove(i).1, main),
+                None => typed,
+            };
+        }
+        if let Some(i) = at {
+            return went_as(self.keypad_down[i].1, main);
         }
         let chosen = if self.num_lock == Some(num_lock) { typed } else { main };
-        match at {
-            Some(i) => self.keypad_down[i].1 = chosen.key,
-            None => self.keypad_down.push((keysym, chosen.key)),
-        }
+        self.keypad_down.push((pad, chosen.key));
         chosen
     }
 

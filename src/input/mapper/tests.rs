@@ -241,3 +241,22 @@ fn keypad_keys_mean_their_keysym_whatever_the_boards_num_lock() {
     assert_eq!(tap(&mut m, kp_end), ["EV_KEY KEY_KP1 1", "EV_KEY KEY_KP1 0"]);
     assert_eq!(names(&m.release_all()), ["EV_KEY KEY_END 0", "EV_SYN SYN_REPORT 0"]);
 }
+
+#[test]
+fn a_keypad_key_goes_up_as_it_went_down_whatever_its_release_names() {
+    let (kp_1, kp_end, kp_home, kp_7) = (0xffb1, 0xff9c, 0xff95, 0xffb7);
+    let mut m = mapper();
+    // Shift or Num Lock changed on the viewer while the key was held: it
+    // reports the release as the key's other keysym.
+    assert_eq!(names(&m.key(true, kp_1))[0], "EV_KEY KEY_1 1");
+    assert_eq!(names(&m.key(false, kp_end)), ["EV_KEY KEY_1 0", "EV_SYN SYN_REPORT 0"]);
+    assert_eq!(names(&m.key(true, kp_home))[0], "EV_KEY KEY_HOME 1");
+    assert_eq!(names(&m.key(false, kp_7)), ["EV_KEY KEY_HOME 0", "EV_SYN SYN_REPORT 0"]);
+    // Auto-repeat across a Num Lock change stays on the first key.
+    m.set_leds(Some(0b000));
+    assert_eq!(names(&m.key(true, kp_1))[0], "EV_KEY KEY_1 1");
+    m.set_leds(Some(0b010));
+    assert_eq!(names(&m.key(true, kp_1))[0], "EV_KEY KEY_1 1");
+    assert_eq!(names(&m.key(false, kp_1)), ["EV_KEY KEY_1 0", "EV_SYN SYN_REPORT 0"]);
+    assert!(m.release_all().is_empty(), "nothing left down");
+}
