@@ -1,15 +1,27 @@
 //! A minimal stderr logger for the `log` facade: `TIME LEVEL message`, one
 //! line each. When stderr is systemd's journal the time is left out, as the
 //! journal stamps every line itself.
+//!
+//! At the default level the info and warning lines are rate-limited (a
+//! peer opening connections as fast as it can would write a line or two for
+//! each, megabytes a second onto a board's SD card); what was dropped is
+//! counted on the next line that goes out. Errors always go out, and so does
+//! everything at debug and trace, which a user asks for.
 
 use std::os::fd::AsFd;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use log::{LevelFilter, Log, Metadata, Record};
+use log::{Level, LevelFilter, Log, Metadata, Record};
+
+/// Info and warning lines a second, on average, and at once.
+const RATE: f64 = 20.0;
+const BURST: f64 = 200.0;
 
 struct StderrLogger {
     stamped: AtomicBool,
+    limiter: Mutex<Limiter>,
 }
 
 impl Log for StderrLogger {
@@ -21,18 +33,65 @@ impl Log for StderrLogger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        if self.stamped.load(Ordering::Relaxed) {
-            let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            eprintln!("{} {:<5} {}", utc_stamp(secs), record.level(), record.args());
-        } else {
-            eprintln!("{:<5} {}", record.level(), record.args());
+        let limited =
+            matches!(record.level(), Level::Info | Level::Warn) && log::max_level() <= LevelFilter::Info;
+        if limited {
+            let admitted = crate::hub::lock(&self.limiter).admit(Instant::now());
+            match admitted {
+                None => return,
+                Some(0) => {}
+                Some(n) => {
+                    self.write(Level::Warn, format_args!("{n} log lines dropped (over {RATE} a second)"))
+                }
+            }
         }
+        self.write(record.level(), *record.args());
     }
 
     fn flush(&self) {}
 }
 
-static LOGGER: StderrLogger = StderrLogger { stamped: AtomicBool::new(true) };
+impl StderrLogger {
+    fn write(&self, level: Level, args: std::fmt::Arguments<'_>) {
+        if self.stamped.load(Ordering::Relaxed) {
+            let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            eprintln!("{} {level:<5} {args}", utc_stamp(secs));
+        } else {
+            eprintln!("{level:<5} {args}");
+        }
+    }
+}
+
+/// A token bucket: [`RATE`] lines a second, [`BURST`] at once.
+#[derive(Debug)]
+struct Limiter {
+    tokens: f64,
+    last: Option<Instant>,
+    dropped: u64,
+}
+
+impl Limiter {
+    const fn new() -> Self {
+        Self { tokens: BURST, last: None, dropped: 0 }
+    }
+
+    /// Whether a line may go out at `now`: None (dropped), or how many were
+    /// dropped since the last one that went.
+    fn admit(&mut self, now: Instant) -> Option<u64> {
+        let since = self.last.map_or(0.0, |t| now.saturating_duration_since(t).as_secs_f64());
+        self.last = Some(now);
+        self.tokens = (self.tokens + since * RATE).min(BURST);
+        if self.tokens < 1.0 {
+            self.dropped += 1;
+            return None;
+        }
+        self.tokens -= 1.0;
+        Some(std::mem::take(&mut self.dropped))
+    }
+}
+
+static LOGGER: StderrLogger =
+    StderrLogger { stamped: AtomicBool::new(true), limiter: Mutex::new(Limiter::new()) };
 
 /// Installs the logger; a second call only changes the level.
 pub fn init(level: LevelFilter) {
@@ -76,6 +135,21 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_burst_then_the_rate_and_the_dropped_are_counted() {
+        let mut l = Limiter::new();
+        let t = Instant::now();
+        for i in 0..200 {
+            assert_eq!(l.admit(t), Some(0), "line {i} of the burst");
+        }
+        assert_eq!(l.admit(t), None);
+        assert_eq!(l.admit(t), None);
+        // A twentieth of a second later, one more line, with the count.
+        let later = t + std::time::Duration::from_millis(50);
+        assert_eq!(l.admit(later), Some(2));
+        assert_eq!(l.admit(later), None);
+    }
 
     #[test]
     fn stamps_are_utc_dates_and_times() {

@@ -407,3 +407,21 @@ fn a_kick_ends_a_session_stuck_writing_and_its_keys_go_up() {
     assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
     drop(stuck);
 }
+
+#[test]
+fn a_flood_of_bad_connections_does_not_flood_the_log() {
+    let mut t = setup(&[]);
+    let started = Instant::now();
+    for _ in 0..500 {
+        let mut s = connect_raw(t.server.rfb);
+        let _ = s.write_all(b"NOT RFB AT ALL\n");
+    }
+    let secs = started.elapsed().as_secs_f64();
+    std::thread::sleep(Duration::from_millis(300));
+    t.good_client_still_served(0x0012_3456);
+    // A line after the flood says how many went unwritten.
+    let _late = Client::connect(t.server.rfb, None);
+    t.server.wait_log(&["log lines dropped (over 20 a second)"]);
+    let failed = t.server.log().iter().filter(|l| l.contains("handshake failed")).count();
+    assert!((failed as f64) < 200.0 + 20.0 * (secs + 1.0), "{failed} lines in {secs:.1} s");
+}

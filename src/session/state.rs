@@ -280,7 +280,7 @@ where
             ClientMsg::PointerEvent { buttons, x, y } => self.input(Queued::Pointer { buttons, x, y })?,
             ClientMsg::ClientCutText(text) => self.on_cut_text(&text),
             ClientMsg::ClientCutTextSkipped(len) => {
-                log::info!("{}: clipboard text of {len} bytes is over the limit: skipped", self.peer);
+                self.note(format_args!("clipboard text of {len} bytes is over the limit: skipped"));
                 self.discard = usize::try_from(len).unwrap_or(usize::MAX);
             }
             ClientMsg::SetDesktopSize { .. } => {
