@@ -209,9 +209,16 @@ impl InputMapper {
 
     /// A QEMU Extended Key Event: the physical key, whatever the layout.
     pub fn qemu_key(&mut self, down: bool, keycode: u32, keysym: u32) -> Vec<InputEvent> {
-        let Some(code) = super::scancode::to_evdev(keycode) else {
+        let Some(mut code) = super::scancode::to_evdev(keycode) else {
             return self.key(down, keysym);
         };
+        // A keypad key pressed as a keysym (before the viewer turned to
+        // physical keys) goes up as the key its press went as.
+        if let Some(i) = self.keypad_down.iter().position(|&(pad, _)| pad.code() == code)
+            && !down
+        {
+            code = self.keypad_down.swap_remove(i).1.code();
+        }
         let was = self.held.contains(&code);
         if down {
             self.held.insert(code);

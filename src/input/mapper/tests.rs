@@ -259,4 +259,9 @@ fn a_keypad_key_goes_up_as_it_went_down_whatever_its_release_names() {
     assert_eq!(names(&m.key(true, kp_1))[0], "EV_KEY KEY_1 1");
     assert_eq!(names(&m.key(false, kp_1)), ["EV_KEY KEY_1 0", "EV_SYN SYN_REPORT 0"]);
     assert!(m.release_all().is_empty(), "nothing left down");
+    // Pressed as a keysym, released as a physical key (QEMU's scancode 0x4f
+    // is the keypad's 1).
+    m.set_leds(Some(0b000));
+    assert_eq!(names(&m.key(true, kp_1))[0], "EV_KEY KEY_1 1");
+    assert_eq!(names(&m.qemu_key(false, 0x4f, kp_end)), ["EV_KEY KEY_1 0", "EV_SYN SYN_REPORT 0"]);
 }
