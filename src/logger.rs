@@ -5,9 +5,10 @@
 //! At the default level the info and warning lines are rate-limited (a
 //! peer opening connections as fast as it can would write a line or two for
 //! each, megabytes a second onto a board's SD card); what was dropped is
-//! counted on the next line that goes out. Errors always go out, and so does
+//! counted on the next info or warning line that goes out. Errors always go out, and so does
 //! everything at debug and trace, which a user asks for.
 
+use std::io::Write;
 use std::os::fd::AsFd;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,13 +53,16 @@ impl Log for StderrLogger {
 }
 
 impl StderrLogger {
+    /// One line on stderr; a failed write is ignored (`eprintln!` would
+    /// panic, and a panic while a session unwinds aborts the server).
     fn write(&self, level: Level, args: std::fmt::Arguments<'_>) {
-        if self.stamped.load(Ordering::Relaxed) {
+        let mut err = std::io::stderr().lock();
+        let _ = if self.stamped.load(Ordering::Relaxed) {
             let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            eprintln!("{} {level:<5} {args}", utc_stamp(secs));
+            writeln!(err, "{} {level:<5} {args}", utc_stamp(secs))
         } else {
-            eprintln!("{level:<5} {args}");
-        }
+            writeln!(err, "{level:<5} {args}")
+        };
     }
 }
 

@@ -68,8 +68,8 @@ pub struct InputMapper {
     caps_lock: bool,
     /// The board's Num Lock LED, when the sink can tell.
     num_lock: Option<bool>,
-    /// Keypad keys held down, each with the key it went as.
-    keypad_down: Vec<(K, K)>,
+    /// Keypad keys held down, each with what its first press went as.
+    keypad_down: Vec<(K, Typed)>,
 }
 
 impl InputMapper {
@@ -140,21 +140,16 @@ impl InputMapper {
         let main = Typed { key: twin, shift: num_lock.then_some(false), letter: false };
         let pad = typed.key;
         let at = self.keypad_down.iter().position(|&(k, _)| k == pad);
-        let went_as = |key: K, meant: Typed| {
-            if key == typed.key { typed } else { Typed { key, ..meant } }
-        };
-        if !down {
-            return match at {
-                Some(i) => went_as(self.keypad_down.swap_remove(i).1, main),
-                None => typed,
-            };
+        match (down, at) {
+            (false, Some(i)) => self.keypad_down.swap_remove(i).1,
+            (false, None) => typed,
+            (true, Some(i)) => self.keypad_down[i].1,
+            (true, None) => {
+                let chosen = if self.num_lock == Some(num_lock) { typed } else { main };
+                self.keypad_down.push((pad, chosen));
+                chosen
+            }
         }
-        if let Some(i) = at {
-            return went_as(self.keypad_down[i].1, main);
-        }
-        let chosen = if self.num_lock == Some(num_lock) { typed } else { main };
-        self.keypad_down.push((pad, chosen.key));
-        chosen
     }
 
     /// The Shift a key needs now (None: as the viewer holds it).
@@ -213,11 +208,12 @@ impl InputMapper {
             return self.key(down, keysym);
         };
         // A keypad key pressed as a keysym (before the viewer turned to
-        // physical keys) goes up as the key its press went as.
-        if let Some(i) = self.keypad_down.iter().position(|&(pad, _)| pad.code() == code)
-            && !down
-        {
-            code = self.keypad_down.swap_remove(i).1.code();
+        // physical keys) repeats and goes up as the key its press went as.
+        if let Some(i) = self.keypad_down.iter().position(|&(pad, _)| pad.code() == code) {
+            code = self.keypad_down[i].1.key.code();
+            if !down {
+                self.keypad_down.swap_remove(i);
+            }
         }
         let was = self.held.contains(&code);
         if down {

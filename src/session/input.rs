@@ -58,7 +58,7 @@ where
             return;
         }
         let (keysyms, no_key, over) = paste_keysyms(text);
-        if !self.typing.paste(&keysyms) {
+        if !self.typing.paste(&keysyms, Instant::now()) {
             self.note(format_args!(
                 "paste of {} characters dropped: still typing earlier ones",
                 keysyms.len()

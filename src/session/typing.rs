@@ -47,15 +47,14 @@ impl Typing {
         self.queue.is_empty()
     }
 
-    /// Queues a paste's characters, or refuses it whole (false) when the
-    /// queue could not hold it.
-    pub fn paste(&mut self, keysyms: &[u32]) -> bool {
+    /// Queues a paste's characters (at `now`), or refuses it whole (false)
+    /// when the queue could not hold it.
+    pub fn paste(&mut self, keysyms: &[u32], now: Instant) -> bool {
         if self.queue.len() + keysyms.len() > MAX_QUEUED {
             return false;
         }
         if self.queue.is_empty() {
             // No sooner than the pace allows after the last character.
-            let now = Instant::now();
             self.next = Some(self.next.map_or(now, |at| at.max(now)));
         }
         self.queue.extend(keysyms.iter().map(|&k| Queued::Char(k)));
@@ -121,9 +120,9 @@ mod tests {
     fn a_paste_goes_a_character_at_a_time_and_what_followed_it_after() {
         let mut t = Typing::default();
         assert!(t.is_idle());
-        assert!(t.paste(&[A, A]));
-        assert!(t.follow(ENTER));
         let t0 = Instant::now();
+        assert!(t.paste(&[A, A], t0));
+        assert!(t.follow(ENTER));
         assert_eq!(t.due(t0), [Queued::Char(A)]);
         assert_eq!(t.due(t0), [], "paced");
         assert_eq!(t.next_due(), Some(t0 + PACE));
@@ -131,7 +130,7 @@ mod tests {
         assert!(t.is_idle());
         assert_eq!(t.next_due(), None);
         // The next paste keeps the pace from the last character.
-        assert!(t.paste(&[A]));
+        assert!(t.paste(&[A], t0 + PACE));
         assert_eq!(t.due(t0 + PACE), []);
         assert_eq!(t.due(t0 + PACE * 2), [Queued::Char(A)]);
     }
@@ -139,13 +138,13 @@ mod tests {
     #[test]
     fn pointer_moves_merge_and_the_queue_is_bounded() {
         let mut t = Typing::default();
-        assert!(t.paste(&vec![A; MAX_QUEUED - 2]));
+        assert!(t.paste(&vec![A; MAX_QUEUED - 2], Instant::now()));
         for x in 0..10_000 {
             assert!(t.follow(Queued::Pointer { buttons: 0, x, y: 1 }));
         }
         assert!(t.follow(Queued::Pointer { buttons: 1, x: 5, y: 5 }), "a click does not merge");
         assert!(!t.follow(ENTER), "full");
-        assert!(!t.paste(&[A]), "a paste over the bound is refused");
+        assert!(!t.paste(&[A], Instant::now()), "a paste over the bound is refused");
         let all = t.due(Instant::now() + PACE * 100_000);
         assert_eq!(all.len(), 1, "one character at a time");
         t.clear();

@@ -263,5 +263,16 @@ fn a_keypad_key_goes_up_as_it_went_down_whatever_its_release_names() {
     // is the keypad's 1).
     m.set_leds(Some(0b000));
     assert_eq!(names(&m.key(true, kp_1))[0], "EV_KEY KEY_1 1");
+    assert_eq!(names(&m.qemu_key(true, 0x4f, kp_end))[0], "EV_KEY KEY_1 1", "a repeat");
     assert_eq!(names(&m.qemu_key(false, 0x4f, kp_end)), ["EV_KEY KEY_1 0", "EV_SYN SYN_REPORT 0"]);
+    assert!(m.release_all().is_empty(), "nothing left down");
+    // Shift pressed while a digit repeats (the viewer now names KP_End):
+    // the repeats stay digits, Shift lifted around each.
+    assert_eq!(names(&m.key(true, kp_1))[0], "EV_KEY KEY_1 1");
+    m.key(true, 0xffe1);
+    assert_eq!(
+        names(&m.key(true, kp_end))[..3],
+        ["EV_KEY KEY_LEFTSHIFT 0", "EV_KEY KEY_1 1", "EV_KEY KEY_LEFTSHIFT 1"]
+    );
+    assert_eq!(names(&m.key(false, kp_end)), ["EV_KEY KEY_1 0", "EV_SYN SYN_REPORT 0"]);
 }
