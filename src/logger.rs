@@ -5,8 +5,8 @@
 //! At the default level the info and warning lines are rate-limited (a
 //! peer opening connections as fast as it can would write a line or two for
 //! each, megabytes a second onto a board's SD card); what was dropped is
-//! counted on the next info or warning line that goes out. Errors always go out, and so does
-//! everything at debug and trace, which a user asks for.
+//! counted on the next info or warning line that goes out. Errors always go
+//! out, and so does everything at debug and trace, which a user asks for.
 
 use std::io::Write;
 use std::os::fd::AsFd;
