@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod client;
+pub mod hostile;
 pub mod pattern;
 pub mod web;
 
