@@ -12,6 +12,8 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
+use event_listener::{Event, EventListener};
+
 use crate::hub::lock;
 
 /// The network an address belongs to for limits: an IPv4 address is its
@@ -42,8 +44,11 @@ pub struct Caps {
 /// a person with several viewers open.
 pub const RFB_CAPS: Caps = Caps { per_host: 4, per_net: 16, total: 32 };
 /// HTTP connections before any upgrade: a browser opens about six to load
-/// the page, so the cap per host is higher.
-pub const HTTP_CAPS: Caps = Caps { per_host: 12, per_net: 32, total: 64 };
+/// the page, so the cap per host is higher (four browsers loading at once
+/// behind one address, as on an SSH tunnel or a NAT). A kept-alive
+/// connection waiting for its next request leaves when someone is refused
+/// ([`Admission::refusals`]): it is not logging in.
+pub const HTTP_CAPS: Caps = Caps { per_host: 24, per_net: 48, total: 96 };
 
 /// Why a connection was not admitted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +76,7 @@ impl std::fmt::Display for Refused {
 pub struct Admission {
     caps: Caps,
     held: Mutex<Held>,
+    refused: Event,
 }
 
 #[derive(Debug, Default)]
@@ -83,11 +89,26 @@ struct Held {
 impl Admission {
     /// No place taken yet.
     pub fn new(caps: Caps) -> Self {
-        Self { caps, held: Mutex::new(Held::default()) }
+        Self { caps, held: Mutex::new(Held::default()), refused: Event::new() }
     }
 
     /// Takes a place for a connection from `ip`, held until the permit drops.
+    /// A refusal wakes the [`Admission::refusals`] listeners.
     pub fn admit(&self, ip: IpAddr) -> Result<Permit<'_>, Refused> {
+        let admitted = self.try_admit(ip);
+        if admitted.is_err() {
+            self.refused.notify(usize::MAX);
+        }
+        admitted
+    }
+
+    /// Completes at the next refusal: a connection that holds a place
+    /// without needing it (a kept-alive one between requests) leaves then.
+    pub fn refusals(&self) -> EventListener {
+        self.refused.listen()
+    }
+
+    fn try_admit(&self, ip: IpAddr) -> Result<Permit<'_>, Refused> {
         let (key, net) = (ip.to_canonical(), network(ip));
         let mut held = lock(&self.held);
         if held.total >= self.caps.total {

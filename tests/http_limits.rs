@@ -39,9 +39,9 @@ fn oversized_and_slow_heads_are_cut_off() {
 #[test]
 fn connections_not_logged_in_are_capped_per_address() {
     let (server, fb) = serve(&[]);
-    // HTTP: twelve idle connections from one address, the thirteenth is
-    // told the service is unavailable.
-    let http: Vec<TcpStream> = (0..12).map(|_| connect_raw(server.http.unwrap())).collect();
+    // HTTP: 24 connections from one address that have not sent a request
+    // yet; the 25th is told the service is unavailable.
+    let http: Vec<TcpStream> = (0..24).map(|_| connect_raw(server.http.unwrap())).collect();
     let mut extra = connect_raw(server.http.unwrap());
     let (status, _, _) = exchange(&mut extra, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     assert!(status.contains(" 503 "), "{status}");
@@ -65,6 +65,31 @@ fn connections_not_logged_in_are_capped_per_address() {
     pattern::paint(&fb, &mut px, W, (0, 0, 2, 2), 0x445566);
     good.wait_screen(&px);
     drop(silent);
+}
+
+#[test]
+fn kept_alive_connections_make_room_for_another_browser() {
+    let (server, _) = serve(&[]);
+    let http = server.http.unwrap();
+    let head = "HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n";
+    // One address's places, all held by connections kept alive after an
+    // answer (browsers keep theirs open for the next request).
+    let mut kept: Vec<TcpStream> = (0..24)
+        .map(|_| {
+            let mut s = connect_raw(http);
+            assert!(exchange(&mut s, head).0.contains(" 404 "));
+            s
+        })
+        .collect();
+    // Another browser behind the same address is served at once.
+    let mut other = connect_raw(http);
+    let (status, _, _) = exchange(&mut other, head);
+    assert!(status.contains(" 404 "), "{status}");
+    // The idle ones left (well before their 10 s idle time-out), quietly.
+    for s in &mut kept {
+        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        assert_eq!(std::io::Read::read(s, &mut [0u8; 64]).unwrap(), 0, "an idle connection closed");
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::admission::{Admission, Permit, Refused};
 use crate::net::reactor::Io;
 use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
 
@@ -139,7 +140,7 @@ fn origin_form(target: &str) -> &str {
 /// Serves one HTTP connection: requests until it closes, or hands it to the
 /// WebSocket upgrade.
 pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, shared: Arc<Shared>) {
-    let permit = match shared.http_admission.admit(peer.ip()) {
+    let permit = match admit(&shared.http_admission, peer).await {
         Ok(p) => p,
         Err(why) => {
             log::warn!("{peer}: http refused: {why}");
@@ -150,6 +151,9 @@ pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, share
     let mut buf = Vec::new();
     let opened = Instant::now();
     for served in 1.. {
+        if served > 1 && buf.is_empty() && !next_request(&stream, &shared.http_admission).await {
+            return;
+        }
         let head = read_head(&mut stream, &mut buf).or(async {
             smol::Timer::after(HEAD_TIMEOUT).await;
             Err(TIMED_OUT.to_string())
@@ -202,6 +206,38 @@ pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, share
             return;
         }
     }
+}
+
+/// A place for a connection from `peer`. When there is none, the kept-alive
+/// connections waiting for a next request have just been told to leave
+/// (browsers open a new one when they need it): the place is asked for
+/// again once they have.
+async fn admit<'a>(admission: &'a Admission, peer: SocketAddr) -> Result<Permit<'a>, Refused> {
+    if let Ok(permit) = admission.admit(peer.ip()) {
+        return Ok(permit);
+    }
+    smol::Timer::after(Duration::from_millis(20)).await;
+    admission.admit(peer.ip())
+}
+
+/// Waits on a kept-alive connection until its next request starts; false
+/// when it closes, stays idle for [`HEAD_TIMEOUT`], or someone is refused a
+/// place (an idle connection is not logging in, and must not keep another
+/// browser out).
+async fn next_request(stream: &Io<TcpStream>, admission: &Admission) -> bool {
+    let refused = admission.refusals();
+    let mut first = [0u8; 1];
+    let request = async { matches!(stream.peek(&mut first).await, Ok(n) if n > 0) };
+    request
+        .or(async {
+            refused.await;
+            false
+        })
+        .or(async {
+            smol::Timer::after(HEAD_TIMEOUT).await;
+            false
+        })
+        .await
 }
 
 /// How long, and for how many bytes, a connection closed with its request
