@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Our page's files in web/.
-const PAGE: &[&str] = &["index.html", "app.js", "style.css"];
+const PAGE: &[&str] = &["index.html", "app.js", "keyboard.js", "style.css"];
 
 fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("web");

@@ -1,5 +1,6 @@
 // fbvncd's browser client: noVNC's RFB class on a full-window canvas.
 import RFB from './core/rfb.js';
+import { Typist, attachField } from './keyboard.js';
 
 const $ = (id) => document.getElementById(id);
 const screen = $('screen');
@@ -56,6 +57,11 @@ function connect() {
     authFailed = false;
     $('login').hidden = true;
     setStatus(desktop ? `Connected to ${desktop}` : 'Connected');
+    if (desktop) document.title = `${desktop} — fbvncd`;
+    // Keys go to the board at once, not after a click that would also
+    // reach it (unless the user is typing in one of the page's fields).
+    const typing = document.activeElement === $('kbd-input') || !$('paste').hidden;
+    if (!typing) rfb.focus();
   });
   rfb.addEventListener('desktopname', (e) => {
     desktop = e.detail.name;
@@ -90,6 +96,8 @@ function connect() {
       return;
     }
     const why = refusal ? `Refused by the server: ${refusal}` : 'Disconnected';
+    // A tab in the background shows the drop too.
+    document.title = `${why} — ${desktop || 'fbvncd'}`;
     setStatus(`${why}; retrying in ${Math.round(retryDelay / 1000)} s`, true);
     retryTimer = setTimeout(connect, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 30000);
@@ -143,34 +151,38 @@ $('quality').addEventListener('change', () => {
   }
 });
 
+// After a toolbar button, keys go to the board again: not to the button
+// (where Space would press it again).
+function backToBoard() {
+  if (rfb) rfb.focus();
+}
+
 $('scale').addEventListener('click', () => {
   fit = !fit;
   $('scale').textContent = fit ? 'Fit' : '1:1';
   screen.classList.toggle('one-to-one', !fit);
   if (rfb) rfb.scaleViewport = fit;
+  backToBoard();
 });
 
-$('fullscreen').addEventListener('click', () => {
-  if (document.fullscreenElement) document.exitFullscreen();
-  else document.documentElement.requestFullscreen().catch(() => {});
-});
+// Not every browser can show an element full screen (Safari on an iPhone).
+if (document.fullscreenEnabled && document.documentElement.requestFullscreen) {
+  $('fullscreen').addEventListener('click', () => {
+    const done = document.fullscreenElement
+      ? document.exitFullscreen()
+      : document.documentElement.requestFullscreen();
+    done.catch(() => {}).finally(backToBoard);
+  });
+} else {
+  $('fullscreen').hidden = true;
+}
 
 $('cad').addEventListener('click', () => {
   if (rfb && confirm('Send Ctrl-Alt-Del? On a Linux console this reboots the board.')) rfb.sendCtrlAltDel();
+  backToBoard();
 });
 
-// Characters to keysyms: Latin-1 maps to itself; others use the Unicode range.
-function keysymFor(ch) {
-  if (ch === '\n') return 0xff0d;
-  if (ch === '\t') return 0xff09;
-  const cp = ch.codePointAt(0);
-  return cp < 0x100 ? cp : 0x01000000 + cp;
-}
-
-function typeText(text) {
-  if (!rfb) return;
-  for (const ch of text.replace(/\r\n?/g, '\n')) rfb.sendKey(keysymFor(ch));
-}
+const typist = new Typist(() => rfb);
 
 $('paste-toggle').addEventListener('click', () => {
   $('paste').hidden = !$('paste').hidden;
@@ -179,7 +191,7 @@ $('paste-toggle').addEventListener('click', () => {
 
 $('paste').addEventListener('submit', (e) => {
   e.preventDefault();
-  typeText($('paste-text').value);
+  typist.type($('paste-text').value);
   $('paste').hidden = true;
   if (rfb) rfb.focus();
 });
@@ -187,16 +199,6 @@ $('paste').addEventListener('submit', (e) => {
 // Phones: focusing a hidden input brings up the on-screen keyboard.
 const kbd = $('kbd-input');
 $('keyboard').addEventListener('click', () => kbd.focus());
-kbd.addEventListener('input', () => {
-  typeText(kbd.value);
-  kbd.value = '';
-});
-kbd.addEventListener('keydown', (e) => {
-  const special = { Backspace: 0xff08, Enter: 0xff0d, Tab: 0xff09, Escape: 0xff1b };
-  if (rfb && special[e.key]) {
-    e.preventDefault();
-    rfb.sendKey(special[e.key]);
-  }
-});
+attachField(kbd, typist);
 
 connect();
