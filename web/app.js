@@ -25,6 +25,9 @@ let authFailed = false;
 let askedPassword = false;
 let refusal = '';
 let fit = true;
+// At 1:1, dragging moves the view instead of the board's pointer (a phone
+// has no scrollbars, and its swipes go to the board).
+let moving = false;
 let desktop = '';
 // JPEG quality level for photo-like areas while they change (the menu's
 // levels; the server makes them exact once still), kept in this browser.
@@ -50,6 +53,8 @@ function connect() {
   // The password goes when asked for (below), so the page knows it was.
   rfb = new RFB(screen, wsUrl());
   rfb.scaleViewport = fit;
+  rfb.clipViewport = moving;
+  rfb.dragViewport = moving;
   rfb.focusOnClick = true;
   rfb.qualityLevel = quality;
   rfb.addEventListener('connect', () => {
@@ -161,7 +166,26 @@ $('scale').addEventListener('click', () => {
   fit = !fit;
   $('scale').textContent = fit ? 'Fit' : '1:1';
   screen.classList.toggle('one-to-one', !fit);
+  $('move').hidden = fit;
+  if (fit) setMoving(false);
   if (rfb) rfb.scaleViewport = fit;
+  backToBoard();
+});
+
+// noVNC moves the view only when it shows a part of the screen itself
+// (clipping); the browser's scrollbars do it otherwise.
+function setMoving(on) {
+  moving = on;
+  $('move').setAttribute('aria-pressed', String(on));
+  $('move').classList.toggle('on', on);
+  if (rfb) {
+    rfb.clipViewport = on;
+    rfb.dragViewport = on;
+  }
+}
+
+$('move').addEventListener('click', () => {
+  setMoving(!moving);
   backToBoard();
 });
 
