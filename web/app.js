@@ -18,6 +18,8 @@ if (password !== null) {
   try { password = sessionStorage.getItem(PASSWORD_KEY); } catch { /* storage off: ask */ }
 }
 let retryDelay = 1000;
+// A board that reboots is back within a minute: tries 8 s apart at most.
+const MAX_RETRY_DELAY = 8000;
 let retryTimer = null;
 let authFailed = false;
 // This connection was asked for a password (a security failure is then a
@@ -105,9 +107,20 @@ function connect() {
     document.title = `${why} — ${desktop || 'fbvncd'}`;
     setStatus(`${why}; retrying in ${Math.round(retryDelay / 1000)} s`, true);
     retryTimer = setTimeout(connect, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 30000);
+    retryDelay = Math.min(retryDelay * 2, MAX_RETRY_DELAY);
   });
 }
+
+// A user who comes back to the tab (or whose link comes back) need not
+// wait out the delay.
+function retryNow() {
+  if (retryTimer === null || document.hidden) return;
+  clearTimeout(retryTimer);
+  connect();
+}
+window.addEventListener('focus', retryNow);
+window.addEventListener('online', retryNow);
+document.addEventListener('visibilitychange', retryNow);
 
 function keepPassword(value) {
   try {
