@@ -201,7 +201,7 @@ impl Config {
         let format = match a.format.as_deref() {
             None => SourceFormat::Xrgb8888,
             Some(s) => SourceFormat::from_name(s)
-                .ok_or_else(|| invalid(format!("--format {s}: unknown pixel format")))?,
+                .ok_or_else(|| invalid(format!("--format {s}: unknown; one of {}", SourceFormat::NAMES)))?,
         };
         let rotate =
             Rotation::from_degrees(a.rotate).ok_or_else(|| invalid("--rotate must be 0, 90, 180 or 270"))?;
@@ -263,7 +263,7 @@ fn parse_fb(s: Option<&str>) -> Result<FbSpec, ConfigError> {
 
 /// Parses `WxH` (both 1..=16384).
 pub fn parse_geometry(s: &str) -> Result<(u32, u32), ConfigError> {
-    let err = || invalid(format!("--geometry {s}: expected WxH, e.g. 1280x720"));
+    let err = || invalid(format!("--geometry {s}: expected WxH, each 1 to 16384, e.g. 1280x720"));
     let (w, h) = s.split_once(['x', 'X']).ok_or_else(err)?;
     let w: u32 = w.trim().parse().map_err(|_| err())?;
     let h: u32 = h.trim().parse().map_err(|_| err())?;

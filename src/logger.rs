@@ -1,6 +1,8 @@
 //! A minimal stderr logger for the `log` facade: `TIME LEVEL message`, one
 //! line each. When stderr is systemd's journal the time is left out, as the
-//! journal stamps every line itself.
+//! journal stamps every line itself, and each line starts with its syslog
+//! priority (`<4>` for a warning, sd-daemon(3)), so `journalctl -p warning`
+//! finds the warnings.
 //!
 //! At the default level the info and warning lines are rate-limited (a
 //! peer opening connections as fast as it can would write a line or two for
@@ -53,17 +55,33 @@ impl Log for StderrLogger {
 }
 
 impl StderrLogger {
-    /// One line on stderr; a failed write is ignored (`eprintln!` would
-    /// panic, and a panic while a session unwinds aborts the server).
+    /// One line on stderr (see [`plain`]).
     fn write(&self, level: Level, args: std::fmt::Arguments<'_>) {
-        let mut err = std::io::stderr().lock();
-        let _ = if self.stamped.load(Ordering::Relaxed) {
+        if self.stamped.load(Ordering::Relaxed) {
             let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            writeln!(err, "{} {level:<5} {args}", utc_stamp(secs))
+            plain(format_args!("{} {level:<5} {args}", utc_stamp(secs)));
         } else {
-            writeln!(err, "{level:<5} {args}")
-        };
+            plain(format_args!("<{}>{level:<5} {args}", priority(level)));
+        }
     }
+}
+
+/// The syslog priority of a level: err, warning, info, debug.
+fn priority(level: Level) -> u8 {
+    match level {
+        Level::Error => 3,
+        Level::Warn => 4,
+        Level::Info => 6,
+        Level::Debug | Level::Trace => 7,
+    }
+}
+
+/// Writes one line on stderr as it is (the stable start-up lines, and the
+/// logger's). A failed write is ignored: `eprintln!` would panic when
+/// whoever reads stderr has gone (`fbvncd 2>&1 | head -1`), and a panic
+/// while a session unwinds aborts the server.
+pub fn plain(args: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
 }
 
 /// A token bucket: [`RATE`] lines a second, [`BURST`] at once.

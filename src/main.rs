@@ -1,18 +1,20 @@
 //! `fbvncd`: thin binary over the library (see `fbvncd::run`).
 
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     fbvncd::memory::tune_allocator();
     let args: fbvncd::cli::Args = argh::from_env();
     if args.version {
-        println!("{}", fbvncd::version_string());
+        // (Not println!, which panics when stdout has closed: `| head -c1`.)
+        let _ = writeln!(std::io::stdout(), "{}", fbvncd::version_string());
         return ExitCode::SUCCESS;
     }
     let config = match fbvncd::cli::Config::from_args(args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("fbvncd: {}", fbvncd::error_chain(&e));
+            fbvncd::logger::plain(format_args!("fbvncd: {}", fbvncd::error_chain(&e)));
             return ExitCode::FAILURE;
         }
     };

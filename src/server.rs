@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use crate::admission::{self, Admission};
 use crate::auth_limit::AuthLimiter;
 use crate::capture::{Capture, CaptureError, FrameSource};
-use crate::cli::{Auth, Config, FbSpec};
+use crate::cli::{Auth, Config, FbSpec, InputSpec};
 use crate::hub::{Hub, Published};
 use crate::input::{InputSink, NullSink};
 use crate::net::listen;
@@ -44,6 +44,8 @@ pub enum ServerError {
     Capture(CaptureError),
     /// A listener could not be set up.
     Listen(listen::ListenError),
+    /// The input sink the command line names could not be opened.
+    Input(crate::input::InputError),
     /// An option is accepted by the command line but not built yet.
     NotSupported(&'static str),
     /// Signal handling or the executor failed.
@@ -55,6 +57,7 @@ impl std::fmt::Display for ServerError {
         match self {
             Self::Capture(_) => f.write_str("cannot use the screen source"),
             Self::Listen(_) => f.write_str("cannot listen"),
+            Self::Input(_) => f.write_str("cannot use the input sink"),
             Self::NotSupported(what) => write!(f, "{what} is not yet supported"),
             Self::Io(_) => f.write_str("server failure"),
         }
@@ -66,6 +69,7 @@ impl std::error::Error for ServerError {
         match self {
             Self::Capture(e) => Some(e),
             Self::Listen(e) => Some(e),
+            Self::Input(e) => Some(e),
             Self::Io(e) => Some(e),
             Self::NotSupported(_) => None,
         }
@@ -84,7 +88,7 @@ pub fn run(config: Config) -> Result<(), ServerError> {
         rotation: capture.rotation(),
         size_epoch: 0,
     };
-    let (input, input_allowed) = open_input(&config, geo.width, geo.height);
+    let (input, input_allowed) = open_input(&config, geo.width, geo.height)?;
     let security = match &config.auth {
         Auth::None => Security::None,
         Auth::Vnc { full, view_only, .. } => Security::Vnc {
@@ -143,17 +147,22 @@ fn open_device(path: &std::path::Path) -> Result<Box<dyn FrameSource>, ServerErr
     crate::capture::fbdev::open_device(path).map_err(ServerError::Capture)
 }
 
-/// Opens the input sink; without a usable device, warns once and serves view-only.
-fn open_input(config: &Config, width: u32, height: u32) -> (Box<dyn InputSink>, bool) {
-    if config.view_only {
-        return (Box::new(NullSink), false);
+/// Opens the input sink, and says whether clients may send input. Without
+/// a usable uinput device (the default) it warns once and serves view-only;
+/// `--input none` serves view-only (clients are told, as with
+/// `--view-only`, rather than typing into nothing); a trace file that
+/// cannot be opened is an error, as the user named it.
+fn open_input(config: &Config, width: u32, height: u32) -> Result<(Box<dyn InputSink>, bool), ServerError> {
+    if config.view_only || config.input == InputSpec::None {
+        return Ok((Box::new(NullSink), false));
     }
     match crate::input::open_sink(&config.input, config.touch, width, height) {
-        Ok(sink) => (sink, true),
-        Err(e) => {
+        Ok(sink) => Ok((sink, true)),
+        Err(e) if config.input == InputSpec::Uinput => {
             log::warn!("{}; serving view-only", crate::error_chain(&e));
-            (Box::new(NullSink), false)
+            Ok((Box::new(NullSink), false))
         }
+        Err(e) => Err(ServerError::Input(e)),
     }
 }
 

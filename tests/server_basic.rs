@@ -224,12 +224,14 @@ fn log_start(journal: bool) -> String {
 }
 
 #[test]
-fn log_lines_carry_the_time_unless_stderr_is_the_journal() {
+fn log_lines_carry_the_time_or_in_the_journal_their_priority() {
     let first = |t: &str| t.lines().next().unwrap_or("").to_string();
     let stamped = first(&log_start(false));
     assert!(stamped.starts_with("20") && stamped.contains("Z INFO  screen: demo"), "{stamped}");
     let journal = first(&log_start(true));
-    assert!(journal.starts_with("INFO  screen: demo"), "{journal}");
+    assert!(journal.starts_with("<6>INFO  screen: demo"), "{journal}");
+    // The journal gets each line's priority: a warning is a 4.
+    assert!(log_start(true).contains("\n<4>WARN  --no-auth"), "a warning's priority");
 }
 
 #[test]

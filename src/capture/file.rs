@@ -30,7 +30,7 @@ pub fn open_file(
     height: u32,
     format: SourceFormat,
 ) -> Result<Box<dyn FrameSource>, CaptureError> {
-    let file = File::open(path)?;
+    let file = File::open(path).map_err(|e| CaptureError::Device(format!("{}: {e}", path.display())))?;
     let pf = format.pixel_format();
     let stride = u64::from(width) * pf.bytes_per_pixel() as u64;
     let need = stride * u64::from(height);

@@ -188,11 +188,15 @@ pub enum SourceFormat {
 }
 
 impl SourceFormat {
-    /// Parses a `--format` name.
+    /// The `--format` names, for messages.
+    pub const NAMES: &str = "xrgb8888, xbgr8888, rgb565, bgr565, rgb888, bgr888";
+
+    /// Parses a `--format` name (DRM's; the alpha byte of `argb8888` and
+    /// `abgr8888` is not looked at, as with X).
     pub fn from_name(s: &str) -> Option<Self> {
         Some(match s.to_ascii_lowercase().as_str() {
-            "xrgb8888" => Self::Xrgb8888,
-            "xbgr8888" => Self::Xbgr8888,
+            "xrgb8888" | "argb8888" => Self::Xrgb8888,
+            "xbgr8888" | "abgr8888" => Self::Xbgr8888,
             "rgb565" => Self::Rgb565,
             "bgr565" => Self::Bgr565,
             "rgb888" => Self::Rgb888,

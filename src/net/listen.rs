@@ -164,7 +164,7 @@ fn primary_ipv4() -> Option<Ipv4Addr> {
 /// Prints the stable start-up lines (stderr, whatever the log level).
 pub fn announce(bound: &[Bound], config: &Config) {
     if let Auth::Vnc { full, generated: true, .. } = &config.auth {
-        eprintln!("password: {full}");
+        crate::logger::plain(format_args!("password: {full}"));
     }
     match &config.auth {
         Auth::None if config.view_only => {
@@ -183,7 +183,7 @@ pub fn announce(bound: &[Bound], config: &Config) {
     }
     for b in bound {
         match b.kind {
-            Kind::Rfb => eprintln!("listening rfb {}", b.addr),
+            Kind::Rfb => crate::logger::plain(format_args!("listening rfb {}", b.addr)),
             Kind::Http => announce_http(b.addr, config),
         }
         if b.kind == Kind::Rfb && config.single_port && !config.no_http {
@@ -196,9 +196,9 @@ pub fn announce(bound: &[Bound], config: &Config) {
 /// with the board's own address.
 fn announce_http(addr: SocketAddr, config: &Config) {
     let (url, by_address) = urls_for(addr, config);
-    eprintln!("listening http {addr} (open {url})");
+    crate::logger::plain(format_args!("listening http {addr} (open {url})"));
     if let Some(other) = by_address {
-        eprintln!("  or open {other}");
+        crate::logger::plain(format_args!("  or open {other}"));
     }
 }
 

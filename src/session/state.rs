@@ -99,8 +99,9 @@ where
         done: Done,
     ) -> Result<Self, SessionError> {
         // Only a client with full access may have the screen to itself (as
-        // TigerVNC's server does): a view-only one asking for it is shared.
-        let exclusive = !done.shared && done.access == Access::Full;
+        // TigerVNC's server does): a view-only one asking for it is shared,
+        // and so is everyone when the server takes no input.
+        let exclusive = !done.shared && done.access == Access::Full && shared.input_allowed;
         let slot = shared.hub.register();
         if exclusive {
             shared.hub.kick_others(slot.id);

@@ -1,0 +1,80 @@
+//! What an operator meets at the command line: output to a reader that
+//! leaves, `--input none`, an input trace that cannot be opened, and error
+//! messages that name what is wrong and how to fix it.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Client, Server, temp_dir};
+
+fn fbvncd() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fbvncd"))
+}
+
+/// Runs fbvncd with `args` to its end: exit code and stderr.
+fn run(args: &[&str]) -> (Option<i32>, String) {
+    let out = fbvncd().args(args).stdin(Stdio::null()).output().expect("run fbvncd");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_reader_of_its_output_that_leaves_does_not_stop_it() {
+    // As `fbvncd 2>&1 | head -n1` once head has gone: every write to stderr fails.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let mut child = fbvncd()
+        .args(["--fb", "demo", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--input", "none"])
+        .stderr(writer)
+        .spawn()
+        .expect("spawn fbvncd");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(child.try_wait().expect("status"), None, "still serving, its password and listeners unread");
+    let _ = child.kill();
+    let _ = child.wait();
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let status = fbvncd().arg("--version").stdout(writer).status().expect("run --version");
+    assert_eq!(status.code(), Some(0), "--version into a closed pipe");
+}
+
+#[test]
+fn input_none_serves_every_client_view_only_and_shares_the_screen() {
+    let server = Server::start(&["--fb", "demo", "--no-auth", "--input", "none"]);
+    let watcher = Client::connect(server.rfb, None);
+    assert!(watcher.name.ends_with(" (view only)"), "{}", watcher.name);
+    // A viewer asking for the screen to itself (TigerVNC's default) does
+    // not disconnect the others when nobody may type.
+    let _other = Client::connect_with(server.rfb, None, false);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!server.log().iter().any(|l| l.contains("disconnected")), "{:?}", server.log());
+    server.wait_log(&["connected", "view-only access"]);
+}
+
+#[test]
+fn a_trace_file_that_cannot_be_opened_is_an_error() {
+    let (code, err) = run(&["--fb", "demo", "--no-auth", "--input", "trace:/nonexistent/dir/trace"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("/nonexistent/dir/trace"), "names the file: {err}");
+}
+
+#[test]
+fn bad_values_are_named_with_what_would_do() {
+    let dir = temp_dir("cli");
+    let missing = dir.join("missing");
+    let missing = missing.to_str().unwrap();
+    for (args, wants) in [
+        (vec!["--fb", &format!("file:{missing}"), "--geometry", "64x64"], vec![missing]),
+        (vec!["--fb", "demo", "--geometry", "99999x99999"], vec!["16384"]),
+        (vec!["--fb", "demo", "--format", "nv12"], vec!["xrgb8888", "bgr888"]),
+    ] {
+        let mut all = args.clone();
+        all.extend(["--no-auth", "--input", "none", "--listen", "127.0.0.1:0", "--no-http"]);
+        let (code, err) = run(&all);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        for want in wants {
+            assert!(err.contains(want), "{args:?} should name {want}: {err}");
+        }
+    }
+}
