@@ -78,3 +78,23 @@ fn bad_values_are_named_with_what_would_do() {
         }
     }
 }
+
+#[test]
+fn password_mistakes_are_named() {
+    // A file made by vncpasswd: 8 scrambled bytes, not text.
+    let dir = temp_dir("vncpasswd");
+    let file = dir.join("passwd");
+    std::fs::write(&file, [0xdb, 0xd8, 0x3c, 0xfd, 0x72, 0x7a, 0x14, 0x58]).unwrap();
+    let (code, err) = run(&["--fb", "demo", "--password-file", file.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("vncpasswd") && err.contains("plain text"), "{err}");
+    // A password in the environment and --no-auth: which did the user mean?
+    let out = fbvncd()
+        .args(["--fb", "demo", "--no-auth"])
+        .env("FBVNCD_PASSWORD", "secret")
+        .output()
+        .expect("run fbvncd");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("FBVNCD_PASSWORD"), "{err}");
+}

@@ -63,6 +63,11 @@ fn the_page_and_novnc_with_types_gzip_etag_and_errors() {
     assert!(status.contains(" 200 ") && body.is_empty() && header(&h, "content-length") != Some("0"));
     let (status, _, _) = exchange(&mut s, "GET /nope.js HTTP/1.1\r\nHost: x\r\n\r\n");
     assert!(status.contains(" 404 "));
+    let (status, h, _) = exchange(&mut s, "GET /vnc.html?autoconnect=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(
+        status.contains(" 301 ") && header(&h, "location") == Some("/"),
+        "noVNC's address leads to the page"
+    );
     let (status, h, _) = exchange(&mut s, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
     assert!(status.contains(" 405 ") && header(&h, "allow").is_some());
     assert_eq!(header(&h, "connection"), Some("close"), "another method closes the connection");

@@ -11,11 +11,23 @@ pub(super) fn load_auth(file: Option<&std::path::Path>, no_auth: bool) -> Result
         if file.is_some() {
             return Err(invalid("--no-auth and --password-file contradict each other"));
         }
+        if std::env::var_os("FBVNCD_PASSWORD").is_some() {
+            return Err(invalid("--no-auth and FBVNCD_PASSWORD contradict each other"));
+        }
         return Ok(Auth::None);
     }
     let (full, view_only) = if let Some(path) = file {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| ConfigError::PasswordFile(path.to_path_buf(), e))?;
+        let bytes = std::fs::read(path).map_err(|e| ConfigError::PasswordFile(path.to_path_buf(), e))?;
+        let Ok(text) = String::from_utf8(bytes) else {
+            // vncpasswd (TigerVNC, x11vnc -storepasswd) writes 8 obfuscated bytes.
+            return Err(invalid(format!(
+                "{} is not text: the password file holds the password itself, in plain text \
+                 (a file made by vncpasswd is scrambled; write the password instead, \
+                 e.g. `printf '%s\\n' SECRET > {}`)",
+                path.display(),
+                path.display()
+            )));
+        };
         let mut lines = text.lines().map(|l| l.trim_end_matches(['\r', '\n']).to_string());
         let full = lines.next().unwrap_or_default();
         let view = lines.next().filter(|l| !l.is_empty());

@@ -85,7 +85,9 @@ fn bind_default(port: u16) -> Option<TcpListener> {
     match bind(v6).or_else(|_| bind(v4)) {
         Ok(l) => Some(l),
         Err(e) => {
-            log::warn!("cannot listen on port {port}: {e}");
+            log::warn!(
+                "cannot listen on port {port}: {e}; not served there (--listen or --http-listen chooses another)"
+            );
             None
         }
     }

@@ -6,6 +6,9 @@ use std::sync::{Arc, Mutex};
 use super::{Request, WS_PATHS};
 use crate::net::assets;
 
+/// noVNC's own pages, which fbvncd's page stands for.
+const NOVNC_PAGES: &[&str] = &["/vnc.html", "/vnc_lite.html"];
+
 /// A complete answer to a plain (non-upgrade) request; `allow_origin`:
 /// the sites (besides this one) that may show the page in a frame.
 pub fn respond(req: &Request, allow_origin: &[String]) -> Vec<u8> {
@@ -30,6 +33,18 @@ pub fn respond(req: &Request, allow_origin: &[String]) -> Vec<u8> {
         );
     }
     let head_only = req.method == "HEAD";
+    if NOVNC_PAGES.contains(&req.path.as_str()) && assets::has_page() {
+        // The addresses noVNC users know (websockify serves noVNC's own page
+        // there): the page is at the root.
+        return with_body(
+            301,
+            "Moved Permanently",
+            &[("Location", "/")],
+            "text/plain",
+            b"see /\n",
+            head_only,
+        );
+    }
     let Some(asset) = assets::lookup(&req.path) else {
         let body: &[u8] = if req.path == "/" && !assets::has_page() {
             b"The browser client was not built into this fbvncd (cargo feature `web`). Use a VNC viewer.\n"
