@@ -78,3 +78,20 @@ test('at 1:1 on a phone, Move lets a finger move the view, and a tap still click
     await server.stop();
   }
 });
+
+test('a page whose files did not all load says so and loads itself again', async () => {
+  const server = await startServer(['--fb', 'demo', '--listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--no-auth', '--input', 'none']);
+  const page = await browser.newPage();
+  try {
+    // The first load of one of noVNC's modules fails, as a busy board's 503 would.
+    let failed = 0;
+    await page.route('**/core/websock.js', (route) => (failed++ ? route.continue() : route.fulfill({ status: 503, body: '' })));
+    await page.goto(`http://${server.http}/`);
+    await until('the page says it did not load', async () => /did not load/.test(await page.textContent('#status')));
+    await until('connected after loading again', async () => /Connected/.test(await page.textContent('#status')));
+    assert.equal(failed, 2, 'loaded again');
+  } finally {
+    await page.close();
+    await server.stop();
+  }
+});
