@@ -109,7 +109,7 @@ pub fn run(config: Config) -> Result<(), ServerError> {
         refusing: AtomicUsize::new(0),
         config,
     });
-    listen::announce(&listeners, &shared.config);
+    listen::announce(&listeners, &shared.config, shared.input_allowed);
     let poller = crate::poller::Poller::new(capture, shared.config.fps);
     let result = listen::serve_until_signal(listeners, shared.clone(), poller);
     shared.hub.shutdown();

@@ -50,6 +50,7 @@ fn input_none_serves_every_client_view_only_and_shares_the_screen() {
     std::thread::sleep(Duration::from_millis(300));
     assert!(!server.log().iter().any(|l| l.contains("disconnected")), "{:?}", server.log());
     server.wait_log(&["connected", "view-only access"]);
+    server.wait_log(&["--no-auth: anyone who can reach these ports sees this screen"]);
 }
 
 #[test]

@@ -163,13 +163,15 @@ fn primary_ipv4() -> Option<Ipv4Addr> {
     }
 }
 
-/// Prints the stable start-up lines (stderr, whatever the log level).
-pub fn announce(bound: &[Bound], config: &Config) {
+/// Prints the stable start-up lines (stderr, whatever the log level);
+/// `input_allowed`: whether clients may type (not with `--view-only`,
+/// `--input none` or no usable uinput).
+pub fn announce(bound: &[Bound], config: &Config, input_allowed: bool) {
     if let Auth::Vnc { full, generated: true, .. } = &config.auth {
         crate::logger::plain(format_args!("password: {full}"));
     }
     match &config.auth {
-        Auth::None if config.view_only => {
+        Auth::None if !input_allowed => {
             log::warn!("--no-auth: anyone who can reach these ports sees this screen")
         }
         Auth::None => log::warn!("--no-auth: anyone who can reach these ports controls this screen"),
