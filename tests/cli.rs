@@ -99,3 +99,16 @@ fn password_mistakes_are_named() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("FBVNCD_PASSWORD"), "{err}");
 }
+
+#[test]
+fn a_viewer_that_resets_its_connection_is_an_ordinary_disconnect() {
+    let server = Server::start(&["--fb", "demo", "--no-auth", "--input", "none"]);
+    let c = Client::connect(server.rfb, None);
+    server.wait_log(&["connected (RFB 3.8, view-only access"]);
+    // Killed with the connection reset (as a port scan or a killed viewer does).
+    let sock = c.sock;
+    socket2::SockRef::from(&sock).set_linger(Some(Duration::ZERO)).unwrap();
+    drop(sock);
+    let line = server.wait_log(&["disconnected ("]);
+    assert!(line.contains("INFO") && line.contains("reset"), "{line}");
+}

@@ -30,6 +30,17 @@ pub enum Version {
     V3_8,
 }
 
+impl std::fmt::Display for Version {
+    /// As the version line says it: `RFB 3.8`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::V3_3 => "RFB 3.3",
+            Self::V3_7 => "RFB 3.7",
+            Self::V3_8 => "RFB 3.8",
+        })
+    }
+}
+
 /// What an authenticated client may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {

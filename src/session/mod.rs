@@ -134,9 +134,17 @@ pub async fn serve_with<S>(
         Ok(Err(e @ (SessionError::Kicked | SessionError::Shutdown))) => {
             log::info!("{peer}: disconnected ({e})")
         }
+        // A viewer closed or killed (or a port scan): nothing went wrong here.
+        Ok(Err(SessionError::Io(e))) if gone(&e) => log::info!("{peer}: disconnected ({e})"),
         Ok(Err(e)) => log::warn!("{peer}: disconnected: {e}"),
         Err(_) => log::error!("{peer}: disconnected: internal error (panic caught)"),
     }
+}
+
+/// True for the errors of a peer that went away: a reset, a broken pipe.
+fn gone(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    matches!(e.kind(), BrokenPipe | ConnectionAborted | ConnectionReset | UnexpectedEof)
 }
 
 async fn run<S>(

@@ -141,7 +141,7 @@ where
         messages::encode_server_init(s.size.0, s.size.1, &s.pf, &s.desktop_name(), &mut out);
         s.write(&out).await?;
         log::info!(
-            "{peer}: connected ({:?}, {} access, {})",
+            "{peer}: connected ({}, {} access, {})",
             done.version,
             if s.can_input() { "full" } else { "view-only" },
             if exclusive { "exclusive" } else { "shared" }

@@ -162,7 +162,7 @@ def test_rfb_3_3_client_decodes(fbvncd, tmp_path, encoding):
     # vncsnapshot writes only JPEG files: at quality 100 within a level or two.
     assert differences(pixels(Image.open(shot)), px, 4)[:5] == []
     assert chose(server, encoding), server.lines
-    assert any("connected (V3_3" in line for line in server.lines), server.lines
+    assert any("connected (RFB 3.3" in line for line in server.lines), server.lines
 
 
 # --- TigerVNC's viewer, in Xvfb -------------------------------------------
