@@ -82,7 +82,7 @@ function connect() {
   rfb.addEventListener('credentialsrequired', () => {
     askedPassword = true;
     if (password && !authFailed) {
-      rfb.sendCredentials({ password });
+      sendPassword();
       return;
     }
     showLogin();
@@ -122,6 +122,13 @@ window.addEventListener('focus', retryNow);
 window.addEventListener('online', retryNow);
 document.addEventListener('visibilitychange', retryNow);
 
+// After wrong passwords the server answers ever more slowly (1 s, 2 s,
+// 4 s…): the page says what it waits for.
+function sendPassword() {
+  setStatus('Checking the password…');
+  rfb.sendCredentials({ password });
+}
+
 function keepPassword(value) {
   try {
     if (value === null) sessionStorage.removeItem(PASSWORD_KEY);
@@ -143,7 +150,7 @@ $('login').addEventListener('submit', (e) => {
   authFailed = false;
   $('login').hidden = true;
   if (rfb) {
-    rfb.sendCredentials({ password });
+    sendPassword();
   } else if (!retryTimer) {
     connect();
   }

@@ -88,8 +88,18 @@ test('a wrong password shows an error', async () => {
   const server = await startServer(serverArgs(['--http-listen', '127.0.0.1:0']));
   try {
     const page = await browser.newPage();
+    // Every status the page shows, in order (a slowed-down answer can take seconds).
+    await page.addInitScript(() => {
+      window.statuses = [];
+      addEventListener('DOMContentLoaded', () => {
+        const status = document.getElementById('status');
+        new MutationObserver(() => window.statuses.push(status.textContent)).observe(status, { childList: true });
+      });
+    });
     await login(page, `http://${server.http}/`, 'wrong');
     await until('an authentication error', async () => /Authentication failed: wrong password/.test(await page.textContent('#status')));
+    const statuses = await page.evaluate(() => window.statuses);
+    assert.ok(statuses.includes('Checking the password…'), `says what it waits for: ${statuses}`);
     await page.screenshot({ path: join(ARTIFACTS, 'browser-wrong-password.png') });
     await page.close();
   } finally {
