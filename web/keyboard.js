@@ -27,7 +27,11 @@ const BACKSPACE = 0xff08;
 const CHARS_PER_TICK = 1;
 const TICK_MS = 8;
 
-/** Types text on `rfb()` (the current connection, or null): paced, in order. */
+/**
+ * Types on `rfb()` (the current connection, or null): paced, in order. Each
+ * item of the queue is a list of keysyms pressed in turn and released in
+ * reverse (one for a character, several for a chord), sent in one tick.
+ */
 export class Typist {
   constructor(rfb) {
     this.rfb = rfb;
@@ -36,13 +40,14 @@ export class Typist {
   }
 
   type(text) {
-    for (const ch of text.replace(/\r\n?/g, '\n')) this.queue.push(keysymFor(ch));
+    for (const ch of text.replace(/\r\n?/g, '\n')) this.queue.push([keysymFor(ch)]);
     this.pump();
   }
 
-  // A key that must keep its place after text still being typed.
-  key(keysym) {
-    this.queue.push(keysym);
+  // A key, or a chord (modifiers first), that keeps its place after text
+  // still being typed.
+  key(...keysyms) {
+    this.queue.push(keysyms);
     this.pump();
   }
 
@@ -53,7 +58,7 @@ export class Typist {
       this.queue = []; // the connection is gone: nothing types into it later
       return;
     }
-    for (const keysym of this.queue.splice(0, CHARS_PER_TICK)) rfb.sendKey(keysym);
+    for (const keys of this.queue.splice(0, CHARS_PER_TICK)) press(rfb, keys);
     if (this.queue.length) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -61,6 +66,15 @@ export class Typist {
       }, TICK_MS);
     }
   }
+}
+
+function press(rfb, keys) {
+  if (keys.length === 1) {
+    rfb.sendKey(keys[0]);
+    return;
+  }
+  for (const k of keys) rfb.sendKey(k, null, true);
+  for (const k of [...keys].reverse()) rfb.sendKey(k, null, false);
 }
 
 // What the hidden field holds between inputs: an on-screen keyboard's
@@ -100,21 +114,22 @@ export function attachField(field, typist) {
   field.addEventListener('keydown', (e) => {
     if (e.isComposing || e.keyCode === 229) return; // the keyboard's own; its text comes as input
     const named = NAMED[e.key];
-    const chord = (e.ctrlKey || e.altKey) && [...e.key].length === 1;
-    if (named === undefined && !chord) return; // a character: it comes as input
+    if (named === undefined && !isChord(e)) return; // a character: it comes as input
     e.preventDefault();
     const held = [];
     if (e.ctrlKey) held.push(CONTROL);
     if (e.altKey) held.push(ALT);
     if (e.shiftKey && named !== undefined) held.push(SHIFT); // a character carries its own
-    const keysym = named ?? keysymFor(e.key);
-    const rfb = typist.rfb();
-    if (!held.length) {
-      typist.key(keysym); // after what the field typed before it
-    } else if (rfb) {
-      for (const k of held) rfb.sendKey(k, null, true);
-      rfb.sendKey(keysym);
-      for (const k of held.reverse()) rfb.sendKey(k, null, false);
-    }
+    typist.key(...held, named ?? keysymFor(e.key)); // after what the field typed before it
   });
+}
+
+// Ctrl or Alt with a plain ASCII key is a chord for the board (Ctrl+C,
+// Alt+F). AltGr (Ctrl+Alt on Windows) and macOS's Option make characters
+// (@, €, å): those come as input. On a Mac, Option makes a chord only
+// together with Ctrl.
+const MAC = /Mac|iPhone|iPad/.test(globalThis.navigator?.platform ?? '');
+function isChord(e) {
+  if (!/^[\x20-\x7e]$/.test(e.key) || e.getModifierState?.('AltGraph')) return false;
+  return MAC ? e.ctrlKey : e.ctrlKey || e.altKey;
 }

@@ -63,6 +63,39 @@ test("a phone keyboard's composed word arrives once, and its Backspace deletes",
   }
 });
 
+test('a chord keeps its place after text still being typed; AltGr and Option characters are text', async () => {
+  const { server, page } = await open({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true });
+  try {
+    await page.click('#keyboard');
+    // A word committed at once, then Ctrl+A before the word is all typed.
+    await page.keyboard.insertText('echo hi');
+    await page.keyboard.press('Control+a');
+    await until('the chord in the trace', () => presses().includes('KEY_A'));
+    assert.deepEqual(presses(), ['KEY_E', 'KEY_C', 'KEY_H', 'KEY_O', 'KEY_SPACE', 'KEY_H', 'KEY_I',
+      'KEY_LEFTCTRL', 'KEY_A']);
+
+    // AltGr+Q on a German layout makes '@' (Windows also sets Ctrl and
+    // Alt); a Mac's Option+A makes 'å'. Neither is a chord: the keydown is
+    // left to make its character, which comes as input.
+    writeFileSync(trace, '');
+    const prevented = await page.$eval('#kbd-input', (field) => [
+      { key: '@', code: 'KeyQ', ctrlKey: true, altKey: true, modifierAltGraph: true },
+      { key: 'å', code: 'KeyA', altKey: true },
+    ].map((init) => {
+      const e = new KeyboardEvent('keydown', { ...init, bubbles: true, cancelable: true });
+      field.dispatchEvent(e);
+      return e.defaultPrevented;
+    }));
+    assert.deepEqual(prevented, [false, false]);
+    await page.keyboard.insertText('@');
+    await until('the @ in the trace', () => presses().includes('KEY_2'));
+    assert.deepEqual(presses(), ['KEY_LEFTSHIFT', 'KEY_2'], 'an @, and no Ctrl or Alt');
+  } finally {
+    await page.close();
+    await server.stop();
+  }
+});
+
 test('keys go to the board after connecting and after a toolbar button, with no click', async () => {
   const { server, page } = await open({ viewport: { width: 1024, height: 768 } });
   try {
