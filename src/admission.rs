@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
-use event_listener::{Event, EventListener};
+use smol::channel::{Receiver, Sender};
 
 use crate::hub::lock;
 
@@ -45,10 +45,11 @@ pub struct Caps {
 pub const RFB_CAPS: Caps = Caps { per_host: 4, per_net: 16, total: 32 };
 /// HTTP connections before any upgrade: a browser opens about six to load
 /// the page, so the cap per host is higher (four browsers loading at once
-/// behind one address, as on an SSH tunnel or a NAT). A kept-alive
-/// connection waiting for its next request leaves when someone is refused
-/// ([`Admission::refusals`]): it is not logging in.
-pub const HTTP_CAPS: Caps = Caps { per_host: 24, per_net: 48, total: 96 };
+/// behind one address, as on an SSH tunnel or a NAT, load at once); a
+/// kept-alive connection waiting for its next request makes room for a new
+/// one from its own host or network ([`Admission::idle`]). Eight hosts are
+/// needed to take every place.
+pub const HTTP_CAPS: Caps = Caps { per_host: 16, per_net: 32, total: 128 };
 
 /// Why a connection was not admitted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +77,6 @@ impl std::fmt::Display for Refused {
 pub struct Admission {
     caps: Caps,
     held: Mutex<Held>,
-    refused: Event,
 }
 
 #[derive(Debug, Default)]
@@ -84,41 +84,44 @@ struct Held {
     total: usize,
     per_host: HashMap<IpAddr, usize>,
     per_net: HashMap<IpAddr, usize>,
+    /// Connections that hold a place without using it, oldest first.
+    idle: Vec<IdleEntry>,
+    next_idle: u64,
+}
+
+/// An idle connection's entry; closing `leave` tells it to go.
+#[derive(Debug)]
+struct IdleEntry {
+    id: u64,
+    key: IpAddr,
+    leave: Sender<()>,
 }
 
 impl Admission {
     /// No place taken yet.
     pub fn new(caps: Caps) -> Self {
-        Self { caps, held: Mutex::new(Held::default()), refused: Event::new() }
+        Self { caps, held: Mutex::new(Held::default()) }
     }
 
     /// Takes a place for a connection from `ip`, held until the permit drops.
-    /// A refusal wakes the [`Admission::refusals`] listeners.
+    /// When there is none, the oldest [`Admission::idle`] connection whose
+    /// leaving would make one (from the same host when the host is at its
+    /// cap, the same network when that is, anyone when all places are
+    /// taken) is told to leave: asking again shortly may succeed.
     pub fn admit(&self, ip: IpAddr) -> Result<Permit<'_>, Refused> {
-        let admitted = self.try_admit(ip);
-        if admitted.is_err() {
-            self.refused.notify(usize::MAX);
-        }
-        admitted
-    }
-
-    /// Completes at the next refusal: a connection that holds a place
-    /// without needing it (a kept-alive one between requests) leaves then.
-    pub fn refusals(&self) -> EventListener {
-        self.refused.listen()
-    }
-
-    fn try_admit(&self, ip: IpAddr) -> Result<Permit<'_>, Refused> {
         let (key, net) = (ip.to_canonical(), network(ip));
         let mut held = lock(&self.held);
-        if held.total >= self.caps.total {
-            return Err(Refused::Full);
-        }
-        if held.per_host.get(&key).is_some_and(|&n| n >= self.caps.per_host) {
-            return Err(Refused::HostBusy);
-        }
-        if held.per_net.get(&net).is_some_and(|&n| n >= self.caps.per_net) {
-            return Err(Refused::NetBusy);
+        let refused = self.refusal(&held, key, net);
+        if let Some(why) = refused {
+            let helps = |e: &IdleEntry| match why {
+                Refused::HostBusy => e.key == key,
+                Refused::NetBusy => network(e.key) == net,
+                Refused::Full => true,
+            };
+            if let Some(at) = held.idle.iter().position(helps) {
+                held.idle.remove(at).leave.close();
+            }
+            return Err(why);
         }
         *held.per_host.entry(key).or_insert(0) += 1;
         *held.per_net.entry(net).or_insert(0) += 1;
@@ -126,9 +129,54 @@ impl Admission {
         Ok(Permit { admission: self, key })
     }
 
+    /// Marks the connection holding `permit` as idle until the result
+    /// drops; [`Idle::asked_to_leave`] completes when a refused connection
+    /// needs its place.
+    pub fn idle(&self, permit: &Permit<'_>) -> Idle<'_> {
+        let (leave, asked) = smol::channel::bounded(1);
+        let mut held = lock(&self.held);
+        let id = held.next_idle;
+        held.next_idle += 1;
+        held.idle.push(IdleEntry { id, key: permit.key, leave });
+        Idle { admission: self, id, asked }
+    }
+
+    fn refusal(&self, held: &Held, key: IpAddr, net: IpAddr) -> Option<Refused> {
+        if held.total >= self.caps.total {
+            return Some(Refused::Full);
+        }
+        if held.per_host.get(&key).is_some_and(|&n| n >= self.caps.per_host) {
+            return Some(Refused::HostBusy);
+        }
+        if held.per_net.get(&net).is_some_and(|&n| n >= self.caps.per_net) {
+            return Some(Refused::NetBusy);
+        }
+        None
+    }
     /// Places taken now.
     pub fn held(&self) -> usize {
         lock(&self.held).total
+    }
+}
+
+/// A connection marked idle ([`Admission::idle`]).
+#[derive(Debug)]
+pub struct Idle<'a> {
+    admission: &'a Admission,
+    id: u64,
+    asked: Receiver<()>,
+}
+
+impl Idle<'_> {
+    /// Completes when the connection is asked to leave.
+    pub async fn asked_to_leave(&self) {
+        let _ = self.asked.recv().await;
+    }
+}
+
+impl Drop for Idle<'_> {
+    fn drop(&mut self) {
+        lock(&self.admission.held).idle.retain(|e| e.id != self.id);
     }
 }
 
@@ -198,5 +246,40 @@ mod tests {
         let t = a.admit(ip("2001:db8::3")).unwrap();
         drop((q, r, v4, t));
         assert!(lock(&a.held).per_net.is_empty(), "no entry outlives its permits");
+    }
+
+    #[test]
+    fn a_refusal_asks_the_oldest_idle_connection_that_makes_room_to_leave() {
+        let a = Admission::new(Caps { per_host: 2, per_net: 2, total: 5 });
+        let asked = |i: &Idle<'_>| i.asked.is_closed();
+        let (p1, p2) = (a.admit(ip("192.0.2.1")).unwrap(), a.admit(ip("192.0.2.1")).unwrap());
+        let q = a.admit(ip("2001:db8::1")).unwrap();
+        let v6 = a.admit(ip("2001:db8::2")).unwrap();
+        let (i1, i2, iq) = (a.idle(&p1), a.idle(&p2), a.idle(&q));
+        // A connection admitted asks nobody to leave.
+        let other = a.admit(ip("192.0.2.9")).unwrap();
+        assert!(![&i1, &i2, &iq].into_iter().any(asked));
+        // All places taken: the oldest idle connection of all leaves.
+        assert_eq!(a.admit(ip("192.0.2.7")).unwrap_err(), Refused::Full);
+        assert!(asked(&i1) && !asked(&i2) && !asked(&iq));
+        drop((i1, p1));
+        let again = a.admit(ip("192.0.2.8")).unwrap();
+        assert_eq!(a.admit(ip("192.0.2.7")).unwrap_err(), Refused::Full);
+        assert!(asked(&i2) && !asked(&iq), "one a refusal");
+        drop((i2, p2, again));
+        // A busy /64: an idle connection from it, not from elsewhere.
+        assert_eq!(a.admit(ip("2001:db8::3")).unwrap_err(), Refused::NetBusy);
+        assert!(asked(&iq));
+        drop((iq, q, v6, other));
+        assert!(lock(&a.held).idle.is_empty(), "no idle entry outlives its connection");
+    }
+
+    #[test]
+    fn a_busy_host_asks_only_its_own_idle_connections() {
+        let a = Admission::new(Caps { per_host: 1, per_net: 1, total: 9 });
+        let (p, q) = (a.admit(ip("192.0.2.1")).unwrap(), a.admit(ip("192.0.2.2")).unwrap());
+        let (ip_, iq) = (a.idle(&p), a.idle(&q));
+        assert_eq!(a.admit(ip("192.0.2.2")).unwrap_err(), Refused::HostBusy);
+        assert!(!ip_.asked.is_closed() && iq.asked.is_closed());
     }
 }

@@ -11,9 +11,9 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use async_tungstenite::tungstenite::Message;
-use common::client::{connect_raw, read_n};
+use common::client::{connect_from, connect_raw, read_n};
 use common::web::{H, W, exchange, header, rest_of, serve, upgrade_status, ws_connect, ws_read};
-use common::{Client, pattern};
+use common::{Client, pattern, wait_for};
 use futures_lite::StreamExt;
 
 #[test]
@@ -39,9 +39,9 @@ fn oversized_and_slow_heads_are_cut_off() {
 #[test]
 fn connections_not_logged_in_are_capped_per_address() {
     let (server, fb) = serve(&[]);
-    // HTTP: 24 connections from one address that have not sent a request
-    // yet; the 25th is told the service is unavailable.
-    let http: Vec<TcpStream> = (0..24).map(|_| connect_raw(server.http.unwrap())).collect();
+    // HTTP: 16 connections from one address that have not sent a request
+    // yet; the 17th is told the service is unavailable.
+    let http: Vec<TcpStream> = (0..16).map(|_| connect_raw(server.http.unwrap())).collect();
     let mut extra = connect_raw(server.http.unwrap());
     let (status, _, _) = exchange(&mut extra, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     assert!(status.contains(" 503 "), "{status}");
@@ -67,29 +67,77 @@ fn connections_not_logged_in_are_capped_per_address() {
     drop(silent);
 }
 
+/// Connections from `from` kept alive after one answer each.
+fn kept_alive(from: &str, http: std::net::SocketAddr, n: usize) -> Vec<TcpStream> {
+    (0..n)
+        .map(|_| {
+            let mut s = connect_from(from, http);
+            assert!(exchange(&mut s, HEAD).0.contains(" 404 "));
+            s
+        })
+        .collect()
+}
+
+const HEAD: &str = "HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n";
+
+/// Whether the server has closed `s` (it reads end of stream within 2 s).
+fn closed(s: &mut TcpStream) -> bool {
+    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    matches!(std::io::Read::read(s, &mut [0u8; 64]), Ok(0))
+}
+
 #[test]
 fn kept_alive_connections_make_room_for_another_browser() {
     let (server, _) = serve(&[]);
     let http = server.http.unwrap();
-    let head = "HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n";
     // One address's places, all held by connections kept alive after an
     // answer (browsers keep theirs open for the next request).
-    let mut kept: Vec<TcpStream> = (0..24)
-        .map(|_| {
-            let mut s = connect_raw(http);
-            assert!(exchange(&mut s, head).0.contains(" 404 "));
-            s
-        })
-        .collect();
-    // Another browser behind the same address is served at once.
-    let mut other = connect_raw(http);
-    let (status, _, _) = exchange(&mut other, head);
-    assert!(status.contains(" 404 "), "{status}");
-    // The idle ones left (well before their 10 s idle time-out), quietly.
-    for s in &mut kept {
-        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-        assert_eq!(std::io::Read::read(s, &mut [0u8; 64]).unwrap(), 0, "an idle connection closed");
+    let mut kept = kept_alive("127.0.0.1", http, 16);
+    // Another browser behind the same address is served at once…
+    let mut other = connect_from("127.0.0.1", http);
+    assert!(exchange(&mut other, HEAD).0.contains(" 404 "));
+    // …in the place of the oldest idle connection (well before its 10 s
+    // idle time-out, quietly), and only that one.
+    assert!(closed(&mut kept[0]), "the oldest idle connection closed");
+    for s in &mut kept[1..] {
+        assert!(exchange(s, HEAD).0.contains(" 404 "), "the others still serve");
     }
+}
+
+#[test]
+fn a_busy_address_does_not_close_another_address_s_connections() {
+    let (server, _) = serve(&[]);
+    let http = server.http.unwrap();
+    let mut browser = kept_alive("127.0.0.1", http, 6);
+    // Another host takes all its places and keeps asking for more.
+    let _silent: Vec<TcpStream> = (0..16).map(|_| connect_from("127.0.0.9", http)).collect();
+    for _ in 0..3 {
+        let mut refused = connect_from("127.0.0.9", http);
+        assert!(exchange(&mut refused, HEAD).0.contains(" 503 "));
+    }
+    server.wait_log(&["127.0.0.9", "http refused", "from this address"]);
+    for s in &mut browser {
+        assert!(exchange(s, HEAD).0.contains(" 404 "), "the browser's connections still serve");
+    }
+}
+
+#[test]
+fn eight_addresses_are_needed_to_fill_every_http_place() {
+    let (server, _) = serve(&[]);
+    let http = server.http.unwrap();
+    let hold = |h: u32| (0..16).map(move |_| connect_from(&format!("127.0.0.{h}"), http));
+    let mut held: Vec<TcpStream> = (2..9).flat_map(hold).collect();
+    let mut browser = connect_from("127.0.0.1", http);
+    assert!(exchange(&mut browser, HEAD).0.contains(" 404 "), "seven hosts at their cap leave room");
+    drop(browser);
+    held.extend(hold(9));
+    // (Once the server has taken in all eight hosts' connections.)
+    wait_for("eight hosts take every place", || {
+        let mut late = connect_from("127.0.0.1", http);
+        let close = "HEAD /nope HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+        exchange(&mut late, close).0.contains(" 503 ").then_some(())
+    });
+    server.wait_log(&["127.0.0.1", "http refused: too many connections are logging in"]);
 }
 
 #[test]

@@ -151,11 +151,16 @@ pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, share
     let mut buf = Vec::new();
     let opened = Instant::now();
     for served in 1.. {
-        if served > 1 && buf.is_empty() && !next_request(&stream, &shared.http_admission).await {
+        // One deadline for the wait for a request and for its whole head.
+        let deadline = Instant::now() + HEAD_TIMEOUT;
+        if served > 1
+            && buf.is_empty()
+            && !next_request(&stream, &shared.http_admission, &permit, deadline).await
+        {
             return;
         }
         let head = read_head(&mut stream, &mut buf).or(async {
-            smol::Timer::after(HEAD_TIMEOUT).await;
+            smol::Timer::at(deadline).await;
             Err(TIMED_OUT.to_string())
         });
         let (req, used) = match head.await {
@@ -208,10 +213,10 @@ pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, share
     }
 }
 
-/// A place for a connection from `peer`. When there is none, the kept-alive
-/// connections waiting for a next request have just been told to leave
+/// A place for a connection from `peer`. When there is none, an idle
+/// kept-alive connection that can make room has just been told to leave
 /// (browsers open a new one when they need it): the place is asked for
-/// again once they have.
+/// again once it has.
 async fn admit<'a>(admission: &'a Admission, peer: SocketAddr) -> Result<Permit<'a>, Refused> {
     if let Ok(permit) = admission.admit(peer.ip()) {
         return Ok(permit);
@@ -221,20 +226,27 @@ async fn admit<'a>(admission: &'a Admission, peer: SocketAddr) -> Result<Permit<
 }
 
 /// Waits on a kept-alive connection until its next request starts; false
-/// when it closes, stays idle for [`HEAD_TIMEOUT`], or someone is refused a
-/// place (an idle connection is not logging in, and must not keep another
-/// browser out).
-async fn next_request(stream: &Io<TcpStream>, admission: &Admission) -> bool {
-    let refused = admission.refusals();
+/// when it closes, stays idle until `deadline`, or is asked to make room
+/// for a refused connection (an idle connection is not logging in, and must
+/// not keep another browser out) with no request already arrived.
+async fn next_request(
+    stream: &Io<TcpStream>,
+    admission: &Admission,
+    permit: &Permit<'_>,
+    deadline: Instant,
+) -> bool {
+    let idle = admission.idle(permit);
     let mut first = [0u8; 1];
     let request = async { matches!(stream.peek(&mut first).await, Ok(n) if n > 0) };
     request
         .or(async {
-            refused.await;
-            false
+            idle.asked_to_leave().await;
+            // A request that has just come is served, not reset.
+            let mut first = [0u8; 1];
+            matches!(stream.get_ref().peek(&mut first), Ok(n) if n > 0)
         })
         .or(async {
-            smol::Timer::after(HEAD_TIMEOUT).await;
+            smol::Timer::at(deadline).await;
             false
         })
         .await

@@ -59,6 +59,20 @@ pub fn connect_raw(addr: SocketAddr) -> TcpStream {
     s
 }
 
+/// Opens a socket from the loopback address `from` (another host, as the
+/// server sees it: 127.0.0.2, 127.0.0.3…).
+#[allow(dead_code)]
+pub fn connect_from(from: &str, addr: SocketAddr) -> TcpStream {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let local: SocketAddr = format!("{from}:0").parse().unwrap();
+    socket.bind(&local.into()).expect("bind to a loopback address");
+    socket.connect(&addr.into()).expect("connect");
+    let s: TcpStream = socket.into();
+    s.set_read_timeout(Some(DEADLINE)).unwrap();
+    s.set_nodelay(true).unwrap();
+    s
+}
+
 /// Runs the 3.8 handshake up to SecurityResult; returns it (0 = ok) and the
 /// socket, for tests of failures.
 pub fn handshake(addr: SocketAddr, password: Option<&str>) -> (u32, TcpStream) {
