@@ -3,6 +3,7 @@ import RFB from './core/rfb.js';
 import { Typist, attachField } from './keyboard.js';
 
 const $ = (id) => document.getElementById(id);
+try { sessionStorage.removeItem('fbvncd.loadTries'); } catch { /* nothing kept */ }
 const screen = $('screen');
 const status = $('status');
 let rfb = null;

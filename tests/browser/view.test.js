@@ -95,3 +95,30 @@ test('a page whose files did not all load says so and loads itself again', async
     await server.stop();
   }
 });
+
+test('a page that keeps failing to load stops trying and waits for the user', async () => {
+  const server = await startServer(['--fb', 'demo', '--listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--no-auth', '--input', 'none']);
+  const page = await browser.newPage();
+  try {
+    // Five tries have failed already (3, 6, 12, 24 and 48 s apart: not waited here).
+    await page.addInitScript(() => {
+      if (sessionStorage.getItem('fbvncd.loadTries') === null) sessionStorage.setItem('fbvncd.loadTries', '5');
+    });
+    let blocked = true;
+    let loads = 0;
+    await page.route('**/core/websock.js', (route) => {
+      loads++;
+      return blocked ? route.fulfill({ status: 503, body: '' }) : route.continue();
+    });
+    await page.goto(`http://${server.http}/`);
+    await until('the page says it could not load', async () => /could not load/.test(await page.textContent('#status')));
+    assert.equal(loads, 1, 'no further reload by itself');
+    blocked = false;
+    await page.click('#status button');
+    await until('connected after the user reloads', async () => /Connected/.test(await page.textContent('#status')));
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('fbvncd.loadTries')), null, 'the count starts again');
+  } finally {
+    await page.close();
+    await server.stop();
+  }
+});
