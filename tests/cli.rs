@@ -7,7 +7,8 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Client, Server, temp_dir};
+use common::client::handshake;
+use common::{Client, Server, temp_dir, wait_for};
 
 fn fbvncd() -> Command {
     Command::new(env!("CARGO_BIN_EXE_fbvncd"))
@@ -21,16 +22,30 @@ fn run(args: &[&str]) -> (Option<i32>, String) {
 
 #[test]
 fn a_reader_of_its_output_that_leaves_does_not_stop_it() {
-    // As `fbvncd 2>&1 | head -n1` once head has gone: every write to stderr fails.
+    // As `fbvncd 2>&1 | head -n1` once head has gone: every write to stderr
+    // fails, so the listening address is not read from it but chosen here.
     let (reader, writer) = std::io::pipe().expect("a pipe");
     drop(reader);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
     let mut child = fbvncd()
-        .args(["--fb", "demo", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--input", "none"])
+        .args(["--fb", "demo", "--listen", &listen, "--no-http", "--no-auth", "--input", "none"])
         .stderr(writer)
         .spawn()
         .expect("spawn fbvncd");
-    std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(child.try_wait().expect("status"), None, "still serving, its password and listeners unread");
+    // A viewer is served (its connection logged, to nobody) and the server
+    // lives on.
+    let viewer = wait_for("fbvncd listening", || {
+        assert_eq!(child.try_wait().expect("status"), None, "fbvncd ended");
+        std::net::TcpStream::connect(&listen).ok()
+    });
+    drop(viewer);
+    let mut c = Client::connect(listen.parse().unwrap(), None);
+    c.request(false);
+    assert!(!c.read_update().expect("an update").is_empty());
+    drop(c);
+    let _ = Client::connect(listen.parse().unwrap(), None);
+    assert_eq!(child.try_wait().expect("status"), None, "still serving");
     let _ = child.kill();
     let _ = child.wait();
     let (reader, writer) = std::io::pipe().expect("a pipe");
@@ -42,12 +57,14 @@ fn a_reader_of_its_output_that_leaves_does_not_stop_it() {
 #[test]
 fn input_none_serves_every_client_view_only_and_shares_the_screen() {
     let server = Server::start(&["--fb", "demo", "--no-auth", "--input", "none"]);
-    let watcher = Client::connect(server.rfb, None);
+    let mut watcher = Client::connect(server.rfb, None);
     assert!(watcher.name.ends_with(" (view only)"), "{}", watcher.name);
     // A viewer asking for the screen to itself (TigerVNC's default) does
-    // not disconnect the others when nobody may type.
+    // not disconnect the others when nobody may type: after it is in, the
+    // first is still answered.
     let _other = Client::connect_with(server.rfb, None, false);
-    std::thread::sleep(Duration::from_millis(300));
+    watcher.request(false);
+    assert!(!watcher.read_update().expect("still served").is_empty());
     assert!(!server.log().iter().any(|l| l.contains("disconnected")), "{:?}", server.log());
     server.wait_log(&["connected", "view-only access"]);
     server.wait_log(&["--no-auth: anyone who can reach these ports sees this screen"]);
@@ -98,6 +115,10 @@ fn password_mistakes_are_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("FBVNCD_PASSWORD"), "{err}");
+    // …but `FBVNCD_PASSWORD=` left empty in a unit file is no password.
+    let server = Server::start_with(&["--fb", "demo", "--no-auth"], &[("FBVNCD_PASSWORD", "")]);
+    let (result, _) = handshake(server.rfb, None);
+    assert_eq!(result, 0, "logged in without a password");
 }
 
 #[test]

@@ -11,15 +11,14 @@ pub(super) fn load_auth(file: Option<&std::path::Path>, no_auth: bool) -> Result
         if file.is_some() {
             return Err(invalid("--no-auth and --password-file contradict each other"));
         }
-        if std::env::var_os("FBVNCD_PASSWORD").is_some() {
+        if env_password().is_some() {
             return Err(invalid("--no-auth and FBVNCD_PASSWORD contradict each other"));
         }
         return Ok(Auth::None);
     }
     let (full, view_only) = if let Some(path) = file {
         let bytes = std::fs::read(path).map_err(|e| ConfigError::PasswordFile(path.to_path_buf(), e))?;
-        let Ok(text) = String::from_utf8(bytes) else {
-            // vncpasswd (TigerVNC, x11vnc -storepasswd) writes 8 obfuscated bytes.
+        let Some(text) = plain_text(bytes) else {
             return Err(invalid(format!(
                 "{} is not text: the password file holds the password itself, in plain text \
                  (a file made by vncpasswd is scrambled; write the password instead, \
@@ -32,7 +31,7 @@ pub(super) fn load_auth(file: Option<&std::path::Path>, no_auth: bool) -> Result
         let full = lines.next().unwrap_or_default();
         let view = lines.next().filter(|l| !l.is_empty());
         (full, view)
-    } else if let Ok(p) = std::env::var("FBVNCD_PASSWORD") {
+    } else if let Some(p) = env_password() {
         (p, None)
     } else {
         return Ok(Auth::Vnc { full: generate_password(), view_only: None, generated: true });
@@ -46,6 +45,30 @@ pub(super) fn load_auth(file: Option<&std::path::Path>, no_auth: bool) -> Result
         ));
     }
     Ok(Auth::Vnc { full, view_only, generated: false })
+}
+
+/// FBVNCD_PASSWORD when it holds a password (`FBVNCD_PASSWORD=` left in a
+/// unit file is no password, as if unset).
+fn env_password() -> Option<String> {
+    std::env::var("FBVNCD_PASSWORD").ok().filter(|p| !p.is_empty())
+}
+
+/// A password file's text; None when it is not a typed password but
+/// scrambled bytes, as vncpasswd (TigerVNC, x11vnc -storepasswd) writes:
+/// 8 bytes (16 with a view-only password) that may happen to be UTF-8
+/// (about 1 in 110) but then almost always hold a control character, or
+/// a character beyond ASCII with no line end after it (about 1 in 4,000
+/// is 8 printable ASCII characters, which is taken as typed).
+pub(super) fn plain_text(bytes: Vec<u8>) -> Option<String> {
+    let control = |b: &u8| (b.is_ascii_control() && !b"\r\n\t".contains(b));
+    let vncpasswd_like = bytes.len() % VNC_PASSWORD_LEN == 0
+        && bytes.len() <= 2 * VNC_PASSWORD_LEN
+        && !bytes.contains(&b'\n')
+        && !bytes.is_ascii();
+    if bytes.iter().any(control) || vncpasswd_like {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
 }
 
 /// What VNC authentication makes of a password: its first 8 bytes, zero

@@ -61,7 +61,6 @@ pub fn connect_raw(addr: SocketAddr) -> TcpStream {
 
 /// Opens a socket from the loopback address `from` (another host, as the
 /// server sees it: 127.0.0.2, 127.0.0.3…).
-#[allow(dead_code)]
 pub fn connect_from(from: &str, addr: SocketAddr) -> TcpStream {
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     let local: SocketAddr = format!("{from}:0").parse().unwrap();

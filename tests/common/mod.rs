@@ -54,6 +54,11 @@ impl Server {
     /// Starts fbvncd with `args` (add `--listen 127.0.0.1:0` yourself if wanted;
     /// by default it gets `--listen 127.0.0.1:0 --no-http`).
     pub fn start(args: &[&str]) -> Server {
+        Self::start_with(args, &[])
+    }
+
+    /// As [`Server::start`], with `env` added to its environment.
+    pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut all: Vec<&str> = Vec::new();
         if !args.contains(&"--listen") {
             all.extend(["--listen", "127.0.0.1:0"]);
@@ -64,6 +69,7 @@ impl Server {
         all.extend(args);
         let mut child = Command::new(env!("CARGO_BIN_EXE_fbvncd"))
             .args(&all)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
