@@ -60,8 +60,8 @@ fn env_password() -> Option<String> {
 /// a character beyond ASCII with no line end after it (about 1 in 4,000
 /// is 8 printable ASCII characters, which is taken as typed).
 pub(super) fn plain_text(bytes: Vec<u8>) -> Option<String> {
-    let control = |b: &u8| (b.is_ascii_control() && !b"\r\n\t".contains(b));
-    let vncpasswd_like = bytes.len() % VNC_PASSWORD_LEN == 0
+    let control = |b: &u8| b.is_ascii_control() && !b"\r\n\t".contains(b);
+    let vncpasswd_like = bytes.len().is_multiple_of(VNC_PASSWORD_LEN)
         && bytes.len() <= 2 * VNC_PASSWORD_LEN
         && !bytes.contains(&b'\n')
         && !bytes.is_ascii();
