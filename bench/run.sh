@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fbvncd against x11vnc on the same 1280x720 file, one run, same client:
 # change-to-client latency and CPU at 2/10/30 changes per second (64x64
-# squares, ZRLE), latency of characters typed at a console (5 a second),
+# squares, ZRLE), latency of characters typed at a console (5 a second: a
+# key sent, then its glyph drawn; both servers write keys to a file),
 # then bytes and CPU for a scrolling console (grey text, and
 # words in the console's 16 colours) and a scrolling photo-like picture with
 # ZRLE, Tight and Hextile at 2, 10 and 30 scrolls/s, and the console (the
@@ -30,7 +31,7 @@ WORK=$(mktemp -d)
 trap 'kill $FB_PID $X_PID 2>/dev/null; rm -rf "$WORK"' EXIT
 python3 "$HERE/mkfb.py" "$WORK/fb" >/dev/null
 "$ROOT/target/release/fbvncd" --fb "file:$WORK/fb" --geometry 1280x720 --format xrgb8888 \
-  --no-auth --no-http --listen 127.0.0.1:5931 2>"$WORK/fbvncd.log" &
+  --no-auth --no-http --listen 127.0.0.1:5931 --input "trace:$WORK/input.fbvncd" 2>"$WORK/fbvncd.log" &
 FB_PID=$!
 INPUTLOG=$WORK/input.log "$HERE/run_x11vnc.sh" "$WORK/fb" 5932 -q >"$WORK/x11vnc.log" 2>&1 &
 X_PID=$!

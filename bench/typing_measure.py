@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Typing at a console: an 8x16 glyph whose ink is rows 5..12 (as most
+"""Typing at a console: a key sent (KeyEvent 'a', down and up), then an
+8x16 glyph whose ink is rows 5..12 (as most
 lowercase letters') written into the mmapped XRGB8888 file every 1/RATE s,
 each one cell right of the one before along a text row, as characters typed
 at a shell appear (along one line, left to right). Latency: the write to
@@ -73,6 +74,8 @@ def main():
     for i in range(a.keys):
         due = time.monotonic() + 1 / a.rate
         x, top = (i % (W // 8)) * 8, ROW * 16
+        # The key, as a viewer sends it; its echo (the glyph) is drawn at once.
+        s.sendall(struct.pack(">BBxxI", 4, 1, 0x61) + struct.pack(">BBxxI", 4, 0, 0x61))
         for gy in range(5, 13):
             bits = random.getrandbits(8) | 1
             at = (top + gy) * row + x * BPP

@@ -8,6 +8,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use event_listener::Event;
 
@@ -94,6 +95,8 @@ pub struct Hub {
     next_id: AtomicU64,
     /// Polls done so far.
     polls: AtomicU64,
+    /// When a client's key or pointer event last went to the input sink.
+    last_input: Mutex<Option<Instant>>,
     shutdown: AtomicBool,
 }
 
@@ -105,6 +108,7 @@ impl Hub {
             clients: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
             polls: AtomicU64::new(0),
+            last_input: Mutex::new(None),
             shutdown: AtomicBool::new(false),
         }
     }
@@ -196,6 +200,17 @@ impl Hub {
         for s in lock(&self.clients).iter().filter(|s| s.wants_fresh.load(Ordering::Acquire)) {
             s.notify.notify(usize::MAX);
         }
+    }
+
+    /// Notes that a client's input went to the sink (the screen will
+    /// likely answer it: the capture polls at full speed for a while).
+    pub fn input_sent(&self) {
+        *lock(&self.last_input) = Some(Instant::now());
+    }
+
+    /// When a client's input last went to the sink.
+    pub fn last_input(&self) -> Option<Instant> {
+        *lock(&self.last_input)
     }
 
     /// Starts shutting down: every session is woken.

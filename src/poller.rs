@@ -23,13 +23,15 @@ pub struct Poller {
     rate: PollRate,
     /// The next poll, while some client waits (None: poll as soon as one does).
     next: Option<Instant>,
+    /// When the last poll was.
+    polled: Instant,
     failing: bool,
 }
 
 impl Poller {
     /// Polls `capture` at most `fps` times a second.
     pub fn new(capture: Capture, fps: u32) -> Self {
-        Self { capture, rate: PollRate::new(fps), next: None, failing: false }
+        Self { capture, rate: PollRate::new(fps), next: None, polled: Instant::now(), failing: false }
     }
 
     /// Polls if a poll is due and someone waits; returns when the next one
@@ -40,17 +42,24 @@ impl Poller {
             self.next = None;
             return None;
         }
+        let input = hub.last_input();
+        if input.is_some_and(|t| t > self.polled) {
+            // A key or a click since the last poll: its echo is looked for
+            // at full speed.
+            self.next = self.next.map(|at| at.min(self.rate.after_input(self.polled)));
+        }
         if let Some(at) = self.next.filter(|at| Instant::now() < *at) {
             return Some(at);
         }
-        let delay = self.poll(shared);
+        self.polled = Instant::now();
+        let delay = self.poll(shared, input);
         let at = Instant::now() + delay;
         self.next = Some(at);
         Some(at)
     }
 
     /// One poll; the delay before the next.
-    fn poll(&mut self, shared: &Shared) -> Duration {
+    fn poll(&mut self, shared: &Shared, last_input: Option<Instant>) -> Duration {
         let hub = &shared.hub;
         let outcome = if hub.fresh_wanted() { self.capture.poll_full() } else { self.capture.poll() };
         hub.poll_done();
@@ -77,7 +86,7 @@ impl Poller {
             }
         };
         self.failing = false;
-        self.rate.next_delay(changed)
+        self.rate.next_delay(changed, self.polled, last_input)
     }
 }
 

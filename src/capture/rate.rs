@@ -1,11 +1,19 @@
-//! The poll pace: full speed (`--fps`) while the screen changes or for a
-//! while after, then slower while it stays still.
+//! The poll pace: full speed (`--fps`) while the screen is busy or a client
+//! types or points (an echo or a menu is on its way), slower otherwise.
+//!
+//! A change alone keeps the pace up only briefly: what follows a change
+//! soon (the rest of a redraw, the next frame of an animation) is found at
+//! full speed, while changes seconds apart (a log line now and then, a
+//! clock) are found at the slow pace, which is still under a frame of
+//! 20 Hz, at a third of the polls.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Polls at full speed for this many still polls after a change.
-const FAST_POLLS: u32 = 120;
-/// The slowest pace while clients wait and nothing changes.
+/// Full speed for this long after a poll found a change.
+const AFTER_CHANGE: Duration = Duration::from_millis(150);
+/// Full speed for this long after a client's key or pointer event.
+const AFTER_INPUT: Duration = Duration::from_secs(1);
+/// The pace otherwise, while clients wait for changes.
 const SLOW_HZ: u32 = 20;
 
 /// Adaptive poll interval.
@@ -13,7 +21,7 @@ const SLOW_HZ: u32 = 20;
 pub struct PollRate {
     fast: Duration,
     slow: Duration,
-    still: u32,
+    last_change: Option<Instant>,
 }
 
 impl PollRate {
@@ -22,13 +30,27 @@ impl PollRate {
         let max_fps = max_fps.max(1);
         let fast = Duration::from_secs(1) / max_fps;
         let slow = (Duration::from_secs(1) / SLOW_HZ).max(fast);
-        Self { fast, slow, still: FAST_POLLS }
+        Self { fast, slow, last_change: None }
     }
 
-    /// The delay before the next poll, given whether the last one found a change.
-    pub fn next_delay(&mut self, changed: bool) -> Duration {
-        self.still = if changed { 0 } else { self.still.saturating_add(1) };
-        if self.still < FAST_POLLS { self.fast } else { self.slow }
+    /// The delay after a poll at `now` before the next, given whether it
+    /// found a change and when a client last sent input.
+    pub fn next_delay(&mut self, changed: bool, now: Instant, last_input: Option<Instant>) -> Duration {
+        if changed {
+            self.last_change = Some(now);
+        }
+        let within = |at: Option<Instant>, span| at.is_some_and(|t| now.saturating_duration_since(t) < span);
+        if within(self.last_change, AFTER_CHANGE) || within(last_input, AFTER_INPUT) {
+            self.fast
+        } else {
+            self.slow
+        }
+    }
+
+    /// When the poll after one at `polled` is due, now that a client sent
+    /// input: at full speed, whatever the pace was.
+    pub fn after_input(&self, polled: Instant) -> Instant {
+        polled + self.fast
     }
 }
 
@@ -37,16 +59,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fast_after_change_then_slower() {
+    fn fast_while_changing_or_after_input_slow_otherwise() {
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        let fast = Duration::from_secs(1) / 60;
+        let slow = Duration::from_millis(50);
         let mut r = PollRate::new(60);
-        assert_eq!(r.next_delay(true), Duration::from_secs(1) / 60);
-        for _ in 0..FAST_POLLS {
-            r.next_delay(false);
-        }
-        assert_eq!(r.next_delay(false), Duration::from_millis(50));
-        assert_eq!(r.next_delay(true), Duration::from_secs(1) / 60);
+        assert_eq!(r.next_delay(false, at(0), None), slow, "still from the start");
+        assert_eq!(r.next_delay(true, at(100), None), fast);
+        assert_eq!(r.next_delay(false, at(240), None), fast, "a change 140 ms ago");
+        assert_eq!(r.next_delay(false, at(260), None), slow, "a change 160 ms ago");
+        // A key 900 ms ago: its echo may still come.
+        assert_eq!(r.next_delay(false, at(1000), Some(at(100))), fast);
+        assert_eq!(r.next_delay(false, at(1200), Some(at(100))), slow);
+        assert_eq!(r.after_input(at(1200)), at(1200) + fast);
         // Never faster than asked.
         let mut r = PollRate::new(5);
-        assert_eq!(r.next_delay(false), Duration::from_millis(200));
+        assert_eq!(r.next_delay(true, at(0), Some(at(0))), Duration::from_millis(200));
     }
 }

@@ -331,6 +331,7 @@ impl<S> Session<S> {
         if let Err(e) = lock(&self.shared.input).emit(events) {
             log::warn!("{}: input injection failed: {e}", self.peer);
         }
+        self.shared.hub.input_sent();
     }
 
     /// Leaves the hub and releases whatever this client still holds down
