@@ -43,10 +43,10 @@ impl Poller {
             return None;
         }
         let input = hub.last_input();
-        if input.is_some_and(|t| t > self.polled) {
-            // A key or a click since the last poll: its echo is looked for
-            // at full speed.
-            self.next = self.next.map(|at| at.min(self.rate.after_input(self.polled)));
+        if input.is_some_and(|t| t > self.polled) || hub.fresh_wanted() {
+            // A key or a click since the last poll (its echo is looked for
+            // at full speed), or a client asking for the whole screen.
+            self.next = self.next.map(|at| at.min(self.rate.hurried(self.polled)));
         }
         if let Some(at) = self.next.filter(|at| Instant::now() < *at) {
             return Some(at);

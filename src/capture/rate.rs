@@ -48,8 +48,9 @@ impl PollRate {
     }
 
     /// When the poll after one at `polled` is due, now that a client sent
-    /// input: at full speed, whatever the pace was.
-    pub fn after_input(&self, polled: Instant) -> Instant {
+    /// input or asked for the whole screen: at full speed, whatever the
+    /// pace was.
+    pub fn hurried(&self, polled: Instant) -> Instant {
         polled + self.fast
     }
 }
@@ -72,7 +73,7 @@ mod tests {
         // A key 900 ms ago: its echo may still come.
         assert_eq!(r.next_delay(false, at(1000), Some(at(100))), fast);
         assert_eq!(r.next_delay(false, at(1200), Some(at(100))), slow);
-        assert_eq!(r.after_input(at(1200)), at(1200) + fast);
+        assert_eq!(r.hurried(at(1200)), at(1200) + fast);
         // Never faster than asked.
         let mut r = PollRate::new(5);
         assert_eq!(r.next_delay(true, at(0), Some(at(0))), Duration::from_millis(200));
