@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use crate::capture::{Capture, PollOutcome, PollRate};
+use crate::capture::{Capture, Found, PollOutcome, PollRate};
 use crate::net::reactor::reactor;
 use crate::server::Shared;
 
@@ -63,11 +63,11 @@ impl Poller {
         let hub = &shared.hub;
         let outcome = if hub.fresh_wanted() { self.capture.poll_full() } else { self.capture.poll() };
         hub.poll_done();
-        let changed = match outcome {
-            Ok(PollOutcome::Unchanged) => false,
+        let found = match outcome {
+            Ok(PollOutcome::Unchanged) => Found::Nothing,
             Ok(PollOutcome::Damaged(damage)) => {
                 hub.publish_damage(&damage);
-                true
+                if self.capture.typing_seen() { Found::Typing } else { Found::Change }
             }
             Ok(PollOutcome::Resized) => {
                 let g = self.capture.source_geometry();
@@ -75,7 +75,7 @@ impl Poller {
                     log::warn!("input devices not resized: {e}");
                 }
                 hub.publish_resize(self.capture.frame().clone(), (g.width, g.height));
-                true
+                Found::Change
             }
             Err(e) => {
                 if !self.failing {
@@ -86,7 +86,7 @@ impl Poller {
             }
         };
         self.failing = false;
-        self.rate.next_delay(changed, self.polled, last_input)
+        self.rate.next_delay(found, self.polled, last_input)
     }
 }
 

@@ -27,7 +27,7 @@ pub mod unpack;
 
 pub use frame::{Frame, Snapshot};
 pub use poll::Capture;
-pub use rate::PollRate;
+pub use rate::{Found, PollRate};
 
 use crate::rfb::Rect;
 use crate::rfb::pixel::PixelFormat;

@@ -285,7 +285,7 @@ fn a_glyph_typed_next_to_the_last_change_is_found_at_the_next_poll() {
         let src = MemorySource::new(w, h, SourceFormat::Xrgb8888).spans_only();
         let src = if mapped { src.mapped() } else { src };
         let mut cap = Capture::new(Box::new(src.clone()), Rotation::R0).expect("a capture");
-        let mut first_polls = Vec::new();
+        let (mut first_polls, mut typing) = (Vec::new(), Vec::new());
         for (n, col) in (0..24u32).enumerate() {
             {
                 let bytes = src.bytes();
@@ -300,11 +300,20 @@ fn a_glyph_typed_next_to_the_last_change_is_found_at_the_next_poll() {
                 .expect("the glyph found");
             assert_eq!(cap.frame().to_vec(), reference(&src, Rotation::R0));
             first_polls.push(polls);
+            typing.push(cap.typing_seen());
             // Still polls between keys turn the sample offset.
             (0..n % 5).for_each(|_| assert_eq!(cap.poll().expect("a poll"), PollOutcome::Unchanged));
         }
         if mapped {
             assert!(first_polls[1..].iter().all(|p| *p == 1), "{first_polls:?}");
+            // Seen as typing (the poll pace stays up), all but the first.
+            assert!(typing[1..].iter().all(|t| *t), "{typing:?}");
+            // A change elsewhere is not.
+            crate::hub::lock(&src.bytes())[(200 * w + 250) as usize * 4..][..64 * 4].fill(0x55);
+            (1..=2 * super::poll::SAMPLE)
+                .find(|_| matches!(cap.poll().expect("a poll"), PollOutcome::Damaged(_)))
+                .expect("the change found");
+            assert!(!cap.typing_seen());
         } else {
             assert!(first_polls.iter().any(|p| *p > 1), "sampled: {first_polls:?}");
         }

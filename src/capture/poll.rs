@@ -23,6 +23,7 @@
 //! scrolls by a line costs the new line, not a screenful.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::damage::TILE;
 use super::scroll::{self, Lines, line_at};
@@ -66,6 +67,10 @@ pub struct Capture {
     suspect: bool,
     /// Tiles compared whole at every poll (where typing goes on).
     watch: watch::Watch,
+    /// The last poll found a watched tile changed.
+    watched_changed: bool,
+    /// When the last poll began.
+    polled_at: Instant,
 }
 
 impl Capture {
@@ -85,9 +90,18 @@ impl Capture {
             probe_bytes: Vec::new(),
             suspect: false,
             watch: watch::Watch::default(),
+            watched_changed: false,
+            polled_at: Instant::now(),
         };
         c.reset()?;
         Ok(c)
+    }
+
+    /// True when the last poll found a change beside the last small one
+    /// (in a watched tile): someone typing at the board itself, or a
+    /// cursor blinking, whose next change is near.
+    pub fn typing_seen(&self) -> bool {
+        self.watched_changed
     }
 
     /// The frame clients see (turned).
@@ -211,6 +225,7 @@ impl Capture {
         let (cols, rows) = (self.geometry.width.div_ceil(t), self.geometry.height.div_ceil(t));
         let offset = sample_offset(self.pass, SAMPLE);
         self.pass = self.pass.wrapping_add(1);
+        self.polled_at = Instant::now();
         let mut hot = vec![false; (cols * rows) as usize];
         // The poll owns the picture until it is done; sessions copy before
         // or after, never half way through a comparison.
@@ -220,9 +235,10 @@ impl Capture {
         self.probes.clear();
         self.probe_bytes.clear();
         self.sample(shadow, offset, cols, &mut hot)?;
+        self.watched_changed = !full && self.look_at_watched(shadow, cols, &mut hot)?;
         if full {
             hot.fill(true);
-        } else if self.look_at_watched(shadow, cols, &mut hot)? {
+        } else if self.watched_changed {
             // A watched tile changed but few sampled lines did: perhaps a
             // console scrolled (Enter on its last line) and the sample line
             // fell on its text rows' empty top or bottom lines. A second
@@ -260,8 +276,8 @@ impl Capture {
             return Ok(PollOutcome::Unchanged);
         }
         match shift {
-            Some(_) => self.watch.scrolled(self.pass),
-            None => self.watch.note(&changed, cols, rows, self.pass),
+            Some(_) => self.watch.scrolled(self.polled_at),
+            None => self.watch.note(&changed, cols, rows, self.polled_at),
         }
         Ok(PollOutcome::Damaged(self.damage(&changed, shift, &moved)))
     }
