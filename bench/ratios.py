@@ -17,7 +17,7 @@ for r in rows:
         key = ("squares", "zrle", r["phase"][4:])
         by.setdefault(key, {}).setdefault(r["server"], []).append((r["bytes"], r["server_cpu_pct"], r.get("lat_ms_p50"), None))
     elif r.get("workload") == "typing":
-        key = ("typing", "raw", f'{r["rate"]:g}')
+        key = ("typing" if r.get("key", True) else "typing@board", "raw", f'{r["rate"]:g}')
         by.setdefault(key, {}).setdefault(r["server"], []).append((None, r["server_cpu_pct"], r["lat_ms_p50"], None))
     elif "content" in r:
         key = (r["content"], r["enc"], f'{r["rate"]:g}')

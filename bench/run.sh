@@ -2,7 +2,8 @@
 # fbvncd against x11vnc on the same 1280x720 file, one run, same client:
 # change-to-client latency and CPU at 2/10/30 changes per second (64x64
 # squares, ZRLE), latency of characters typed at a console (5 a second: a
-# key sent, then its glyph drawn; both servers write keys to a file),
+# key sent, then its glyph drawn; both servers write keys to a file; and
+# again with no key, as typed at the board itself, the row typing@board),
 # then bytes and CPU for a scrolling console (grey text, and
 # words in the console's 16 colours) and a scrolling photo-like picture with
 # ZRLE, Tight and Hextile at 2, 10 and 30 scrolls/s, and the console (the
@@ -51,8 +52,10 @@ for round in $(seq "$ROUNDS"); do
   [ "$ONLY" = scroll ] && break
   for server in $SERVERS; do
     IFS=: read -r name port pid <<<"$server"
-    python3 "$HERE/typing_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" |
-      sed "s/^{/{\"server\": \"$name\", \"round\": $round, /" | tee -a "$OUT"
+    for how in "" --no-key; do
+      python3 "$HERE/typing_measure.py" --port "$port" --pid "$pid" --fb "$WORK/fb" $how |
+        sed "s/^{/{\"server\": \"$name\", \"round\": $round, /" | tee -a "$OUT"
+    done
   done
 done
 # Scroll rows: the servers take turns row by row (a change in the machine's

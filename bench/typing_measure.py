@@ -8,7 +8,7 @@ the first FramebufferUpdate (Raw, so its rectangles are known) that covers
 the glyph's ink. Prints one JSON line: p50, p90 and worst latency (keys
 never seen are counted apart), and the server's CPU.
 
-usage: typing_measure.py --port P --pid PID --fb FB [--rate 5] [--keys 60]"""
+usage: typing_measure.py --port P --pid PID --fb FB [--rate 5] [--keys 60] [--no-key]"""
 import argparse, json, mmap, os, random, socket, statistics, struct, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -42,6 +42,7 @@ def main():
     ap.add_argument("--port", type=int, required=True); ap.add_argument("--pid", type=int, required=True)
     ap.add_argument("--fb", required=True); ap.add_argument("--rate", type=float, default=5)
     ap.add_argument("--keys", type=int, default=60)
+    ap.add_argument("--no-key", action="store_true", help="send no KeyEvent: typed at the board itself")
     a = ap.parse_args(); random.seed(1)
     fd = os.open(a.fb, os.O_RDWR); fb = mmap.mmap(fd, W * H * BPP); orig = bytes(fb[:])
     fb[:] = bytes(W * H * BPP)
@@ -75,7 +76,9 @@ def main():
         due = time.monotonic() + 1 / a.rate
         x, top = (i % (W // 8)) * 8, ROW * 16
         # The key, as a viewer sends it; its echo (the glyph) is drawn at once.
-        s.sendall(struct.pack(">BBxxI", 4, 1, 0x61) + struct.pack(">BBxxI", 4, 0, 0x61))
+        # (--no-key: typed at the board itself, the viewer only watching.)
+        if not a.no_key:
+            s.sendall(struct.pack(">BBxxI", 4, 1, 0x61) + struct.pack(">BBxxI", 4, 0, 0x61))
         for gy in range(5, 13):
             bits = random.getrandbits(8) | 1
             at = (top + gy) * row + x * BPP
@@ -95,7 +98,7 @@ def main():
     if not lat:
         sys.exit("no typed glyph reached the client")
     lat.sort()
-    print(json.dumps({"workload": "typing", "rate": a.rate, "keys": a.keys, "unseen": a.keys - len(lat),
+    print(json.dumps({"workload": "typing", "key": not a.no_key, "rate": a.rate, "keys": a.keys, "unseen": a.keys - len(lat),
                       "lat_ms_p50": round(statistics.median(lat), 1), "lat_ms_p90": round(lat[int(0.9 * len(lat))], 1),
                       "lat_ms_max": round(lat[-1], 1), "server_cpu_pct": round(cpu, 2)}), flush=True)
 

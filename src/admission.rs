@@ -105,23 +105,27 @@ impl Admission {
 
     /// Takes a place for a connection from `ip`, held until the permit drops.
     /// When there is none, the oldest [`Admission::idle`] connection whose
-    /// leaving would make one (from the same host when the host is at its
-    /// cap, the same network when that is, anyone when all places are
-    /// taken) is told to leave: asking again shortly may succeed.
+    /// leaving would make one is told to leave (from the same host when the
+    /// host is at its cap, from the same network when that is, from anyone
+    /// when only the total is): asking again shortly may succeed.
     pub fn admit(&self, ip: IpAddr) -> Result<Permit<'_>, Refused> {
         let (key, net) = (ip.to_canonical(), network(ip));
         let mut held = lock(&self.held);
-        let refused = self.refusal(&held, key, net);
-        if let Some(why) = refused {
-            let helps = |e: &IdleEntry| match why {
-                Refused::HostBusy => e.key == key,
-                Refused::NetBusy => network(e.key) == net,
-                Refused::Full => true,
-            };
+        let host_busy = held.per_host.get(&key).is_some_and(|&n| n >= self.caps.per_host);
+        let net_busy = held.per_net.get(&net).is_some_and(|&n| n >= self.caps.per_net);
+        let full = held.total >= self.caps.total;
+        if host_busy || net_busy || full {
+            let helps = |e: &IdleEntry| (!host_busy || e.key == key) && (!net_busy || network(e.key) == net);
             if let Some(at) = held.idle.iter().position(helps) {
                 held.idle.remove(at).leave.close();
             }
-            return Err(why);
+            return Err(if host_busy {
+                Refused::HostBusy
+            } else if net_busy {
+                Refused::NetBusy
+            } else {
+                Refused::Full
+            });
         }
         *held.per_host.entry(key).or_insert(0) += 1;
         *held.per_net.entry(net).or_insert(0) += 1;
@@ -141,18 +145,6 @@ impl Admission {
         Idle { admission: self, id, asked }
     }
 
-    fn refusal(&self, held: &Held, key: IpAddr, net: IpAddr) -> Option<Refused> {
-        if held.total >= self.caps.total {
-            return Some(Refused::Full);
-        }
-        if held.per_host.get(&key).is_some_and(|&n| n >= self.caps.per_host) {
-            return Some(Refused::HostBusy);
-        }
-        if held.per_net.get(&net).is_some_and(|&n| n >= self.caps.per_net) {
-            return Some(Refused::NetBusy);
-        }
-        None
-    }
     /// Places taken now.
     pub fn held(&self) -> usize {
         lock(&self.held).total
@@ -272,6 +264,19 @@ mod tests {
         assert!(asked(&iq));
         drop((iq, q, v6, other));
         assert!(lock(&a.held).idle.is_empty(), "no idle entry outlives its connection");
+    }
+
+    #[test]
+    fn a_host_at_its_cap_on_a_full_server_asks_only_its_own_to_leave() {
+        let a = Admission::new(Caps { per_host: 2, per_net: 2, total: 3 });
+        let (p1, p2) = (a.admit(ip("192.0.2.1")).unwrap(), a.admit(ip("192.0.2.1")).unwrap());
+        let q = a.admit(ip("192.0.2.2")).unwrap();
+        let (iq, i1) = (a.idle(&q), a.idle(&p1));
+        assert_eq!(a.admit(ip("192.0.2.1")).unwrap_err(), Refused::HostBusy, "its own cap first");
+        assert!(!iq.asked.is_closed() && i1.asked.is_closed(), "the other host's idle one stays");
+        drop((i1, p1));
+        assert!(a.admit(ip("192.0.2.1")).is_ok(), "and its place is taken");
+        drop((iq, q, p2));
     }
 
     #[test]

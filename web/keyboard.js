@@ -114,22 +114,27 @@ export function attachField(field, typist) {
   field.addEventListener('keydown', (e) => {
     if (e.isComposing || e.keyCode === 229) return; // the keyboard's own; its text comes as input
     const named = NAMED[e.key];
-    if (named === undefined && !isChord(e)) return; // a character: it comes as input
+    const chord = named === undefined ? chordKey(e) : undefined;
+    if (named === undefined && chord === undefined) return; // a character: it comes as input
     e.preventDefault();
     const held = [];
     if (e.ctrlKey) held.push(CONTROL);
     if (e.altKey) held.push(ALT);
     if (e.shiftKey && named !== undefined) held.push(SHIFT); // a character carries its own
-    typist.key(...held, named ?? keysymFor(e.key)); // after what the field typed before it
+    typist.key(...held, named ?? keysymFor(chord)); // after what the field typed before it
   });
 }
 
 // Ctrl or Alt with a plain ASCII key is a chord for the board (Ctrl+C,
-// Alt+F). AltGr (Ctrl+Alt on Windows) and macOS's Option make characters
-// (@, €, å): those come as input. On a Mac, Option makes a chord only
-// together with Ctrl.
+// Alt+F); with a letter of another script (Ctrl+С on a Cyrillic layout) it
+// is the Latin letter of that key, as a terminal takes it. AltGr (Ctrl+Alt
+// on Windows) and macOS's Option make characters (@, €, å): those come as
+// input. On a Mac, Option makes a chord only together with Ctrl.
 const MAC = /Mac|iPhone|iPad/.test(globalThis.navigator?.platform ?? '');
-function isChord(e) {
-  if (!/^[\x20-\x7e]$/.test(e.key) || e.getModifierState?.('AltGraph')) return false;
-  return MAC ? e.ctrlKey : e.ctrlKey || e.altKey;
+function chordKey(e) {
+  if (e.getModifierState?.('AltGraph') || !(MAC ? e.ctrlKey : e.ctrlKey || e.altKey)) return undefined;
+  if (/^[\x20-\x7e]$/.test(e.key)) return e.key;
+  const letter = /^Key([A-Z])$/.exec(e.code ?? '');
+  if (letter && [...e.key].length === 1 && e.ctrlKey) return letter[1].toLowerCase();
+  return undefined;
 }

@@ -11,7 +11,7 @@ pub(super) fn load_auth(file: Option<&std::path::Path>, no_auth: bool) -> Result
         if file.is_some() {
             return Err(invalid("--no-auth and --password-file contradict each other"));
         }
-        if env_password().is_some() {
+        if env_password()?.is_some() {
             return Err(invalid("--no-auth and FBVNCD_PASSWORD contradict each other"));
         }
         return Ok(Auth::None);
@@ -31,7 +31,7 @@ pub(super) fn load_auth(file: Option<&std::path::Path>, no_auth: bool) -> Result
         let full = lines.next().unwrap_or_default();
         let view = lines.next().filter(|l| !l.is_empty());
         (full, view)
-    } else if let Some(p) = env_password() {
+    } else if let Some(p) = env_password()? {
         (p, None)
     } else {
         return Ok(Auth::Vnc { full: generate_password(), view_only: None, generated: true });
@@ -49,16 +49,22 @@ pub(super) fn load_auth(file: Option<&std::path::Path>, no_auth: bool) -> Result
 
 /// FBVNCD_PASSWORD when it holds a password (`FBVNCD_PASSWORD=` left in a
 /// unit file is no password, as if unset).
-fn env_password() -> Option<String> {
-    std::env::var("FBVNCD_PASSWORD").ok().filter(|p| !p.is_empty())
+fn env_password() -> Result<Option<String>, ConfigError> {
+    match std::env::var_os("FBVNCD_PASSWORD") {
+        Some(p) if !p.is_empty() => {
+            p.into_string().map(Some).map_err(|_| invalid("FBVNCD_PASSWORD is not UTF-8 text"))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// A password file's text; None when it is not a typed password but
 /// scrambled bytes, as vncpasswd (TigerVNC, x11vnc -storepasswd) writes:
 /// 8 bytes (16 with a view-only password) that may happen to be UTF-8
 /// (about 1 in 110) but then almost always hold a control character, or
-/// a character beyond ASCII with no line end after it (about 1 in 4,000
-/// is 8 printable ASCII characters, which is taken as typed).
+/// a character beyond ASCII with no line end after it (about 1 8-byte file
+/// in 2,200 is 8 printable ASCII characters, which is taken as typed).
+/// A typed password of 8 or 16 bytes beyond ASCII needs its line end.
 pub(super) fn plain_text(bytes: Vec<u8>) -> Option<String> {
     let control = |b: &u8| b.is_ascii_control() && !b"\r\n\t".contains(b);
     let vncpasswd_like = bytes.len().is_multiple_of(VNC_PASSWORD_LEN)

@@ -151,13 +151,14 @@ pub async fn serve_connection(mut stream: Io<TcpStream>, peer: SocketAddr, share
     let mut buf = Vec::new();
     let opened = Instant::now();
     for served in 1.. {
-        // One deadline for the wait for a request and for its whole head.
-        let deadline = Instant::now() + HEAD_TIMEOUT;
-        if served > 1
-            && buf.is_empty()
-            && !next_request(&stream, &shared.http_admission, &permit, deadline).await
-        {
-            return;
+        // One deadline for the wait for a request and for its whole head
+        // (a head begun just before it gets a moment more).
+        let mut deadline = Instant::now() + HEAD_TIMEOUT;
+        if served > 1 && buf.is_empty() {
+            if !next_request(&stream, &shared.http_admission, &permit, deadline).await {
+                return;
+            }
+            deadline = deadline.max(Instant::now() + HEAD_GRACE);
         }
         let head = read_head(&mut stream, &mut buf).or(async {
             smol::Timer::at(deadline).await;
@@ -281,6 +282,8 @@ async fn linger_close(stream: &mut Io<TcpStream>) {
 }
 
 const TIMED_OUT: &str = "timed out reading the request head";
+/// The least time a kept-alive connection's next head has once it began.
+const HEAD_GRACE: Duration = Duration::from_secs(2);
 
 /// Adds `Connection: close` to an answer's head (after its status line),
 /// so a client that asked to keep the connection knows it will not.

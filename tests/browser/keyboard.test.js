@@ -90,6 +90,13 @@ test('a chord keeps its place after text still being typed; AltGr and Option cha
     await page.keyboard.insertText('@');
     await until('the @ in the trace', () => presses().includes('KEY_2'));
     assert.deepEqual(presses(), ['KEY_LEFTSHIFT', 'KEY_2'], 'an @, and no Ctrl or Alt');
+
+    // Ctrl+С on a Russian layout is Ctrl+C for the board (the key's Latin letter).
+    writeFileSync(trace, '');
+    await page.$eval('#kbd-input', (field) => field.dispatchEvent(new KeyboardEvent('keydown',
+      { key: 'с', code: 'KeyC', ctrlKey: true, bubbles: true, cancelable: true })));
+    await until('Ctrl+C in the trace', () => presses().includes('KEY_C'));
+    assert.deepEqual(presses(), ['KEY_LEFTCTRL', 'KEY_C']);
   } finally {
     await page.close();
     await server.stop();

@@ -112,6 +112,8 @@ test('a page that keeps failing to load stops trying and waits for the user', as
     });
     await page.goto(`http://${server.http}/`);
     await until('the page says it could not load', async () => /could not load/.test(await page.textContent('#status')));
+    // Longer than the first wait between tries (3 s): no try comes.
+    await new Promise((r) => setTimeout(r, 3500));
     assert.equal(loads, 1, 'no further reload by itself');
     blocked = false;
     await page.click('#status button');
