@@ -20,11 +20,12 @@ const WATCH_TILES: usize = 8;
 const SMALL_CHANGE_TILES: u32 = 4;
 /// How long a watched tile stays watched after its last change.
 const WATCH_FOR: Duration = Duration::from_secs(10);
-/// How long after a scroll nothing is watched: output scrolling by goes by the sample alone, each
-/// update taking what scrolled meanwhile, as before the watch (looking at
-/// the cursor's tile too found every scroll of fast output at once: a
-/// repaint each for a client that cannot copy, a sixth more bytes at 30
-/// scrolls a second); typing, and the first scroll after it, are watched.
+/// How long after a scroll nothing is watched: output scrolling by goes by
+/// the sample alone, each update taking what scrolled meanwhile, as before
+/// the watch (looking at the cursor's tile too found every scroll of fast
+/// output at once: a repaint each for a client that cannot copy, a sixth
+/// more bytes at 30 scrolls a second); typing, and the first scroll after
+/// it, are watched.
 const QUIET_FOR: Duration = Duration::from_secs(1);
 
 /// A watched tile (index in the source's tile grid) and when a poll last
