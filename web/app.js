@@ -238,7 +238,7 @@ $('paste').addEventListener('submit', (e) => {
   e.preventDefault();
   typist.type($('paste-text').value);
   $('paste').hidden = true;
-  if (rfb) rfb.focus();
+  backToBoard();
 });
 
 // Phones: focusing a hidden input brings up the on-screen keyboard.

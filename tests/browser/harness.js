@@ -55,7 +55,12 @@ export function startServer(args) {
           lines,
           rfb: rfb.split(' ')[2],
           http: http.split(' ')[2],
-          stop: () => new Promise((r) => { proc.once('exit', r); proc.kill('SIGTERM'); }),
+          // (Once it has ended, at once.)
+          stop: () => new Promise((r) => {
+            if (proc.exitCode !== null || proc.signalCode !== null) return r();
+            proc.once('exit', r);
+            proc.kill('SIGTERM');
+          }),
         });
       }
     });

@@ -20,14 +20,20 @@ after(async () => {
   await browser?.close();
 });
 
-async function open(viewport) {
+/** Runs `fn(server, page)` on a server of the pattern and its page, shown; closes both after. */
+async function withPage(viewport, fn) {
   writeFileSync(trace, '');
   const server = await startServer(['--fb', `file:${files.fb}`, '--geometry', `${W}x${H}`,
     '--listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--no-auth', '--input', `trace:${trace}`]);
   const page = await browser.newPage(viewport);
-  await page.goto(`http://${server.http}/`);
-  await until('canvas equals the pattern', async () => (await canvasMismatches(page, files.fb)) === 0);
-  return { server, page };
+  try {
+    await page.goto(`http://${server.http}/`);
+    await until('canvas equals the pattern', async () => (await canvasMismatches(page, files.fb)) === 0);
+    await fn(server, page);
+  } finally {
+    await page.close();
+    await server.stop();
+  }
 }
 
 /** The key presses in the trace, as evdev names. */
@@ -37,8 +43,7 @@ function presses() {
 }
 
 test("a phone keyboard's composed word arrives once, and its Backspace deletes", async () => {
-  const { server, page } = await open({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true });
-  try {
+  await withPage({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true }, async (server, page) => {
     await page.click('#keyboard');
     const cdp = await page.context().newCDPSession(page);
     // As Gboard does: the word grows in the field while composed, then is committed.
@@ -57,15 +62,11 @@ test("a phone keyboard's composed word arrives once, and its Backspace deletes",
     await page.keyboard.press('Control+c');
     await until('the chord in the trace', () => presses().includes('KEY_C'));
     assert.deepEqual(presses().slice(6), ['KEY_LEFT', 'KEY_LEFTCTRL', 'KEY_C']);
-  } finally {
-    await page.close();
-    await server.stop();
-  }
+  });
 });
 
 test('a chord keeps its place after text still being typed; AltGr and Option characters are text', async () => {
-  const { server, page } = await open({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true });
-  try {
+  await withPage({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true }, async (server, page) => {
     await page.click('#keyboard');
     // A word committed at once, then Ctrl+A before the word is all typed.
     await page.keyboard.insertText('echo hi');
@@ -97,15 +98,11 @@ test('a chord keeps its place after text still being typed; AltGr and Option cha
       { key: 'с', code: 'KeyC', ctrlKey: true, bubbles: true, cancelable: true })));
     await until('Ctrl+C in the trace', () => presses().includes('KEY_C'));
     assert.deepEqual(presses(), ['KEY_LEFTCTRL', 'KEY_C']);
-  } finally {
-    await page.close();
-    await server.stop();
-  }
+  });
 });
 
 test('keys go to the board after connecting and after a toolbar button, with no click', async () => {
-  const { server, page } = await open({ viewport: { width: 1024, height: 768 } });
-  try {
+  await withPage({ viewport: { width: 1024, height: 768 } }, async (server, page) => {
     await page.keyboard.press('b');
     await until('KEY_B in the trace', () => presses().includes('KEY_B'));
     await page.click('#scale');
@@ -115,19 +112,13 @@ test('keys go to the board after connecting and after a toolbar button, with no 
     await until('KEY_SPACE in the trace', () => presses().includes('KEY_SPACE'));
     assert.equal(await page.textContent('#scale'), '1:1');
     assert.deepEqual(presses(), ['KEY_B', 'KEY_SPACE'], 'the click on the button reached nothing');
-  } finally {
-    await page.close();
-    await server.stop();
-  }
+  });
 });
 
 test('a tab that lost its connection says so in its title', async () => {
-  const { server, page } = await open({ viewport: { width: 800, height: 600 } });
-  try {
+  await withPage({ viewport: { width: 800, height: 600 } }, async (server, page) => {
     await until('the title names the board', async () => (await page.title()).endsWith('— fbvncd'));
     await server.stop();
     await until('the title says the connection dropped', async () => (await page.title()).startsWith('Disconnected'));
-  } finally {
-    await page.close();
-  }
+  });
 });

@@ -79,10 +79,20 @@ test('at 1:1 on a phone, Move lets a finger move the view, and a tap still click
   }
 });
 
-test('a page whose files did not all load says so and loads itself again', async () => {
+/** Runs `fn(server, page)` on a demo server and a blank page; closes both after. */
+async function withDemoPage(fn) {
   const server = await startServer(['--fb', 'demo', '--listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--no-auth', '--input', 'none']);
   const page = await browser.newPage();
   try {
+    await fn(server, page);
+  } finally {
+    await page.close();
+    await server.stop();
+  }
+}
+
+test('a page whose files did not all load says so and loads itself again', async () => {
+  await withDemoPage(async (server, page) => {
     // The first load of one of noVNC's modules fails, as a busy board's 503 would.
     let failed = 0;
     await page.route('**/core/websock.js', (route) => (failed++ ? route.continue() : route.fulfill({ status: 503, body: '' })));
@@ -90,16 +100,11 @@ test('a page whose files did not all load says so and loads itself again', async
     await until('the page says it did not load', async () => /did not load/.test(await page.textContent('#status')));
     await until('connected after loading again', async () => /Connected/.test(await page.textContent('#status')));
     assert.equal(failed, 2, 'loaded again');
-  } finally {
-    await page.close();
-    await server.stop();
-  }
+  });
 });
 
 test('a page that keeps failing to load stops trying and waits for the user', async () => {
-  const server = await startServer(['--fb', 'demo', '--listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--no-auth', '--input', 'none']);
-  const page = await browser.newPage();
-  try {
+  await withDemoPage(async (server, page) => {
     // Five tries have failed already (3, 6, 12, 24 and 48 s apart: not waited here).
     await page.addInitScript(() => {
       if (sessionStorage.getItem('fbvncd.loadTries') === null) sessionStorage.setItem('fbvncd.loadTries', '5');
@@ -119,8 +124,5 @@ test('a page that keeps failing to load stops trying and waits for the user', as
     await page.click('#status button');
     await until('connected after the user reloads', async () => /Connected/.test(await page.textContent('#status')));
     assert.equal(await page.evaluate(() => sessionStorage.getItem('fbvncd.loadTries')), null, 'the count starts again');
-  } finally {
-    await page.close();
-    await server.stop();
-  }
+  });
 });
